@@ -1,0 +1,3 @@
+"""Imply Polaris streaming ingestion as Pulumi resources."""
+
+__version__ = "0.1.0"

@@ -1,0 +1,43 @@
+#!/usr/bin/env bash
+# Idempotent setup: .venv with the package (editable, dev extras) and the Pulumi CLI built
+# from Go modules (cached in ~/.cache/polaris-pulumi), linked into .venv/bin.
+set -euo pipefail
+root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+cd "$root"
+
+python=${PYTHON:-}
+if [ -z "$python" ]; then
+  for candidate in python3.11 python3; do
+    if command -v "$candidate" >/dev/null; then python=$candidate; break; fi
+  done
+fi
+"$python" -c 'import sys; sys.exit(sys.version_info < (3, 11))' \
+  || { echo "bootstrap: Python >= 3.11 is required (found $("$python" --version 2>&1))" >&2; exit 1; }
+
+if [ ! -x .venv/bin/python ]; then
+  echo "bootstrap: creating .venv with $("$python" --version)" >&2
+  "$python" -m venv .venv
+fi
+
+# Reinstall only when the declared dependencies change.
+stamp=.venv/.polaris-pulumi-installed
+want=$(sha256sum pyproject.toml | cut -c1-16)
+if [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
+  echo "bootstrap: installing polaris-pulumi[dev] into .venv" >&2
+  .venv/bin/python -m pip install --quiet --disable-pip-version-check --upgrade pip
+  .venv/bin/python -m pip install --quiet --disable-pip-version-check -e ".[dev]"
+  echo "$want" > "$stamp"
+else
+  echo "bootstrap: .venv is up to date" >&2
+fi
+
+bin=$(bash tools/pulumi-cli/build.sh)
+# The CLI finds its language host and provider launcher next to its real path, so links work.
+for tool in pulumi pulumi-language-python pulumi-language-python-exec pulumi-resource-pulumi-python; do
+  ln -sfn "$bin/$tool" ".venv/bin/$tool"
+done
+
+sdk=$(.venv/bin/python -c 'from importlib.metadata import version; print(version("pulumi"))')
+cli=$(.venv/bin/pulumi version)
+[ "$cli" = "v$sdk" ] || { echo "bootstrap: CLI $cli does not match the pulumi Python SDK $sdk" >&2; exit 1; }
+echo "bootstrap: ready (pulumi CLI $cli in .venv/bin, Python SDK $sdk)" >&2
