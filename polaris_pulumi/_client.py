@@ -1,0 +1,481 @@
+"""A small, typed, synchronous Polaris API client (Pulumi dynamic providers are synchronous)."""
+
+from __future__ import annotations
+
+import ipaddress
+import logging
+import os
+import random
+import time
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from email.utils import parsedate_to_datetime
+from typing import Any, TypeVar
+from urllib.parse import quote, urlsplit
+
+import httpx
+from tenacity import (
+    RetryCallState,
+    Retrying,
+    retry_if_exception,
+    stop_after_attempt,
+    stop_after_delay,
+)
+
+from polaris_pulumi import __version__
+from polaris_pulumi._exceptions import (
+    APIStatusError,
+    ConfigurationError,
+    ConflictError,
+    JobFailedError,
+    NotFoundError,
+    RateLimitError,
+    TransportError,
+    WaitTimeoutError,
+    error_for_status,
+)
+from polaris_pulumi._models import (
+    Connection,
+    ConnectionSpec,
+    ConnectionTestResult,
+    ErrorBody,
+    JobStatus,
+    ListResponse,
+    PolarisModel,
+    StreamingJob,
+    StreamingJobSpec,
+    Table,
+)
+
+log = logging.getLogger("polaris_pulumi")
+
+RETRYABLE_STATUS = frozenset({429, 502, 503, 504})
+M = TypeVar("M", bound=PolarisModel)
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    """Bounds on retries of transient failures: attempts and total seconds, whichever first."""
+
+    max_attempts: int = 8
+    max_seconds: float = 120.0
+    initial_backoff: float = 0.25
+    max_backoff: float = 8.0
+    max_retry_after: float = 60.0
+
+
+def _is_loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
+def _retry_after_seconds(value: str | None) -> float | None:
+    if not value:
+        return None
+    try:
+        return max(0.0, float(value))
+    except ValueError:
+        pass
+    try:
+        return max(0.0, parsedate_to_datetime(value).timestamp() - time.time())
+    except (TypeError, ValueError):
+        return None
+
+
+def _is_transient(exc: BaseException) -> bool:
+    if isinstance(exc, TransportError):
+        return True
+    return isinstance(exc, APIStatusError) and exc.status_code in RETRYABLE_STATUS
+
+
+def _subset(sent: Any, got: Any) -> bool:
+    """Whether every value we sent is what the server holds (server may add defaults)."""
+    if isinstance(sent, dict):
+        return isinstance(got, dict) and all(_subset(v, got.get(k)) for k, v in sent.items())
+    if isinstance(sent, list):
+        return (
+            isinstance(got, list)
+            and len(sent) == len(got)
+            and all(_subset(a, b) for a, b in zip(sent, got, strict=True))
+        )
+    return bool(sent == got)
+
+
+class PolarisClient:
+    """Polaris Connections, Jobs and Tables under `/v1/projects/{project_id}`.
+
+    Every argument falls back to the environment: POLARIS_API_KEY, POLARIS_BEARER_TOKEN,
+    POLARIS_URL, or POLARIS_ORGANIZATION + POLARIS_REGION + POLARIS_CLOUD_PROVIDER, and
+    POLARIS_PROJECT_ID. Safe to share between threads.
+    """
+
+    def __init__(
+        self,
+        api_key: str | None = None,
+        *,
+        bearer_token: str | None = None,
+        url: str | None = None,
+        organization: str | None = None,
+        region: str | None = None,
+        cloud_provider: str | None = None,
+        project_id: str | None = None,
+        timeout: float = 30.0,
+        retry: RetryPolicy | None = None,
+        transport: httpx.BaseTransport | None = None,
+    ) -> None:
+        env = os.environ
+        api_key = api_key or env.get("POLARIS_API_KEY") or None
+        bearer_token = bearer_token or env.get("POLARIS_BEARER_TOKEN") or None
+        project_id = project_id or env.get("POLARIS_PROJECT_ID") or None
+        base_url = self._base_url(
+            url or env.get("POLARIS_URL"),
+            organization or env.get("POLARIS_ORGANIZATION"),
+            region or env.get("POLARIS_REGION"),
+            cloud_provider or env.get("POLARIS_CLOUD_PROVIDER"),
+        )
+        if not api_key and not bearer_token:
+            raise ConfigurationError(
+                "No Polaris credentials: set the API key with `pulumi config set --secret "
+                "polaris:apiKey ...` or POLARIS_API_KEY (or an OAuth token in POLARIS_BEARER_TOKEN)."
+            )
+        if not project_id:
+            raise ConfigurationError(
+                "No Polaris project id: set `pulumi config set polaris:projectId ...` or "
+                "POLARIS_PROJECT_ID."
+            )
+        self.base_url = base_url
+        self.project_id = project_id
+        self.retry = retry or RetryPolicy()
+        self._secrets = [s for s in (api_key, bearer_token) if s]
+        auth = f"Bearer {bearer_token}" if bearer_token else f"Basic {api_key}"
+        self._http = httpx.Client(
+            base_url=f"{base_url}/v1/projects/{quote(project_id, safe='')}",
+            headers={
+                "Authorization": auth,
+                "User-Agent": f"polaris-pulumi/{__version__}",
+                "Accept": "application/json",
+            },
+            timeout=timeout,
+            transport=transport,
+        )
+
+    @staticmethod
+    def _base_url(
+        url: str | None, organization: str | None, region: str | None, cloud: str | None
+    ) -> str:
+        if not url:
+            if not (organization and region and cloud):
+                raise ConfigurationError(
+                    "No Polaris endpoint: set polaris:url (POLARIS_URL), or polaris:organization, "
+                    "polaris:region and polaris:cloudProvider (POLARIS_ORGANIZATION, "
+                    "POLARIS_REGION, POLARIS_CLOUD_PROVIDER)."
+                )
+            url = f"https://{organization}.{region}.{cloud}.api.imply.io"
+        parts = urlsplit(url)
+        if parts.scheme not in ("http", "https") or not parts.hostname:
+            raise ConfigurationError(f"Polaris URL {url!r} is not an http(s) URL.")
+        if parts.scheme == "http" and not _is_loopback(parts.hostname):
+            raise ConfigurationError(
+                f"Polaris URL {url!r} uses plain http: the API key would travel in clear text. "
+                "Use https (plain http is accepted only for loopback hosts such as the emulator)."
+            )
+        return url.rstrip("/")
+
+    def __repr__(self) -> str:
+        return f"PolarisClient(base_url={self.base_url!r}, project_id={self.project_id!r})"
+
+    def __reduce__(self) -> Any:
+        raise TypeError(
+            "PolarisClient holds credentials and sockets and is not picklable; "
+            "create it where it is used."
+        )
+
+    def close(self) -> None:
+        self._http.close()
+
+    def __enter__(self) -> PolarisClient:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # --- transport -------------------------------------------------------------------------
+
+    def _scrub(self, text: str | None, extra: Iterable[str] = ()) -> str | None:
+        if text is None:
+            return None
+        for secret in [*self._secrets, *extra]:
+            if secret and len(secret) >= 4:
+                text = text.replace(secret, "[redacted]")
+        return text
+
+    def _send(
+        self,
+        method: str,
+        path: str,
+        *,
+        json: dict[str, Any] | None = None,
+        params: dict[str, Any] | None = None,
+        secrets: Iterable[str] = (),
+    ) -> httpx.Response:
+        """One attempt; raises a typed error for anything but 2xx."""
+        started = time.monotonic()
+        try:
+            response = self._http.request(method, path, json=json, params=params)
+        except httpx.TransportError as exc:
+            log.debug("%s %s: %s", method, path, type(exc).__name__)
+            raise TransportError(
+                f"{method} {path}: no response from {self.base_url} ({type(exc).__name__}). "
+                "Check the URL and your network; transient failures are retried."
+            ) from None
+        log.debug(
+            "%s %s -> %s in %.3fs", method, path, response.status_code, time.monotonic() - started
+        )
+        if response.is_success:
+            return response
+        try:
+            body = ErrorBody.model_validate(response.json())
+            message, details = body.message, body.details
+        except ValueError:
+            message, details = response.reason_phrase or None, None
+        extra = list(secrets)
+        error = error_for_status(response.status_code)(
+            method=method,
+            path=path,
+            status_code=response.status_code,
+            message=self._scrub(message, extra),
+            details=[
+                self._scrub(str(d), extra)
+                if not isinstance(d, dict)
+                else {k: self._scrub(str(v), extra) for k, v in d.items()}
+                for d in details or []
+            ],
+            retry_after=_retry_after_seconds(response.headers.get("Retry-After")),
+        )
+        raise error
+
+    def _wait(self, state: RetryCallState) -> float:
+        exc = state.outcome.exception() if state.outcome else None
+        if isinstance(exc, RateLimitError) and exc.retry_after is not None:
+            return min(exc.retry_after, self.retry.max_retry_after)
+        backoff = self.retry.initial_backoff * 2 ** (state.attempt_number - 1)
+        return random.uniform(0, min(backoff, self.retry.max_backoff))
+
+    def _attempts(self) -> Iterator[Any]:
+        return iter(
+            Retrying(
+                retry=retry_if_exception(_is_transient),
+                stop=stop_after_attempt(self.retry.max_attempts)
+                | stop_after_delay(self.retry.max_seconds),
+                wait=self._wait,
+                reraise=True,
+                before_sleep=lambda s: log.info(
+                    "retrying after %s (attempt %d)",
+                    type(s.outcome.exception()).__name__ if s.outcome else "?",
+                    s.attempt_number,
+                ),
+            )
+        )
+
+    def _request(self, method: str, path: str, **kwargs: Any) -> httpx.Response:
+        """Retried request, for idempotent operations."""
+        for attempt in self._attempts():
+            with attempt:
+                return self._send(method, path, **kwargs)
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    def _get_model(self, path: str, model: type[M], params: dict[str, Any] | None = None) -> M:
+        return model.model_validate(self._request("GET", path, params=params).json())
+
+    def _list(self, path: str, model: type[M], params: dict[str, Any] | None = None) -> list[M]:
+        body = ListResponse.model_validate(self._request("GET", path, params=params).json())
+        return [model.model_validate(v) for v in body.values]
+
+    # --- connections -----------------------------------------------------------------------
+
+    def create_connection(self, spec: ConnectionSpec) -> Connection:
+        """Create; a retry meeting 409 adopts the connection its lost first attempt made."""
+        body = spec.to_api(reveal_secrets=True)
+        password = (
+            spec.secrets.password.get_secret_value()
+            if spec.secrets and spec.secrets.password
+            else ""
+        )
+        for attempt in self._attempts():
+            with attempt:
+                try:
+                    response = self._send("POST", "/connections", json=body, secrets=[password])
+                    return Connection.model_validate(response.json())
+                except ConflictError:
+                    if attempt.retry_state.attempt_number == 1:
+                        raise
+                    existing = self.get_connection(spec.name)
+                    if _subset(spec.without_password(), existing.to_api()):
+                        log.info("connection %s: adopted the one a lost create made", spec.name)
+                        return existing
+                    raise
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    def get_connection(self, name: str) -> Connection:
+        return self._get_model(f"/connections/{quote(name, safe='')}", Connection)
+
+    def list_connections(self) -> list[Connection]:
+        return self._list("/connections", Connection)
+
+    def update_connection(self, spec: ConnectionSpec) -> Connection:
+        """Full update; with no password in `spec.secrets` the stored one is kept."""
+        password = (
+            spec.secrets.password.get_secret_value()
+            if spec.secrets and spec.secrets.password
+            else ""
+        )
+        response = self._request(
+            "PUT",
+            f"/connections/{quote(spec.name, safe='')}",
+            json=spec.to_api(reveal_secrets=True),
+            secrets=[password],
+        )
+        return Connection.model_validate(response.json())
+
+    def delete_connection(self, name: str) -> None:
+        """Delete; a retry that finds it gone counts as done."""
+        for attempt in self._attempts():
+            with attempt:
+                try:
+                    self._send("DELETE", f"/connections/{quote(name, safe='')}")
+                    return
+                except NotFoundError:
+                    if attempt.retry_state.attempt_number == 1:
+                        raise
+                    return
+
+    def test_connection(self, name: str) -> ConnectionTestResult:
+        response = self._request("POST", f"/connections/{quote(name, safe='')}/test")
+        return ConnectionTestResult.model_validate(response.json())
+
+    # --- jobs ------------------------------------------------------------------------------
+
+    def create_job(self, spec: StreamingJobSpec) -> StreamingJob:
+        """Create; before a retry, look for the job a lost attempt may have created."""
+        body = spec.to_api()
+        for attempt in self._attempts():
+            with attempt:
+                if attempt.retry_state.attempt_number > 1:
+                    made = self.find_job_matching(body)
+                    if made is not None:
+                        log.info(
+                            "job for table %s: found the one a lost create made",
+                            spec.target.table_name,
+                        )
+                        return made
+                return StreamingJob.model_validate(self._send("POST", "/jobs", json=body).json())
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    def find_job_matching(self, body: dict[str, Any]) -> StreamingJob | None:
+        """The non-terminal streaming job holding everything in `body`, if any."""
+        table = body.get("target", {}).get("tableName")
+        for job in self.list_jobs(types=["streaming"]):
+            if job.is_terminal or job.target.table_name != table:
+                continue
+            if _subset(body, job.to_api()):
+                return job
+        return None
+
+    def active_job_for_table(self, table_name: str) -> StreamingJob | None:
+        """Polaris allows one non-terminal streaming job per table: that one."""
+        for job in self.list_jobs(types=["streaming"]):
+            if not job.is_terminal and job.target.table_name == table_name:
+                return job
+        return None
+
+    def get_job(self, job_id: str) -> StreamingJob:
+        return self._get_model(f"/jobs/{quote(job_id, safe='')}", StreamingJob)
+
+    def get_job_status(self, job_id: str) -> JobStatus:
+        return self._get_model(f"/jobs/{quote(job_id, safe='')}/status", JobStatus)
+
+    def list_jobs(
+        self, *, types: Iterable[str] = (), health_status: Iterable[str] = ()
+    ) -> list[StreamingJob]:
+        """Jobs, filtered as documented: repeated values OR, different parameters AND."""
+        params: dict[str, Any] = {}
+        if types := list(types):
+            params["type"] = types
+        if health := list(health_status):
+            params["healthStatus"] = health
+        body = ListResponse.model_validate(self._request("GET", "/jobs", params=params).json())
+        # Only streaming jobs parse as StreamingJob; others (batch, drop_table) are skipped.
+        return [StreamingJob.model_validate(v) for v in body.values if v.get("type") == "streaming"]
+
+    def update_job(self, job_id: str, spec: StreamingJobSpec) -> StreamingJob:
+        response = self._request("PUT", f"/jobs/{quote(job_id, safe='')}", json=spec.to_api())
+        return StreamingJob.model_validate(response.json())
+
+    def cancel_job(self, job_id: str) -> StreamingJob:
+        job = self.get_job(job_id)
+        if job.is_terminal or job.desired_execution_status == "canceled":
+            return job
+        spec = job.job_spec().model_copy(update={"desired_execution_status": "canceled"})
+        return self.update_job(job_id, spec)
+
+    def reset_job(self, job_id: str) -> StreamingJob:
+        response = self._request("POST", f"/jobs/{quote(job_id, safe='')}/reset")
+        return StreamingJob.model_validate(response.json())
+
+    def wait_for_job(
+        self,
+        job_id: str,
+        status: str = "running",
+        *,
+        timeout: float = 300.0,
+        poll_interval: float = 1.0,
+    ) -> StreamingJob:
+        """Poll until the job reaches `status`; fail fast if it fails instead."""
+        deadline = time.monotonic() + timeout
+        delay = min(0.1, poll_interval)
+        while True:
+            job = self.get_job(job_id)
+            current = job.execution_status
+            if current == status:
+                return job
+            if current == "failed" or (current == "canceled" and status != "canceled"):
+                health = job.health.describe() if job.health else "no details"
+                raise JobFailedError(
+                    f"job {job_id} (table {job.target.table_name}) is {current}: {health}", job
+                )
+            if time.monotonic() >= deadline:
+                raise WaitTimeoutError(
+                    f"job {job_id} (table {job.target.table_name}) is still {current!r} after "
+                    f"{timeout:g}s, waiting for {status!r}; raise the wait timeout or check the job"
+                )
+            time.sleep(min(delay, max(0.0, deadline - time.monotonic())))
+            delay = min(delay * 2, poll_interval)
+
+    # --- tables ----------------------------------------------------------------------------
+
+    def get_table(self, name: str) -> Table:
+        return self._get_model(f"/tables/{quote(name, safe='')}", Table)
+
+    def list_tables(self) -> list[Table]:
+        return self._list("/tables", Table)
+
+    def delete_table(self, name: str, *, soft: bool = True) -> None:
+        """Drop a table (a `drop_table` job); `soft` keeps it restorable for 30 days."""
+        body = {
+            "type": "drop_table",
+            "target": {"type": "table", "tableName": name},
+            "softDelete": soft,
+        }
+        for attempt in self._attempts():
+            with attempt:
+                try:
+                    self._send("POST", "/jobs", json=body)
+                    return
+                except NotFoundError:
+                    if attempt.retry_state.attempt_number == 1:
+                        raise
+                    return

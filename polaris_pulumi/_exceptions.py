@@ -1,0 +1,126 @@
+"""Typed errors of the Polaris client.
+
+Messages say what failed and what to do. They are built from the method, the path and
+the server's message only, never from request bodies or headers, so they cannot carry the
+API key or a Kafka password.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+class PolarisError(Exception):
+    """Base of every error this package raises."""
+
+
+class ConfigurationError(PolarisError):
+    """The client is missing a setting (API key, project id, URL) or has an unsafe one."""
+
+
+class TransportError(PolarisError):
+    """No HTTP response: connection refused or reset, DNS, timeouts."""
+
+
+class WaitTimeoutError(PolarisError):
+    """A wait for a job status ran past its deadline."""
+
+
+class JobFailedError(PolarisError):
+    """A job ended `failed` (or canceled) while we waited for it to run."""
+
+    def __init__(self, message: str, job: Any = None) -> None:
+        super().__init__(message)
+        self.job = job
+
+
+_HINTS: dict[int, str] = {
+    400: "fix the request as the details say",
+    401: "check the API key (Pulumi config polaris:apiKey or POLARIS_API_KEY)",
+    403: "the API key lacks a permission: connections need ManageConnections, "
+    "jobs ManageIngestionJobs, tables ManageTables",
+    404: "check the name or id, and the project id (polaris:projectId or POLARIS_PROJECT_ID)",
+    409: "an object with that name exists, or a streaming job already feeds that table",
+    422: "fix the request as the details say",
+    429: "Polaris is rate limiting; retry later or lower parallelism (pulumi up --parallel)",
+}
+
+
+class APIStatusError(PolarisError):
+    """Polaris answered with an error status."""
+
+    def __init__(
+        self,
+        *,
+        method: str,
+        path: str,
+        status_code: int,
+        message: str | None,
+        details: list[Any] | None = None,
+        retry_after: float | None = None,
+    ) -> None:
+        self.method = method
+        self.path = path
+        self.status_code = status_code
+        self.server_message = message
+        self.details = list(details or [])
+        self.retry_after = retry_after
+        text = f"{method} {path} failed with {status_code}"
+        if message:
+            text += f": {message}"
+        if self.details:
+            text += " (" + "; ".join(_detail_text(d) for d in self.details) + ")"
+        hint = _HINTS.get(
+            status_code, "Polaris had a server error; retry later" if status_code >= 500 else ""
+        )
+        if hint:
+            text += f". Hint: {hint}"
+        super().__init__(text)
+
+
+def _detail_text(detail: Any) -> str:
+    if isinstance(detail, dict):
+        field = detail.get("field") or detail.get("property")
+        msg = detail.get("message") or detail.get("reason") or str(detail)
+        return f"{field}: {msg}" if field else str(msg)
+    return str(detail)
+
+
+class BadRequestError(APIStatusError):
+    """400 or 422: the spec is invalid."""
+
+
+class AuthenticationError(APIStatusError):
+    """401: missing, wrong or expired credentials."""
+
+
+class PermissionDeniedError(APIStatusError):
+    """403: the key lacks a permission."""
+
+
+class NotFoundError(APIStatusError):
+    """404."""
+
+
+class ConflictError(APIStatusError):
+    """409: duplicate name, or one streaming job per table."""
+
+
+class RateLimitError(APIStatusError):
+    """429, with the server's Retry-After when it gave one."""
+
+
+class ServerError(APIStatusError):
+    """5xx."""
+
+
+def error_for_status(status_code: int) -> type[APIStatusError]:
+    if status_code in (400, 422):
+        return BadRequestError
+    return {
+        401: AuthenticationError,
+        403: PermissionDeniedError,
+        404: NotFoundError,
+        409: ConflictError,
+        429: RateLimitError,
+    }.get(status_code, ServerError if status_code >= 500 else APIStatusError)
