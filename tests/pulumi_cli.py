@@ -97,7 +97,9 @@ class Pulumi:
         result = Result(proc.returncode, proc.stdout, proc.stderr)
         if check and proc.returncode != 0:
             sys.stderr.write(result.output)
-            raise AssertionError(f"pulumi {' '.join(args)} exited {proc.returncode}:\n{result.output}")
+            raise AssertionError(
+                f"pulumi {' '.join(args)} exited {proc.returncode}:\n{result.output}"
+            )
         return result
 
     def init(self) -> None:

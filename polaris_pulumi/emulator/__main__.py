@@ -1,0 +1,108 @@
+"""`python -m polaris_pulumi.emulator` / `polaris-emulator`: serve the emulator."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import socket
+import sys
+from pathlib import Path
+
+import uvicorn
+
+from polaris_pulumi.emulator._app import ALL_PERMISSIONS, EmulatorConfig, Faults, create_app
+
+
+def _api_key(value: str) -> tuple[str, frozenset[str]]:
+    key, sep, perms = value.partition("=")
+    if not sep:
+        return key, ALL_PERMISSIONS
+    chosen = frozenset(p for p in perms.split(",") if p)
+    unknown = chosen - ALL_PERMISSIONS
+    if unknown:
+        raise argparse.ArgumentTypeError(f"unknown permissions {sorted(unknown)}")
+    return key, chosen
+
+
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    p = argparse.ArgumentParser(prog="polaris-emulator", description=__doc__)
+    p.add_argument("--host", default="127.0.0.1", help="loopback address to bind")
+    p.add_argument("--port", type=int, default=8765, help="0 picks a free port")
+    p.add_argument("--db", default=".polaris-emulator/polaris.db", help="SQLite file")
+    p.add_argument(
+        "--api-key",
+        action="append",
+        type=_api_key,
+        default=[],
+        metavar="KEY[=PERM,...]",
+        help="accepted API key, optionally limited to permissions (default: $POLARIS_API_KEY)",
+    )
+    p.add_argument("--bearer-token", action="append", default=[], help="accepted OAuth token")
+    p.add_argument("--project-id", default=os.environ.get("POLARIS_PROJECT_ID", "demo-project"))
+    p.add_argument("--job-start-delay", type=float, default=1.0, help="seconds pending -> running")
+    p.add_argument(
+        "--job-cancel-delay", type=float, default=0.5, help="seconds canceling -> canceled"
+    )
+    p.add_argument("--rate-429", type=float, default=0.0)
+    p.add_argument("--rate-503", type=float, default=0.0)
+    p.add_argument(
+        "--lost-write-rate", type=float, default=0.0, help="writes committed, answer lost"
+    )
+    p.add_argument("--latency-ms", type=float, default=0.0)
+    p.add_argument("--retry-after", type=float, default=1.0, help="Retry-After of injected 429s")
+    p.add_argument("--seed", type=int, default=None)
+    p.add_argument("--ready-file", type=Path, help="write the base URL here once serving")
+    p.add_argument("--log-level", default="warning")
+    args = p.parse_args(argv)
+    if not args.api_key:
+        env_key = os.environ.get("POLARIS_API_KEY")
+        if not env_key:
+            p.error("give --api-key or set POLARIS_API_KEY")
+        args.api_key = [(env_key, ALL_PERMISSIONS)]
+    return args
+
+
+def main(argv: list[str] | None = None) -> None:
+    args = parse_args(argv)
+    if args.db != ":memory:":
+        Path(args.db).parent.mkdir(parents=True, exist_ok=True)
+    config = EmulatorConfig(
+        db_path=args.db,
+        api_keys=dict(args.api_key),
+        bearer_tokens=frozenset(args.bearer_token),
+        project_id=args.project_id,
+        job_start_delay=args.job_start_delay,
+        job_cancel_delay=args.job_cancel_delay,
+        faults=Faults(
+            rate_429=args.rate_429,
+            rate_503=args.rate_503,
+            lost_write_rate=args.lost_write_rate,
+            latency_ms=args.latency_ms,
+            retry_after_seconds=args.retry_after,
+            seed=args.seed,
+        ),
+    )
+    sock = socket.socket(socket.AF_INET6 if ":" in args.host else socket.AF_INET)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.bind((args.host, args.port))
+    host, port = sock.getsockname()[:2]
+    url = f"http://{'[' + host + ']' if ':' in host else host}:{port}"
+    server = uvicorn.Server(
+        uvicorn.Config(create_app(config), log_level=args.log_level, access_log=False)
+    )
+    if args.ready_file:
+        original_startup = server.startup
+
+        async def startup(sockets: list[socket.socket] | None = None) -> None:
+            await original_startup(sockets)
+            tmp = args.ready_file.with_suffix(".tmp")
+            tmp.write_text(url)
+            tmp.replace(args.ready_file)
+
+        server.startup = startup  # type: ignore[method-assign]
+    print(f"Polaris emulator on {url} (project {config.project_id}, db {args.db})", file=sys.stderr)
+    server.run(sockets=[sock])
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,114 @@
+"""Runs the emulator as a real server process on an ephemeral loopback port."""
+
+from __future__ import annotations
+
+import secrets
+import subprocess
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+from polaris_pulumi import PolarisClient, RetryPolicy
+
+FAST_RETRIES = RetryPolicy(max_attempts=8, max_seconds=30, initial_backoff=0.01, max_backoff=0.1)
+
+
+@dataclass
+class EmulatorProcess:
+    workdir: Path
+    api_key: str = field(default_factory=lambda: "pok_test_" + secrets.token_hex(16))
+    project_id: str = "test-project"
+    flags: list[str] = field(default_factory=list)
+    url: str = ""
+    proc: subprocess.Popen[bytes] | None = None
+
+    @property
+    def db(self) -> Path:
+        return self.workdir / "polaris.db"
+
+    def start(self) -> EmulatorProcess:
+        self.workdir.mkdir(parents=True, exist_ok=True)
+        ready = self.workdir / "ready"
+        ready.unlink(missing_ok=True)
+        log = (self.workdir / "emulator.log").open("ab")
+        self.proc = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "polaris_pulumi.emulator",
+                "--port",
+                "0",
+                "--db",
+                str(self.db),
+                "--api-key",
+                self.api_key,
+                "--project-id",
+                self.project_id,
+                "--ready-file",
+                str(ready),
+                *self.flags,
+            ],
+            stdout=log,
+            stderr=log,
+            stdin=subprocess.DEVNULL,
+        )
+        deadline = time.monotonic() + 30
+        while not ready.exists():
+            if self.proc.poll() is not None:
+                raise RuntimeError(
+                    f"emulator exited: {(self.workdir / 'emulator.log').read_text()}"
+                )
+            if time.monotonic() > deadline:
+                raise RuntimeError("emulator did not start in 30s")
+            time.sleep(0.05)
+        self.url = ready.read_text()
+        return self
+
+    def stop(self, kill: bool = False) -> None:
+        if self.proc is None:
+            return
+        if kill:
+            self.proc.kill()
+        else:
+            self.proc.terminate()
+        self.proc.wait(timeout=30)
+        self.proc = None
+
+    def restart(self) -> None:
+        self.stop()
+        self.start()
+
+    def client(self, **kwargs: Any) -> PolarisClient:
+        kwargs.setdefault("retry", FAST_RETRIES)
+        return PolarisClient(
+            api_key=kwargs.pop("api_key", self.api_key),
+            url=self.url,
+            project_id=kwargs.pop("project_id", self.project_id),
+            **kwargs,
+        )
+
+    def env(self) -> dict[str, str]:
+        """What a Pulumi program needs to reach this emulator."""
+        return {
+            "POLARIS_URL": self.url,
+            "POLARIS_API_KEY": self.api_key,
+            "POLARIS_PROJECT_ID": self.project_id,
+        }
+
+    def admin(self, method: str, path: str, **kwargs: Any) -> Any:
+        response = httpx.request(method, f"{self.url}/_emulator/{path}", timeout=30, **kwargs)
+        response.raise_for_status()
+        return response.json()
+
+    def counters(self) -> dict[str, Any]:
+        return dict(self.admin("GET", "counters"))
+
+    def reset_counters(self) -> None:
+        self.admin("POST", "counters/reset")
+
+    def set_faults(self, **faults: Any) -> dict[str, Any]:
+        return dict(self.admin("PUT", "faults", json=faults))

@@ -1,0 +1,463 @@
+"""The client against the emulator over real HTTP."""
+
+from __future__ import annotations
+
+import base64
+import re
+import threading
+import time
+from typing import Any
+
+import httpx
+import pytest
+
+from polaris_pulumi import (
+    AuthenticationError,
+    BadRequestError,
+    ConfigurationError,
+    ConflictError,
+    ConnectionSpec,
+    JobFailedError,
+    NotFoundError,
+    PermissionDeniedError,
+    PolarisClient,
+    RateLimitError,
+    RetryPolicy,
+    ServerError,
+    StreamingJobSpec,
+    TransportError,
+    WaitTimeoutError,
+)
+from tests import samples
+from tests.conftest import BEARER, LIMITED_KEY
+from tests.emulator_proc import EmulatorProcess
+
+ISO_MICRO = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}Z$")
+ISO_NANO = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{9}Z$")
+
+
+def raw(emulator: EmulatorProcess, method: str, path: str, **kwargs: Any) -> httpx.Response:
+    return httpx.request(
+        method,
+        f"{emulator.url}/v1/projects/{emulator.project_id}{path}",
+        headers={"Authorization": f"Basic {emulator.api_key}"},
+        timeout=30,
+        **kwargs,
+    )
+
+
+def conn_spec(**changes: Any) -> ConnectionSpec:
+    return ConnectionSpec.model_validate(samples.connection(**changes))
+
+
+def job_spec(**kwargs: Any) -> StreamingJobSpec:
+    return StreamingJobSpec.model_validate(samples.job(**kwargs))
+
+
+# --- documented shapes ---------------------------------------------------------------------
+
+
+def test_seed_connection_create_returns_documented_shape(emulator: EmulatorProcess) -> None:
+    response = raw(emulator, "POST", "/connections", json=samples.CONNECTION)
+    assert response.status_code == 200
+    body = response.json()
+    assert body["secrets"] == {"type": "sasl_plain", "username": "CONFLUENTKEY"}
+    assert samples.PASSWORD not in response.text
+    assert body["description"] is None
+    for key in ("submittedByUser", "modifiedByUser"):
+        assert set(body[key]) == {"username", "userId"}
+    assert ISO_MICRO.match(body["submittedOnTimestamp"])
+    assert ISO_MICRO.match(body["modifiedOnTimestamp"])
+    assert {k: body[k] for k in ("type", "name", "bootstrapServers", "topicName")} == {
+        k: samples.CONNECTION[k] for k in ("type", "name", "bootstrapServers", "topicName")
+    }
+
+
+def test_seed_job_create_returns_documented_shape(emulator: EmulatorProcess) -> None:
+    raw(emulator, "POST", "/connections", json=samples.CONNECTION).raise_for_status()
+    response = raw(emulator, "POST", "/jobs", json=samples.JOB)
+    assert response.status_code == 201
+    body = response.json()
+    for view in (body, body["spec"]):
+        assert view["source"]["formatSettings"]["flattenSpec"] == {}
+        assert view["mappings"][0]["isAggregation"] is None
+        assert view["target"]["intervals"] == []
+        assert view["filterExpression"] is None
+        assert view["lateMessageRejectionPeriod"] == "P30D"
+        assert view["earlyMessageRejectionPeriod"] == "P2000D"
+        assert view["readFromPoint"] == "latest"
+        assert view["maxParseExceptions"] == 2147483647
+        assert view["dimensionExclusions"] == ["date", "time"]
+    assert body["spec"]["replaceRunning"] is False
+    assert body["desiredExecutionStatus"] == "running"
+    assert body["executionStatus"] == "pending"
+    assert body["health"] == {"status": "ok"}
+    assert re.match(r"^[0-9a-f-]{36}$", body["id"])
+    assert set(body["createdBy"]) == {"username", "userId"}
+    assert ISO_NANO.match(body["createdTimestamp"])
+    assert ISO_NANO.match(body["lastUpdatedTimestamp"])
+    assert body["startedTimestamp"] is None and body["completedTimestamp"] is None
+    # The table was created from the job spec, as a detail table (no aggregation).
+    table = raw(emulator, "GET", "/tables/sample-confluent-ingestion").json()
+    assert (table["type"], table["schemaMode"]) == ("detail", "flexible")
+
+
+def test_job_lifecycle_status_and_totals(emulator: EmulatorProcess) -> None:
+    client = emulator.client()
+    client.create_connection(conn_spec())
+    job = client.create_job(job_spec())
+    running = client.wait_for_job(job.id, "running", timeout=10)
+    assert running.started_timestamp is not None
+    assert client.get_job_status(job.id).execution_status == "running"
+    assert running.totals is not None and running.totals.num_rows_processed == 0
+    canceled = client.cancel_job(job.id)
+    assert canceled.desired_execution_status == "canceled"
+    assert client.wait_for_job(job.id, "canceled", timeout=10).completed_timestamp
+
+
+def test_unknown_server_fields_are_kept() -> None:
+    body = {**samples.CONNECTION, "futureField": {"x": 1}}
+    spec = ConnectionSpec.model_validate(body)
+    assert spec.to_api()["futureField"] == {"x": 1}
+
+
+# --- typed errors --------------------------------------------------------------------------
+
+
+def test_bad_request_carries_details(emulator: EmulatorProcess) -> None:
+    client = emulator.client()
+    bad = conn_spec(bootstrapServers="SASL_SSL://pkc-1.confluent.cloud:9092", name="bad name")
+    with pytest.raises(BadRequestError) as info:
+        client.create_connection(bad)
+    fields = {d["field"] for d in info.value.details}
+    assert fields == {"name", "bootstrapServers"}
+    assert "SASL_SSL" in str(info.value) and info.value.status_code == 400
+
+
+def test_authentication_error(emulator: EmulatorProcess) -> None:
+    client = emulator.client(api_key="pok_wrong_key_1234")
+    with pytest.raises(AuthenticationError) as info:
+        client.list_connections()
+    assert "pok_wrong_key_1234" not in str(info.value)
+    assert "polaris:apiKey" in str(info.value)
+
+
+def test_permission_denied_for_missing_permission(emulator: EmulatorProcess) -> None:
+    client = emulator.client(api_key=LIMITED_KEY)
+    client.list_connections()  # allowed
+    with pytest.raises(PermissionDeniedError) as info:
+        client.list_jobs()
+    assert "ManageIngestionJobs" in str(info.value)
+
+
+def test_not_found_and_conflict(emulator: EmulatorProcess) -> None:
+    client = emulator.client()
+    with pytest.raises(NotFoundError):
+        client.get_connection("nope")
+    with pytest.raises(NotFoundError):
+        client.get_job("00000000-0000-0000-0000-000000000000")
+    client.create_connection(conn_spec())
+    with pytest.raises(ConflictError):
+        client.create_connection(conn_spec())
+    client.create_job(job_spec())
+    with pytest.raises(ConflictError, match="one streaming job per table"):
+        client.create_job(job_spec())
+
+
+def test_rate_limit_and_server_errors_after_bounded_retries(emulator: EmulatorProcess) -> None:
+    client = emulator.client(retry=RetryPolicy(max_attempts=3, initial_backoff=0, max_backoff=0))
+    emulator.set_faults(rate_429=1.0, retry_after_seconds=0)
+    with pytest.raises(RateLimitError) as info:
+        client.list_connections()
+    assert info.value.retry_after == 0
+    emulator.set_faults(rate_429=0.0, rate_503=1.0)
+    emulator.reset_counters()
+    with pytest.raises(ServerError):
+        client.list_connections()
+    assert emulator.counters()["total_received"] == 3  # bounded: exactly max_attempts
+
+
+def test_transport_error_and_configuration_errors(emulator: EmulatorProcess) -> None:
+    client = PolarisClient(
+        api_key="k",
+        url="http://127.0.0.1:9",
+        project_id="p",
+        retry=RetryPolicy(max_attempts=2, initial_backoff=0),
+    )
+    with pytest.raises(TransportError):
+        client.list_connections()
+    with pytest.raises(ConfigurationError, match="plain http"):
+        PolarisClient(api_key="k", url="http://polaris.example.com", project_id="p")
+    with pytest.raises(ConfigurationError, match="POLARIS_API_KEY"):
+        PolarisClient(url=emulator.url, project_id="p", api_key="")
+    with pytest.raises(ConfigurationError, match="POLARIS_PROJECT_ID"):
+        PolarisClient(api_key="k", url=emulator.url, project_id="")
+    assert (
+        PolarisClient(
+            api_key="k",
+            organization="acme",
+            region="us-east-1",
+            cloud_provider="aws",
+            project_id="p",
+        ).base_url
+        == "https://acme.us-east-1.aws.api.imply.io"
+    )
+
+
+def test_environment_fallbacks(emulator: EmulatorProcess, monkeypatch: pytest.MonkeyPatch) -> None:
+    for key, value in emulator.env().items():
+        monkeypatch.setenv(key, value)
+    assert PolarisClient().list_connections() == []
+
+
+def test_basic_user_form_and_bearer_token(emulator: EmulatorProcess) -> None:
+    user_form = base64.b64encode(f"{emulator.api_key}:".encode()).decode()
+    response = httpx.get(
+        f"{emulator.url}/v1/projects/{emulator.project_id}/connections",
+        headers={"Authorization": f"Basic {user_form}"},
+    )
+    assert response.status_code == 200
+    client = PolarisClient(bearer_token=BEARER, url=emulator.url, project_id=emulator.project_id)
+    assert client.list_connections() == []
+    expired = PolarisClient(bearer_token="stale", url=emulator.url, project_id=emulator.project_id)
+    with pytest.raises(AuthenticationError, match="Token claims invalid"):
+        expired.list_connections()
+
+
+def test_user_agent_and_auth_header() -> None:
+    seen: list[httpx.Request] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        seen.append(request)
+        return httpx.Response(200, json={"values": []})
+
+    client = PolarisClient(
+        api_key="pok_k",
+        url="https://x.example.com",
+        project_id="p1",
+        transport=httpx.MockTransport(handler),
+    )
+    client.list_connections()
+    assert seen[0].headers["user-agent"].startswith("polaris-pulumi/")
+    assert seen[0].headers["authorization"] == "Basic pok_k"
+    assert seen[0].url.path == "/v1/projects/p1/connections"
+
+
+# --- secrets -------------------------------------------------------------------------------
+
+
+def test_no_secret_in_repr_or_errors(emulator: EmulatorProcess) -> None:
+    client = emulator.client()
+    spec = conn_spec()
+    assert samples.PASSWORD not in repr(spec) and samples.PASSWORD not in str(spec)
+    assert emulator.api_key not in repr(client)
+    client.create_connection(spec)
+    with pytest.raises(ConflictError) as info:
+        client.create_connection(spec)
+    assert samples.PASSWORD not in str(info.value)
+    with pytest.raises(TypeError, match="not picklable"):
+        import pickle
+
+        pickle.dumps(client)
+
+
+def test_server_echoing_a_secret_is_redacted() -> None:
+    def handler(request: httpx.Request) -> httpx.Response:
+        return httpx.Response(
+            400, json={"message": f"bad password {samples.PASSWORD} for key pok_k"}
+        )
+
+    client = PolarisClient(
+        api_key="pok_k",
+        url="https://x.example.com",
+        project_id="p",
+        transport=httpx.MockTransport(handler),
+    )
+    with pytest.raises(BadRequestError) as info:
+        client.create_connection(conn_spec())
+    assert samples.PASSWORD not in str(info.value) and "pok_k" not in str(info.value)
+
+
+# --- retries and duplicates ----------------------------------------------------------------
+
+
+def test_transient_faults_are_retried(emulator: EmulatorProcess) -> None:
+    emulator.set_faults(rate_429=0.3, rate_503=0.2, seed=7, retry_after_seconds=0)
+    client = emulator.client()
+    for i in range(15):
+        client.create_connection(conn_spec(name=f"conn-{i}"))
+    emulator.set_faults(rate_429=0, rate_503=0)
+    assert sorted(c.name for c in client.list_connections()) == sorted(
+        f"conn-{i}" for i in range(15)
+    )
+    counters = emulator.counters()
+    assert counters["total_received"] > sum(counters["handled"].values())  # faults did happen
+
+
+def test_retry_after_is_honored(emulator: EmulatorProcess) -> None:
+    emulator.set_faults(rate_429=0.5, seed=3, retry_after_seconds=0.2)
+    emulator.reset_counters()
+    client = emulator.client(retry=RetryPolicy(max_attempts=20, initial_backoff=0, max_backoff=0))
+    started = time.monotonic()
+    for _ in range(6):
+        client.list_connections()
+    elapsed = time.monotonic() - started
+    counters = emulator.counters()
+    throttled = counters["total_received"] - sum(counters["handled"].values())
+    assert throttled > 0
+    # Each 429 made the client wait the server's Retry-After before trying again.
+    assert elapsed >= throttled * 0.2
+
+
+def test_lost_create_response_makes_no_duplicate_connection(emulator: EmulatorProcess) -> None:
+    client = emulator.client()
+    emulator.set_faults(lost_write_rate=1.0)
+    created = client.create_connection(conn_spec())
+    emulator.set_faults(lost_write_rate=0.0)
+    assert created.name == "my_connection"
+    assert [c.name for c in client.list_connections()] == ["my_connection"]
+    handled = emulator.counters()["handled"]
+    assert (
+        handled["POST /v1/projects/{projectId}/connections"] == 2
+    )  # the retry met 409 and adopted
+
+
+def test_lost_create_response_makes_no_duplicate_job(emulator: EmulatorProcess) -> None:
+    client = emulator.client()
+    client.create_connection(conn_spec())
+    emulator.set_faults(lost_write_rate=1.0)
+    job = client.create_job(job_spec())
+    emulator.set_faults(lost_write_rate=0.0)
+    jobs = client.list_jobs(types=["streaming"])
+    assert [j.id for j in jobs] == [job.id]
+    assert emulator.counters()["handled"]["POST /v1/projects/{projectId}/jobs"] == 1
+
+
+def test_conflict_with_someone_elses_connection_is_not_adopted(emulator: EmulatorProcess) -> None:
+    client = emulator.client()
+    client.create_connection(conn_spec(topicName="other_topic"))
+    # Seed 1 rolls 0.134 then 0.847: the first attempt gets a 503, the retry reaches the handler.
+    emulator.set_faults(rate_503=0.5, seed=1)
+    emulator.reset_counters()
+    with pytest.raises(ConflictError):
+        client.create_connection(conn_spec())
+    counters = emulator.counters()
+    assert counters["received"]["POST /v1/projects/{projectId}/connections"] == 2
+    # The retry met 409, looked at the existing connection and refused it: another topic.
+    assert counters["handled"]["GET /v1/projects/{projectId}/connections/{id}"] == 1
+    assert emulator.client().get_connection("my_connection").topic_name == "other_topic"
+
+
+def test_concurrent_use_of_one_client(emulator: EmulatorProcess) -> None:
+    client = emulator.client()
+    errors: list[BaseException] = []
+
+    def work(i: int) -> None:
+        try:
+            client.create_connection(conn_spec(name=f"t-{i}"))
+            client.get_connection(f"t-{i}")
+        except BaseException as exc:  # pragma: no cover - reported below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=work, args=(i,)) for i in range(16)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors == []
+    assert len(client.list_connections()) == 16
+
+
+# --- lifecycle rules -----------------------------------------------------------------------
+
+
+def test_job_on_unreachable_brokers_fails_with_health_details(emulator: EmulatorProcess) -> None:
+    client = emulator.client()
+    client.create_connection(conn_spec(bootstrapServers="broker.invalid:9092"))
+    result = client.test_connection("my_connection")
+    assert not result.ok and "Unable to reach broker" in result.details[0]
+    job = client.create_job(job_spec())
+    with pytest.raises(JobFailedError, match="Unable to reach broker"):
+        client.wait_for_job(job.id, timeout=10)
+    failed = client.list_jobs(health_status=["error"])
+    assert [j.id for j in failed] == [job.id]
+
+
+def test_wait_timeout(tmp_path: Any) -> None:
+    proc = EmulatorProcess(tmp_path / "slow", flags=["--job-start-delay", "60"]).start()
+    try:
+        client = proc.client()
+        client.create_connection(conn_spec())
+        job = client.create_job(job_spec())
+        with pytest.raises(WaitTimeoutError, match="still 'pending'"):
+            client.wait_for_job(job.id, timeout=0.5, poll_interval=0.1)
+    finally:
+        proc.stop()
+
+
+def test_connection_in_use_cannot_be_deleted_until_job_canceled(emulator: EmulatorProcess) -> None:
+    client = emulator.client()
+    client.create_connection(conn_spec())
+    job = client.create_job(job_spec())
+    with pytest.raises(ConflictError, match="cancel the job first"):
+        client.delete_connection("my_connection")
+    client.cancel_job(job.id)
+    client.wait_for_job(job.id, "canceled", timeout=10)
+    client.delete_connection("my_connection")
+    assert client.list_connections() == []
+
+
+def test_update_connection_and_job(emulator: EmulatorProcess) -> None:
+    client = emulator.client()
+    client.create_connection(conn_spec())
+    no_password = conn_spec(topicName="new_topic", description="events")
+    assert no_password.secrets is not None
+    no_password.secrets.password = None
+    updated = client.update_connection(no_password)
+    assert (updated.topic_name, updated.description) == ("new_topic", "events")
+    job = client.create_job(job_spec())
+    spec = job.job_spec().model_copy(update={"late_message_rejection_period": "P90D"})
+    assert client.update_job(job.id, spec).late_message_rejection_period == "P90D"
+    frozen = job.job_spec().model_copy(update={"dimension_exclusions": ["date"]})
+    with pytest.raises(BadRequestError, match="dimensionExclusions cannot be changed"):
+        client.update_job(job.id, frozen)
+
+
+def test_job_list_filters(emulator: EmulatorProcess) -> None:
+    client = emulator.client()
+    client.create_connection(conn_spec())
+    client.create_connection(conn_spec(name="broken", bootstrapServers="x.invalid:9092"))
+    ok = client.create_job(job_spec(table="ok-table"))
+    bad = client.create_job(job_spec(table="bad-table", connection_name="broken"))
+    time.sleep(0.3)
+    assert {j.id for j in client.list_jobs(types=["streaming"])} == {ok.id, bad.id}
+    assert [j.id for j in client.list_jobs(health_status=["ok"])] == [ok.id]
+    assert {j.id for j in client.list_jobs(health_status=["ok", "error"])} == {ok.id, bad.id}
+    assert client.list_jobs(types=["batch"]) == []
+
+
+def test_tables_and_drop(emulator: EmulatorProcess) -> None:
+    client = emulator.client()
+    client.create_connection(conn_spec())
+    job = client.create_job(job_spec())
+    assert [t.name for t in client.list_tables()] == ["sample-confluent-ingestion"]
+    with pytest.raises(ConflictError):
+        client.delete_table("sample-confluent-ingestion")
+    client.cancel_job(job.id)
+    client.wait_for_job(job.id, "canceled", timeout=10)
+    client.delete_table("sample-confluent-ingestion")
+    with pytest.raises(NotFoundError):
+        client.get_table("sample-confluent-ingestion")
+
+
+def test_persistence_across_restart(emulator: EmulatorProcess) -> None:
+    client = emulator.client()
+    client.create_connection(conn_spec())
+    job = client.create_job(job_spec())
+    emulator.restart()
+    client = emulator.client()
+    assert client.get_connection("my_connection").topic_name == "my_topic"
+    assert client.wait_for_job(job.id, timeout=10).id == job.id
+    emulator.stop(kill=True)
+    emulator.start()
+    assert emulator.client().get_job(job.id).execution_status == "running"
