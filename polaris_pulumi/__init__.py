@@ -18,16 +18,41 @@ from polaris_pulumi._exceptions import (  # noqa: E402
     TransportError,
     WaitTimeoutError,
 )
+from polaris_pulumi._helpers import bootstrap_servers  # noqa: E402
+from polaris_pulumi._inputs import (  # noqa: E402
+    ConnectionArgs,
+    ConnectionSourceArgs,
+    FormatSettingsArgs,
+    InputFieldArgs,
+    MappingArgs,
+    SaslPlainSecretsArgs,
+    StreamingJobArgs,
+    TableTargetArgs,
+)
+from polaris_pulumi._models import Connection as ConnectionModel  # noqa: E402
 from polaris_pulumi._models import (  # noqa: E402
-    Connection,
     ConnectionSpec,
     ConnectionTestResult,
-    StreamingJob,
     StreamingJobSpec,
     Table,
 )
+from polaris_pulumi._models import StreamingJob as StreamingJobModel  # noqa: E402
+from polaris_pulumi._provider import PolarisProviderError  # noqa: E402
+from polaris_pulumi._resources import Connection, StreamingJob  # noqa: E402
 
 __all__ = [
+    "ConnectionArgs",
+    "ConnectionModel",
+    "ConnectionSourceArgs",
+    "FormatSettingsArgs",
+    "InputFieldArgs",
+    "MappingArgs",
+    "PolarisProviderError",
+    "SaslPlainSecretsArgs",
+    "StreamingJobArgs",
+    "StreamingJobModel",
+    "TableTargetArgs",
+    "bootstrap_servers",
     "APIStatusError",
     "AuthenticationError",
     "BadRequestError",

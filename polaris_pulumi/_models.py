@@ -6,6 +6,7 @@ Shared by the client, the providers and the emulator. Unknown server fields are 
 
 from __future__ import annotations
 
+import copy
 import re
 import unicodedata
 from dataclasses import dataclass
@@ -164,6 +165,33 @@ class StreamingJobSpec(PolarisModel):
     max_parse_exceptions: int | None = None
     replace_running: bool | None = None
     desired_execution_status: str | None = None
+
+    def with_defaults(self) -> StreamingJobSpec:
+        """This spec with the defaults the server fills in, for comparing specs."""
+        spec = self.model_copy(deep=True)
+        fmt = spec.source.format_settings
+        if fmt.flatten_spec is None:
+            fmt.flatten_spec = {}
+        if spec.target.intervals is None:
+            spec.target.intervals = []
+        for key, value in JOB_DEFAULTS.items():
+            if getattr(spec, key) is None:
+                setattr(spec, key, copy.deepcopy(value))
+        return spec
+
+
+# Server defaults of a streaming job (reference: "Response: the job with server defaults").
+JOB_DEFAULTS: dict[str, Any] = {
+    "create_table_if_not_exists": False,
+    "use_schema_discovery": False,
+    "dimension_exclusions": [],
+    "late_message_rejection_period": "P30D",
+    "early_message_rejection_period": "P2000D",
+    "read_from_point": "latest",
+    "max_parse_exceptions": MAX_INT,
+    "replace_running": False,
+    "desired_execution_status": "running",
+}
 
 
 class Health(PolarisModel):

@@ -86,7 +86,7 @@ class Pulumi:
     def run(self, *args: str, check: bool = True, timeout: float = 300) -> Result:
         self.state_dir.mkdir(parents=True, exist_ok=True)
         proc = subprocess.run(
-            [str(cli_path()), *args, "--non-interactive", "--color", "never"],
+            [str(cli_path()), "--non-interactive", "--color", "never", *args],
             cwd=self.workdir,
             env=self.env(),
             capture_output=True,
@@ -106,13 +106,13 @@ class Pulumi:
         self.run("stack", "init", self.stack)
 
     def config_set(self, key: str, value: str, secret: bool = False) -> None:
-        args = ["config", "set", key, value, "--stack", self.stack]
-        if secret:
-            args.append("--secret")
-        self.run(*args)
+        flags = ["--secret"] if secret else []
+        self.run("config", "set", "--stack", self.stack, *flags, key, "--", value)
 
-    def up(self, *extra: str, check: bool = True) -> Result:
-        return self.run("up", "--yes", "--skip-preview", "--stack", self.stack, *extra, check=check)
+    def up(self, *extra: str, check: bool = True, skip_preview: bool = True) -> Result:
+        """`up --yes`; tests skip the preview unless they test what it catches."""
+        flags = ["--skip-preview"] if skip_preview else []
+        return self.run("up", "--yes", *flags, "--stack", self.stack, *extra, check=check)
 
     def preview(self, *extra: str, check: bool = True) -> Result:
         return self.run("preview", "--stack", self.stack, *extra, check=check)

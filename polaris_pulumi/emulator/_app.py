@@ -6,7 +6,6 @@ Deterministic Kafka stand-ins (documented in docs/emulator.md): a broker host en
 starting with `invalid` fails authentication. A job on such a connection ends `failed`.
 """
 
-
 import asyncio
 import base64
 import hashlib
@@ -26,7 +25,6 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ValidationError
 
 from polaris_pulumi._models import (
-    MAX_INT,
     TERMINAL_STATUSES,
     ConnectionSpec,
     Problem,
@@ -317,27 +315,11 @@ class Emulator:
 
     @staticmethod
     def _filled(spec: StreamingJobSpec) -> Doc:
-        """The spec with the server defaults the reference lists."""
-        doc = spec.to_api()
-        doc["source"]["formatSettings"].setdefault("flattenSpec", {})
-        doc["source"].setdefault("inputSchema", [])
+        """The spec as the server echoes it: defaults filled in, unset optionals as null."""
+        doc = spec.with_defaults().to_api()
         for m in doc["mappings"]:
             m.setdefault("isAggregation", None)
-        doc["target"].setdefault("intervals", [])
-        defaults = {
-            "createTableIfNotExists": False,
-            "useSchemaDiscovery": False,
-            "dimensionExclusions": [],
-            "filterExpression": None,
-            "lateMessageRejectionPeriod": "P30D",
-            "earlyMessageRejectionPeriod": "P2000D",
-            "readFromPoint": "latest",
-            "maxParseExceptions": MAX_INT,
-            "replaceRunning": False,
-            "desiredExecutionStatus": "running",
-        }
-        for key, value in defaults.items():
-            doc.setdefault(key, value)
+        doc.setdefault("filterExpression", None)
         return doc
 
     def create_job(self, body: dict[str, Any], who: Principal) -> Doc:

@@ -1,0 +1,113 @@
+"""Args classes of the resources, mirroring the Polaris API's nesting in snake_case.
+
+Wherever an Args class is accepted, a plain dict with the same snake_case keys is too.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Mapping, Sequence
+from typing import Any, Literal, TypeAlias
+
+import pulumi
+
+
+@dataclasses.dataclass
+class SaslPlainSecretsArgs:
+    """Confluent Cloud API key (username) and secret (password)."""
+
+    username: pulumi.Input[str]
+    password: pulumi.Input[str]
+    type: pulumi.Input[Literal["sasl_plain"]] = "sasl_plain"
+
+
+@dataclasses.dataclass
+class ConnectionArgs:
+    bootstrap_servers: pulumi.Input[str]
+    """Comma-separated `host:port` list; see `polaris_pulumi.bootstrap_servers()`."""
+    topic_name: pulumi.Input[str]
+    """A topic, or a regular expression matching several topics."""
+    secrets: pulumi.Input[SaslPlainSecretsArgs | Mapping[str, Any]]
+    name: pulumi.Input[str] | None = None
+    """Polaris connection name; default: the resource name plus a random suffix."""
+    description: pulumi.Input[str] | None = None
+    test_connection: pulumi.Input[bool] | None = None
+    """Run Polaris' connection test after create/update and fail with its details (default on)."""
+    adopt_existing: pulumi.Input[bool] | None = None
+    """Take over an existing connection of this name on create (our import path)."""
+
+
+@dataclasses.dataclass
+class InputFieldArgs:
+    name: pulumi.Input[str]
+    data_type: pulumi.Input[str]
+
+
+@dataclasses.dataclass
+class FormatSettingsArgs:
+    format: pulumi.Input[str]
+    flatten_spec: pulumi.Input[Mapping[str, Any]] | None = None
+
+
+@dataclasses.dataclass
+class ConnectionSourceArgs:
+    connection_name: pulumi.Input[str]
+    format_settings: pulumi.Input[FormatSettingsArgs | Mapping[str, Any]]
+    input_schema: (
+        pulumi.Input[Sequence[pulumi.Input[InputFieldArgs | Mapping[str, Any]]]] | None
+    ) = None
+    type: pulumi.Input[Literal["connection"]] = "connection"
+
+
+@dataclasses.dataclass
+class MappingArgs:
+    column_name: pulumi.Input[str]
+    expression: pulumi.Input[str]
+    is_aggregation: pulumi.Input[bool] | None = None
+
+
+@dataclasses.dataclass
+class TableTargetArgs:
+    table_name: pulumi.Input[str]
+    type: pulumi.Input[Literal["table"]] = "table"
+
+
+@dataclasses.dataclass
+class StreamingJobArgs:
+    source: pulumi.Input[ConnectionSourceArgs | Mapping[str, Any]]
+    target: pulumi.Input[TableTargetArgs | Mapping[str, Any]]
+    mappings: pulumi.Input[Sequence[pulumi.Input[MappingArgs | Mapping[str, Any]]]] | None = None
+    create_table_if_not_exists: pulumi.Input[bool] | None = None
+    use_schema_discovery: pulumi.Input[bool] | None = None
+    dimension_exclusions: pulumi.Input[Sequence[pulumi.Input[str]]] | None = None
+    filter_expression: pulumi.Input[str] | None = None
+    late_message_rejection_period: pulumi.Input[str] | None = None
+    early_message_rejection_period: pulumi.Input[str] | None = None
+    read_from_point: pulumi.Input[Literal["latest", "earliest"]] | None = None
+    max_parse_exceptions: pulumi.Input[int] | None = None
+    replace_running: pulumi.Input[bool] | None = None
+    wait_for_running: pulumi.Input[bool] | None = None
+    """Wait until the job is `running` after create/update (default on)."""
+    wait_timeout: pulumi.Input[float] | None = None
+    """Seconds to wait for running/canceled (default 300); Pulumi's CustomTimeouts do not
+    reach dynamic providers."""
+    adopt_existing: pulumi.Input[bool] | None = None
+    """Take over the streaming job already feeding the target table on create."""
+
+
+ArgsLike: TypeAlias = Any
+
+
+def to_props(value: ArgsLike) -> Any:
+    """Args instances and nested dicts to plain dicts, leaving Outputs untouched."""
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return {
+            f.name: to_props(getattr(value, f.name))
+            for f in dataclasses.fields(value)
+            if getattr(value, f.name) is not None
+        }
+    if isinstance(value, Mapping):
+        return {k: to_props(v) for k, v in value.items() if v is not None}
+    if isinstance(value, list | tuple):
+        return [to_props(v) for v in value]
+    return value

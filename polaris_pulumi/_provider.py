@@ -1,0 +1,616 @@
+"""Pulumi dynamic providers for Polaris connections and streaming jobs.
+
+These classes are pickled *by reference* into each resource's `__provider` (they live in an
+installed module and hold nothing at program time), so the blob is small and carries no
+credentials. Credentials arrive in `configure`, inside the provider process.
+
+The engine's facts that shape this code (see shared/pulumi-notes.md): `diff`/`update` get
+the old *outputs*; integers arrive as floats; unknown values (`pulumi.output.Unknown`) reach
+`check` and `diff` during preview; one provider object serves up to 4 calls at once.
+"""
+
+from __future__ import annotations
+
+import secrets as _random
+import sys
+import threading
+import time
+import types
+import typing
+from collections.abc import Mapping
+from typing import Any
+
+from pulumi.dynamic import (
+    CheckFailure,
+    CheckResult,
+    ConfigureRequest,
+    CreateResult,
+    DiffResult,
+    ReadResult,
+    ResourceProvider,
+    UpdateResult,
+)
+from pulumi.output import Unknown
+from pydantic import BaseModel, ValidationError
+
+from polaris_pulumi._client import PolarisClient
+from polaris_pulumi._exceptions import (
+    ConflictError,
+    JobFailedError,
+    NotFoundError,
+    PolarisError,
+    WaitTimeoutError,
+)
+from polaris_pulumi._models import (
+    Connection,
+    ConnectionSpec,
+    Problem,
+    StreamingJob,
+    StreamingJobSpec,
+    connection_problems,
+    job_problems,
+    problems_from_validation_error,
+)
+
+Path = tuple[str | int, ...]
+DEFAULT_WAIT_TIMEOUT = 300.0
+
+# Config keys (Pulumi config namespace `polaris`) -> PolarisClient arguments.
+CONFIG_KEYS = {
+    "polaris:apiKey": "api_key",
+    "polaris:bearerToken": "bearer_token",
+    "polaris:url": "url",
+    "polaris:organization": "organization",
+    "polaris:region": "region",
+    "polaris:cloudProvider": "cloud_provider",
+    "polaris:projectId": "project_id",
+}
+
+
+class PolarisProviderError(PolarisError):
+    """A lifecycle step failed; the message says what to do."""
+
+
+# --- unknowns and validation -------------------------------------------------------------
+
+
+def unknown_paths(value: Any, path: Path = ()) -> list[Path]:
+    """Where the preview's unknown values sit in a property tree."""
+    if isinstance(value, Unknown):
+        return [path]
+    if isinstance(value, dict):
+        return [p for k, v in value.items() for p in unknown_paths(v, (*path, k))]
+    if isinstance(value, list):
+        return [p for i, v in enumerate(value) for p in unknown_paths(v, (*path, i))]
+    return []
+
+
+def _related(a: Path, b: Path) -> bool:
+    n = min(len(a), len(b))
+    return a[:n] == b[:n]
+
+
+class _Unplaceable(Exception):
+    """An unknown stands where no placeholder fits (a whole nested object)."""
+
+
+def _placeholder(annotation: Any) -> Any:
+    """A value of the annotated type that passes type validation."""
+    origin = typing.get_origin(annotation)
+    if origin in (typing.Union, types.UnionType):
+        options = [a for a in typing.get_args(annotation) if a is not type(None)]
+        try:
+            return _placeholder(options[0]) if options else None
+        except _Unplaceable:
+            if type(None) in typing.get_args(annotation):
+                return None  # an optional object: checking it waits until it is known
+            raise
+    if origin is typing.Literal:
+        return typing.get_args(annotation)[0]
+    if origin in (list, tuple) or annotation in (list, tuple):
+        return []
+    if origin is dict or annotation is dict:
+        return {}
+    simple = {str: "unknown", bool: False, int: 0, float: 0.0}
+    if annotation in simple:
+        return simple[annotation]
+    raise _Unplaceable
+
+
+def _annotation_at(model: type[BaseModel], path: Path) -> Any:
+    annotation: Any = model
+    for part in path:
+        while typing.get_origin(annotation) in (typing.Union, types.UnionType):
+            annotation = next(a for a in typing.get_args(annotation) if a is not type(None))
+        if isinstance(part, int):
+            annotation = typing.get_args(annotation)[0]
+        elif isinstance(annotation, type) and issubclass(annotation, BaseModel):
+            annotation = annotation.model_fields[str(part)].annotation
+        else:
+            raise _Unplaceable
+    return annotation
+
+
+def _substitute(value: Any, model: type[BaseModel], path: Path = ()) -> Any:
+    if isinstance(value, Unknown):
+        return _placeholder(_annotation_at(model, path))
+    if isinstance(value, dict):
+        return {k: _substitute(v, model, (*path, k)) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_substitute(v, model, (*path, i)) for i, v in enumerate(value)]
+    return value
+
+
+# Cross-field rules: a problem at the key is also void when these paths are unknown.
+_DEPENDS_ON: dict[Path, list[Path]] = {
+    ("mappings",): [("use_schema_discovery",)],
+}
+
+
+def _depends(problem: Problem) -> list[Path]:
+    extra = list(_DEPENDS_ON.get(problem.path, []))
+    if problem.path[:1] == ("mappings",) and "declared in source.input_schema" in problem.message:
+        extra.append(("source", "input_schema"))
+    return [problem.path, *extra]
+
+
+M = typing.TypeVar("M", bound=BaseModel)
+
+
+def validate(
+    model: type[M], props: dict[str, Any], rules: typing.Callable[[M], list[Problem]]
+) -> tuple[M | None, list[Problem]]:
+    """Type and rule problems of `props`, ignoring what depends on unknown values.
+
+    Returns the parsed model when every value is known and valid.
+    """
+    unknown = unknown_paths(props)
+    try:
+        known = _substitute(props, model)
+    except _Unplaceable:
+        return None, []  # a whole nested object is unknown: nothing to check yet
+    try:
+        parsed = model.model_validate(known)
+    except ValidationError as exc:
+        problems = problems_from_validation_error(exc)
+        return None, [p for p in problems if not any(_related(p.path, u) for u in unknown)]
+    problems = [
+        p for p in rules(parsed) if not any(_related(d, u) for d in _depends(p) for u in unknown)
+    ]
+    return (parsed if not unknown and not problems else None), problems
+
+
+def _check_flags(props: dict[str, Any], flags: Mapping[str, tuple[type, ...]]) -> list[Problem]:
+    problems = []
+    for key, kinds in flags.items():
+        value: Any = props.get(key)
+        if value is None or isinstance(value, Unknown):
+            continue
+        if not isinstance(value, kinds) or (isinstance(value, bool) and bool not in kinds):
+            names = " or ".join(k.__name__ for k in kinds)
+            problems.append(Problem((key,), f"must be {names} (got {value!r})"))
+        elif key == "wait_timeout" and typing.cast(float, value) <= 0:
+            problems.append(Problem((key,), "must be a positive number of seconds"))
+    return problems
+
+
+def _failures(problems: list[Problem]) -> list[CheckFailure]:
+    return [CheckFailure(p.property_name, p.message) for p in problems]
+
+
+# --- base provider -----------------------------------------------------------------------
+
+
+class _PolarisProvider(ResourceProvider):
+    """Holds nothing when pickled; builds its client from `configure` on first use."""
+
+    _settings: dict[str, str]
+    _client: PolarisClient | None
+
+    def configure(self, req: ConfigureRequest) -> None:
+        self._settings = {}
+        for key, arg in CONFIG_KEYS.items():
+            value = req.config.get(key)
+            if value:
+                self._settings[arg] = str(value)
+        self._client = None
+        self._lock = threading.Lock()
+
+    def client(self) -> PolarisClient:
+        if not hasattr(self, "_lock"):  # configure() not called (direct use in tests)
+            self._settings, self._client, self._lock = {}, None, threading.Lock()
+        with self._lock:
+            if self._client is None:
+                self._client = PolarisClient(**self._settings)  # type: ignore[arg-type]
+            return self._client
+
+    def __getstate__(self) -> dict[str, Any]:
+        # Never serialize credentials or sockets into `__provider`.
+        return {}
+
+
+def _log(message: str) -> None:
+    # pulumi.log is not usable inside a dynamic provider (pulumi/pulumi#20409).
+    print(f"polaris-pulumi: {message}", file=sys.stderr, flush=True)
+
+
+# --- connections -------------------------------------------------------------------------
+
+_CONNECTION_SPEC_KEYS = ("name", "description", "bootstrap_servers", "topic_name", "secrets")
+_CONNECTION_FLAGS = {"test_connection": (bool,), "adopt_existing": (bool,)}
+
+
+def auto_name(prefix: str) -> str:
+    """Resource name plus a random suffix, within Polaris' 1-64 `[A-Za-z0-9._-]`."""
+    clean = "".join(c if c.isascii() and (c.isalnum() or c in "._-") else "-" for c in prefix)
+    return f"{clean[:56] or 'connection'}-{_random.token_hex(4)[:7]}"
+
+
+def _connection_spec(props: dict[str, Any]) -> ConnectionSpec:
+    return ConnectionSpec.model_validate(
+        {k: props.get(k) for k in _CONNECTION_SPEC_KEYS if props.get(k) is not None}
+        | {"type": "confluent"}
+    )
+
+
+def _connection_outs(conn: Connection, props: dict[str, Any]) -> dict[str, Any]:
+    """State of a connection: our inputs, what the server holds, and the password we sent."""
+    secrets = conn.secrets.model_dump(mode="json") if conn.secrets else {}
+    secrets["password"] = (props.get("secrets") or {}).get("password")
+    return {
+        "name": conn.name,
+        "description": conn.description,
+        "bootstrap_servers": conn.bootstrap_servers,
+        "topic_name": conn.topic_name,
+        "secrets": secrets,
+        "submitted_by_user": conn.submitted_by_user.model_dump()
+        if conn.submitted_by_user
+        else None,
+        "modified_by_user": conn.modified_by_user.model_dump() if conn.modified_by_user else None,
+        "submitted_on_timestamp": conn.submitted_on_timestamp,
+        "modified_on_timestamp": conn.modified_on_timestamp,
+        "test_connection": props.get("test_connection"),
+        "adopt_existing": props.get("adopt_existing"),
+        "auto_name_prefix": props.get("auto_name_prefix"),
+    }
+
+
+def _connection_view(props: dict[str, Any]) -> dict[str, Any]:
+    """What a diff compares: the declared spec, normalized."""
+    secrets = props.get("secrets") or {}
+    servers = props.get("bootstrap_servers")
+    if isinstance(servers, str):
+        servers = ",".join(s.strip() for s in servers.split(","))
+    return {
+        "name": props.get("name"),
+        "description": props.get("description"),
+        "bootstrap_servers": servers,
+        "topic_name": props.get("topic_name"),
+        "secrets": {
+            "username": secrets.get("username") if isinstance(secrets, dict) else secrets,
+            "password": secrets.get("password") if isinstance(secrets, dict) else secrets,
+        },
+    }
+
+
+class ConnectionProvider(_PolarisProvider):
+    def check(self, olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:
+        inputs = dict(news)
+        if inputs.get("name") is None:
+            inputs["name"] = (olds or {}).get("name") or auto_name(
+                str(inputs.get("auto_name_prefix") or "connection")
+            )
+        spec_props = {k: inputs.get(k) for k in _CONNECTION_SPEC_KEYS if inputs.get(k) is not None}
+        spec_props["type"] = "confluent"
+        _, problems = validate(
+            ConnectionSpec, spec_props, lambda s: connection_problems(s, require_password=True)
+        )
+        problems += _check_flags(inputs, _CONNECTION_FLAGS)
+        return CheckResult(inputs, _failures(problems))
+
+    def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
+        unknown = unknown_paths({k: news.get(k) for k in _CONNECTION_SPEC_KEYS})
+        if unknown:
+            # Preview with values not known yet: an update, a replace if the name is unknown.
+            name_unknown = any(p[0] == "name" for p in unknown)
+            return DiffResult(
+                changes=True, replaces=["name"] if name_unknown else [], delete_before_replace=False
+            )
+        old, new = _connection_view(olds), _connection_view(news)
+        changed = [k for k in new if old.get(k) != new.get(k)]
+        changed += [k for k in ("test_connection",) if olds.get(k) != news.get(k)]
+        replaces = ["name"] if "name" in changed else []
+        return DiffResult(
+            changes=bool(changed),
+            replaces=replaces,
+            # A replacement that keeps the name must delete first: names are unique.
+            delete_before_replace=bool(replaces) and old["name"] == new["name"],
+        )
+
+    def create(self, props: dict[str, Any]) -> CreateResult:
+        client = self.client()
+        spec = _connection_spec(props)
+        if props.get("adopt_existing"):
+            try:
+                existing = client.get_connection(spec.name)
+            except NotFoundError:
+                existing = None
+            if existing is not None:
+                if existing.bootstrap_servers.replace(" ", "") != spec.bootstrap_servers.replace(
+                    " ", ""
+                ):
+                    raise PolarisProviderError(
+                        f"adopt_existing: connection {spec.name!r} exists but points at "
+                        f"{existing.bootstrap_servers!r}, not {spec.bootstrap_servers!r}; it is not "
+                        "the one this program declares. Choose another name or fix bootstrap_servers."
+                    )
+                _log(f"adopting existing connection {spec.name!r}")
+                conn = client.update_connection(spec)
+                self._test(conn.name, props, created=False)
+                return CreateResult(conn.name, _connection_outs(conn, props))
+        try:
+            conn = client.create_connection(spec)
+        except ConflictError as exc:
+            raise PolarisProviderError(
+                f"connection {spec.name!r} already exists in Polaris ({exc.server_message}). "
+                "To manage it with Pulumi, set adopt_existing=True; or choose another name "
+                "(or omit name for an auto-generated one)."
+            ) from None
+        self._test(conn.name, props, created=True)
+        return CreateResult(conn.name, _connection_outs(conn, props))
+
+    def _test(self, name: str, props: dict[str, Any], *, created: bool) -> None:
+        if props.get("test_connection") is False:
+            return
+        client = self.client()
+        result = client.test_connection(name)
+        if result.ok:
+            return
+        if created:
+            client.delete_connection(name)  # leave nothing behind a failed create
+        details = "; ".join(result.details) or result.message or "no details"
+        raise PolarisProviderError(
+            f"Polaris' test of connection {name!r} failed: {details}. "
+            f"{'Nothing was created. ' if created else ''}Fix bootstrap_servers, topic_name or "
+            "the credentials, or set test_connection=False to skip the test."
+        )
+
+    def update(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
+        conn = self.client().update_connection(_connection_spec(news))
+        self._test(conn.name, news, created=False)
+        return UpdateResult(_connection_outs(conn, news))
+
+    def delete(self, _id: str, props: dict[str, Any]) -> None:
+        name = props.get("name") or _id
+        client = self.client()
+        deadline = time.monotonic() + DEFAULT_WAIT_TIMEOUT
+        while True:
+            try:
+                client.delete_connection(name)
+                return
+            except NotFoundError:
+                return
+            except ConflictError:
+                users = [
+                    j
+                    for j in client.list_jobs(types=["streaming"])
+                    if j.source.connection_name == name and not j.is_terminal
+                ]
+                blocking = [j for j in users if j.desired_execution_status != "canceled"]
+                if blocking or time.monotonic() > deadline:
+                    ids = ", ".join(f"{j.id} ({j.execution_status})" for j in blocking or users)
+                    raise PolarisProviderError(
+                        f"connection {name!r} is still used by streaming job(s) {ids}; cancel "
+                        "them (or manage them in this stack) before deleting the connection."
+                    ) from None
+                time.sleep(0.5)  # jobs are canceling: wait them out
+
+    def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
+        try:
+            conn = self.client().get_connection(id_)
+        except NotFoundError:
+            return ReadResult(None, {})  # deleted outside Pulumi: drop from state
+        outs = _connection_outs(conn, props)
+        inputs = {
+            k: outs[k]
+            for k in (
+                *_CONNECTION_SPEC_KEYS,
+                "test_connection",
+                "adopt_existing",
+                "auto_name_prefix",
+            )
+            if outs.get(k) is not None
+        }
+        return ReadResult(conn.name, outs, inputs)
+
+
+# --- streaming jobs ----------------------------------------------------------------------
+
+_JOB_SPEC_KEYS = (
+    "source",
+    "mappings",
+    "target",
+    "create_table_if_not_exists",
+    "use_schema_discovery",
+    "dimension_exclusions",
+    "filter_expression",
+    "late_message_rejection_period",
+    "early_message_rejection_period",
+    "read_from_point",
+    "max_parse_exceptions",
+    "replace_running",
+)
+_JOB_FLAGS = {"wait_for_running": (bool,), "adopt_existing": (bool,), "wait_timeout": (int, float)}
+_JOB_REPLACE_KEYS = ("target", "dimension_exclusions")
+_JOB_SERVER_KEYS = (
+    "job_id",
+    "execution_status",
+    "health",
+    "created_by",
+    "last_modified_by",
+    "created_timestamp",
+    "last_updated_timestamp",
+    "started_timestamp",
+    "completed_timestamp",
+)
+
+
+def _job_spec(props: dict[str, Any]) -> StreamingJobSpec:
+    return StreamingJobSpec.model_validate(
+        {k: props[k] for k in _JOB_SPEC_KEYS if props.get(k) is not None} | {"type": "streaming"}
+    )
+
+
+def _job_view(props: dict[str, Any]) -> dict[str, Any]:
+    """A job spec with server defaults, as a diff compares it (None if it has unknowns)."""
+    spec = _job_spec(props).with_defaults()
+    view = spec.model_dump(mode="json", exclude={"type", "desired_execution_status"})
+    view["target"].pop("intervals", None)
+    return view
+
+
+def _job_outs(job: StreamingJob, props: dict[str, Any]) -> dict[str, Any]:
+    spec = job.job_spec().model_dump(mode="json", exclude={"type"})
+    server = job.model_dump(mode="json", include=set(_JOB_SERVER_KEYS) - {"job_id"})
+    return {
+        **{k: spec.get(k) for k in _JOB_SPEC_KEYS},
+        **server,
+        "job_id": job.id,
+        "desired_execution_status": job.desired_execution_status,
+        "wait_for_running": props.get("wait_for_running"),
+        "wait_timeout": props.get("wait_timeout"),
+        "adopt_existing": props.get("adopt_existing"),
+    }
+
+
+class StreamingJobProvider(_PolarisProvider):
+    def check(self, olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:
+        inputs = dict(news)
+        spec_props = {k: inputs[k] for k in _JOB_SPEC_KEYS if inputs.get(k) is not None}
+        spec_props["type"] = "streaming"
+        spec, problems = validate(StreamingJobSpec, spec_props, job_problems)
+        problems += _check_flags(inputs, _JOB_FLAGS)
+        if spec is not None:
+            # Integers arrive as floats: store what the API will hold.
+            dumped = spec.model_dump(mode="json", exclude_none=True)
+            inputs.update({k: v for k, v in dumped.items() if k in inputs})
+        return CheckResult(inputs, _failures(problems))
+
+    def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
+        if olds.get("execution_status") in ("failed", "canceled"):
+            # A finished job cannot be restarted: make a new one.
+            return DiffResult(
+                changes=True, replaces=["execution_status"], delete_before_replace=False
+            )
+        unknown = unknown_paths({k: news.get(k) for k in _JOB_SPEC_KEYS})
+        if unknown:
+            replaces = sorted({str(p[0]) for p in unknown if p[0] in _JOB_REPLACE_KEYS})
+            table_unknown = any(_related(p, ("target", "table_name")) for p in unknown)
+            return DiffResult(changes=True, replaces=replaces, delete_before_replace=table_unknown)
+        old, new = _job_view(olds), _job_view(news)
+        changed = [k for k in new if old.get(k) != new.get(k)]
+        changed += [k for k in ("wait_for_running", "wait_timeout") if olds.get(k) != news.get(k)]
+        replaces = [k for k in changed if k in _JOB_REPLACE_KEYS]
+        same_table = old["target"]["table_name"] == new["target"]["table_name"]
+        return DiffResult(
+            changes=bool(changed),
+            replaces=replaces,
+            # One streaming job per table: the old one must be canceled first.
+            delete_before_replace=bool(replaces) and same_table,
+        )
+
+    def _wait(self, job: StreamingJob, props: dict[str, Any], *, created: bool) -> StreamingJob:
+        if props.get("wait_for_running") is False:
+            return job
+        timeout = float(props.get("wait_timeout") or DEFAULT_WAIT_TIMEOUT)
+        client = self.client()
+        try:
+            return client.wait_for_job(job.id, "running", timeout=timeout)
+        except JobFailedError as exc:
+            raise PolarisProviderError(
+                f"{exc}. {'The job was created but did not start; ' if created else ''}"
+                "check the connection (topic, brokers, credentials) and the spec."
+            ) from None
+        except WaitTimeoutError as exc:
+            if created:
+                client.cancel_job(job.id)  # leave no job running behind a failed create
+            raise PolarisProviderError(
+                f"{exc}. {'The job was canceled. ' if created else ''}Raise wait_timeout, or set "
+                "wait_for_running=False."
+            ) from None
+
+    def create(self, props: dict[str, Any]) -> CreateResult:
+        client = self.client()
+        spec = _job_spec(props)
+        table = spec.target.table_name
+        if props.get("adopt_existing") and (existing := client.active_job_for_table(table)):
+            if existing.source.connection_name != spec.source.connection_name:
+                raise PolarisProviderError(
+                    f"adopt_existing: the streaming job feeding table {table!r} ({existing.id}) "
+                    f"reads connection {existing.source.connection_name!r}, not "
+                    f"{spec.source.connection_name!r}; it is not the job this program declares."
+                )
+            if (
+                _job_view(_job_outs(existing, {}))["dimension_exclusions"]
+                != _job_view(props)["dimension_exclusions"]
+            ):
+                raise PolarisProviderError(
+                    f"adopt_existing: job {existing.id} on table {table!r} has dimension_exclusions "
+                    f"{existing.dimension_exclusions!r}, which cannot be changed; declare the same "
+                    "list, or cancel that job and let Pulumi create a new one."
+                )
+            _log(f"adopting streaming job {existing.id} on table {table!r}")
+            job = client.update_job(existing.id, spec)
+            job = self._wait(job, props, created=False)
+            return CreateResult(job.id, _job_outs(job, props))
+        try:
+            job = client.create_job(spec)
+        except ConflictError as exc:
+            raise PolarisProviderError(
+                f"table {table!r} already has a streaming job ({exc.server_message}). Polaris "
+                "allows one per table: set adopt_existing=True to manage that job, set "
+                "replace_running=True to replace it, or target another table."
+            ) from None
+        job = self._wait(job, props, created=True)
+        return CreateResult(job.id, _job_outs(job, props))
+
+    def update(self, id_: str, olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
+        client = self.client()
+        if _job_view(olds) != _job_view(news):
+            job = client.update_job(id_, _job_spec(news))
+        else:
+            job = client.get_job(id_)
+        job = self._wait(job, news, created=False)
+        return UpdateResult(_job_outs(job, news))
+
+    def delete(self, id_: str, props: dict[str, Any]) -> None:
+        """Jobs are never deleted in Polaris: cancel and wait until canceled."""
+        client = self.client()
+        try:
+            job = client.cancel_job(id_)
+        except NotFoundError:
+            return
+        if job.is_terminal:
+            return
+        timeout = float(props.get("wait_timeout") or DEFAULT_WAIT_TIMEOUT)
+        try:
+            client.wait_for_job(id_, "canceled", timeout=timeout)
+        except JobFailedError:
+            return  # it ended failed instead: finished all the same
+        except WaitTimeoutError as exc:
+            raise PolarisProviderError(f"{exc}. Raise wait_timeout.") from None
+
+    def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
+        try:
+            job = self.client().get_job(id_)
+        except NotFoundError:
+            return ReadResult(None, {})
+        if job.execution_status == "canceled":
+            return ReadResult(None, {})  # a canceled job is a deleted one (delete = cancel)
+        outs = _job_outs(job, props)
+        inputs = {
+            k: outs[k]
+            for k in (*_JOB_SPEC_KEYS, "wait_for_running", "wait_timeout", "adopt_existing")
+            if outs.get(k) is not None
+        }
+        return ReadResult(job.id, outs, inputs)

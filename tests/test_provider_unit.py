@@ -1,0 +1,230 @@
+"""Provider methods called directly, with values shaped the way the engine sends them."""
+
+from __future__ import annotations
+
+import base64
+import copy
+from typing import Any
+
+import dill
+import pytest
+from pulumi.dynamic import ConfigureRequest
+from pulumi.dynamic.config import Config
+from pulumi.dynamic.dynamic import serialize_provider
+from pulumi.output import Unknown
+
+from polaris_pulumi._provider import (
+    ConnectionProvider,
+    StreamingJobProvider,
+    auto_name,
+)
+from tests.emulator_proc import EmulatorProcess
+from tests.stacks import KAFKA_PASSWORD
+
+CONN: dict[str, Any] = {
+    "name": "events",
+    "bootstrap_servers": "pkc-1.us-east-1.aws.confluent.cloud:9092",
+    "topic_name": "my_topic",
+    "secrets": {"type": "sasl_plain", "username": "KEY", "password": KAFKA_PASSWORD},
+}
+
+JOB: dict[str, Any] = {
+    "source": {
+        "type": "connection",
+        "connection_name": "events",
+        "format_settings": {"format": "nd-json"},
+        "input_schema": [
+            {"name": "date", "data_type": "string"},
+            {"name": "time", "data_type": "string"},
+        ],
+    },
+    "mappings": [
+        {"column_name": "__time", "expression": 'TIME_PARSE(CONCAT("date", \'T\', "time"))'}
+    ],
+    "target": {"type": "table", "table_name": "t1"},
+    "create_table_if_not_exists": True,
+    "use_schema_discovery": True,
+    "dimension_exclusions": ["date", "time"],
+}
+
+
+def job(**changes: Any) -> dict[str, Any]:
+    return copy.deepcopy(JOB) | changes
+
+
+def failures(result: Any) -> dict[str, str]:
+    return {f.property: f.reason for f in result.failures}
+
+
+# --- check ---------------------------------------------------------------------------------
+
+
+def test_check_accepts_the_seed_and_normalizes_floats() -> None:
+    result = StreamingJobProvider().check({}, job(max_parse_exceptions=100.0))
+    assert result.failures == []
+    assert result.inputs["max_parse_exceptions"] == 100
+    assert isinstance(result.inputs["max_parse_exceptions"], int)
+
+
+def test_check_reports_properties_and_fixes() -> None:
+    bad = job(late_message_rejection_period="30d", read_from_point="oldest")
+    bad["source"]["format_settings"]["format"] = "jsonl"
+    bad["mappings"] = [{"column_name": "x", "expression": 'UPPER("nope")'}]
+    bad["use_schema_discovery"] = False
+    found = failures(StreamingJobProvider().check({}, bad))
+    assert "read_from_point" in found and "'latest'" in found["read_from_point"]
+    # Type errors stop rule checks; fix them and the rules speak.
+    bad.pop("read_from_point")
+    found = failures(StreamingJobProvider().check({}, bad))
+    assert "ISO-8601" in found["late_message_rejection_period"]
+    assert "nd-json" in found["source.format_settings.format"]
+    assert "'nope'" in found["mappings[0].expression"]
+    assert "__time" in found["mappings"]
+
+
+def test_check_with_unknowns_skips_them_and_still_checks_the_rest() -> None:
+    news = job(late_message_rejection_period="bad")
+    news["source"]["connection_name"] = Unknown()
+    news["source"]["input_schema"][0]["name"] = Unknown()
+    news["target"] = {"type": "table", "table_name": Unknown()}
+    result = StreamingJobProvider().check({}, news)
+    found = failures(result)
+    assert set(found) == {"late_message_rejection_period"}  # no false alarm from the unknowns
+    assert isinstance(result.inputs["source"]["connection_name"], Unknown)  # passed through
+
+
+def test_check_with_whole_objects_unknown_does_not_crash() -> None:
+    assert (
+        StreamingJobProvider().check({}, job(source=Unknown(), mappings=Unknown())).failures == []
+    )
+    conn = CONN | {"secrets": Unknown(), "bootstrap_servers": Unknown()}
+    assert ConnectionProvider().check({}, conn).failures == []
+    bad = CONN | {"secrets": Unknown(), "topic_name": "("}
+    assert set(failures(ConnectionProvider().check({}, bad))) == {"topic_name"}
+
+
+def test_connection_auto_name_is_stable_and_valid() -> None:
+    news = {k: v for k, v in CONN.items() if k != "name"} | {"auto_name_prefix": "my events/stream"}
+    first = ConnectionProvider().check({}, news)
+    name = first.inputs["name"]
+    assert first.failures == [] and name.startswith("my-events-stream-")
+    again = ConnectionProvider().check(first.inputs, news)
+    assert again.inputs["name"] == name
+    assert len(auto_name("x" * 100)) <= 64
+
+
+def test_check_flags_types() -> None:
+    found = failures(
+        StreamingJobProvider().check({}, job(wait_timeout=-1.0, wait_for_running="yes"))
+    )
+    assert set(found) == {"wait_timeout", "wait_for_running"}
+
+
+# --- diff ----------------------------------------------------------------------------------
+
+
+def outs_from(props: dict[str, Any], **server: Any) -> dict[str, Any]:
+    """Old outputs as the engine keeps them: spec with server defaults, plus server fields."""
+    from polaris_pulumi._provider import _job_spec
+
+    spec = _job_spec(props).with_defaults().model_dump(mode="json", exclude={"type"})
+    return spec | {"job_id": "j1", "execution_status": "running"} | server
+
+
+def test_diff_no_changes_when_server_filled_defaults() -> None:
+    result = StreamingJobProvider().diff("j1", outs_from(JOB), job())
+    assert result.changes is False
+
+
+def test_diff_update_vs_replace() -> None:
+    provider = StreamingJobProvider()
+    update = provider.diff("j1", outs_from(JOB), job(late_message_rejection_period="P90D"))
+    assert update.changes and update.replaces == []
+    replace = provider.diff("j1", outs_from(JOB), job(dimension_exclusions=["date"]))
+    assert replace.replaces == ["dimension_exclusions"] and replace.delete_before_replace
+    moved = job()
+    moved["target"] = {"type": "table", "table_name": "t2"}
+    other_table = provider.diff("j1", outs_from(JOB), moved)
+    assert other_table.replaces == ["target"] and not other_table.delete_before_replace
+
+
+def test_diff_with_unknowns() -> None:
+    news = job()
+    news["target"]["table_name"] = Unknown()
+    result = StreamingJobProvider().diff("j1", outs_from(JOB), news)
+    assert result.changes and result.replaces == ["target"] and result.delete_before_replace
+    conn = ConnectionProvider().diff("events", CONN, CONN | {"bootstrap_servers": Unknown()})
+    assert conn.changes and conn.replaces == []
+
+
+def test_diff_failed_job_is_replaced() -> None:
+    result = StreamingJobProvider().diff("j1", outs_from(JOB, execution_status="failed"), job())
+    assert result.replaces == ["execution_status"]
+
+
+def test_connection_diff() -> None:
+    provider = ConnectionProvider()
+    assert provider.diff("events", CONN, copy.deepcopy(CONN)).changes is False
+    spaced = CONN | {"bootstrap_servers": "pkc-1.us-east-1.aws.confluent.cloud:9092 "}
+    assert (
+        provider.diff(
+            "events", CONN, spaced | {"bootstrap_servers": spaced["bootstrap_servers"].strip()}
+        ).changes
+        is False
+    )
+    new_pw = CONN | {"secrets": CONN["secrets"] | {"password": "rotated"}}
+    rotated = provider.diff("events", CONN, new_pw)
+    assert rotated.changes and rotated.replaces == []
+    renamed = provider.diff("events", CONN, CONN | {"name": "events2"})
+    assert renamed.replaces == ["name"] and not renamed.delete_before_replace
+
+
+# --- serialization and configuration -------------------------------------------------------
+
+
+@pytest.mark.parametrize("provider_class", [ConnectionProvider, StreamingJobProvider])
+def test_serialized_provider_is_small_and_by_reference(provider_class: type) -> None:
+    blob = serialize_provider(provider_class())
+    raw = base64.b64decode(blob)
+    assert len(raw) < 200, len(raw)
+    assert b"polaris_pulumi._provider" in raw  # a reference to the installed class
+    assert type(dill.loads(raw)) is provider_class
+
+
+def test_configured_provider_pickles_without_credentials(emulator: EmulatorProcess) -> None:
+    provider = ConnectionProvider()
+    config = {
+        "polaris:apiKey": emulator.api_key,
+        "polaris:url": emulator.url,
+        "polaris:projectId": emulator.project_id,
+    }
+    provider.configure(ConfigureRequest(Config(config, "proj")))
+    assert provider.client().list_connections() == []
+    raw = base64.b64decode(serialize_provider(provider))
+    assert emulator.api_key.encode() not in raw and len(raw) < 200
+
+
+def test_provider_lifecycle_directly(emulator: EmulatorProcess) -> None:
+    conn_provider, job_provider = ConnectionProvider(), StreamingJobProvider()
+    config = Config(
+        {
+            "polaris:apiKey": emulator.api_key,
+            "polaris:url": emulator.url,
+            "polaris:projectId": emulator.project_id,
+        },
+        "proj",
+    )
+    for p in (conn_provider, job_provider):
+        p.configure(ConfigureRequest(config))
+    created = conn_provider.create(conn_provider.check({}, CONN).inputs)
+    assert created.id == "events" and created.outs is not None
+    assert created.outs["secrets"]["password"] == KAFKA_PASSWORD  # kept for diffs; secret in state
+    made = job_provider.create(job_provider.check({}, job(wait_timeout=10.0)).inputs)
+    assert made.outs is not None and made.outs["execution_status"] == "running"
+    read = job_provider.read(made.id, made.outs)
+    assert read.id == made.id and read.outs is not None
+    assert job_provider.diff(made.id, read.outs, job(wait_timeout=10.0)).changes is False
+    job_provider.delete(made.id, made.outs)
+    assert job_provider.read(made.id, made.outs).id is None  # canceled == gone
+    conn_provider.delete("events", created.outs)
+    assert conn_provider.read("events", created.outs).id is None
