@@ -455,6 +455,25 @@ _JOB_SERVER_KEYS = (
 )
 
 
+# Every key a resource exposes as an output attribute.
+JOB_OUTPUT_KEYS = (
+    *_JOB_SPEC_KEYS,
+    "desired_execution_status",
+    *_JOB_SERVER_KEYS,
+    "wait_for_running",
+    "wait_timeout",
+    "adopt_existing",
+)
+CONNECTION_OUTPUT_KEYS = (
+    *_CONNECTION_SPEC_KEYS,
+    "submitted_by_user",
+    "modified_by_user",
+    "submitted_on_timestamp",
+    "modified_on_timestamp",
+    *_CONNECTION_FLAGS,
+)
+
+
 def _job_spec(props: dict[str, Any]) -> StreamingJobSpec:
     return StreamingJobSpec.model_validate(
         {k: props[k] for k in _JOB_SPEC_KEYS if props.get(k) is not None} | {"type": "streaming"}

@@ -17,48 +17,11 @@ from polaris_pulumi._inputs import (
     TableTargetArgs,
     to_props,
 )
-from polaris_pulumi._provider import ConnectionProvider, StreamingJobProvider
-
-_CONNECTION_OUTPUTS = (
-    "name",
-    "description",
-    "bootstrap_servers",
-    "topic_name",
-    "secrets",
-    "submitted_by_user",
-    "modified_by_user",
-    "submitted_on_timestamp",
-    "modified_on_timestamp",
-    "test_connection",
-    "adopt_existing",
-)
-
-_JOB_OUTPUTS = (
-    "source",
-    "mappings",
-    "target",
-    "create_table_if_not_exists",
-    "use_schema_discovery",
-    "dimension_exclusions",
-    "filter_expression",
-    "late_message_rejection_period",
-    "early_message_rejection_period",
-    "read_from_point",
-    "max_parse_exceptions",
-    "replace_running",
-    "desired_execution_status",
-    "job_id",
-    "execution_status",
-    "health",
-    "created_by",
-    "last_modified_by",
-    "created_timestamp",
-    "last_updated_timestamp",
-    "started_timestamp",
-    "completed_timestamp",
-    "wait_for_running",
-    "wait_timeout",
-    "adopt_existing",
+from polaris_pulumi._provider import (
+    CONNECTION_OUTPUT_KEYS,
+    JOB_OUTPUT_KEYS,
+    ConnectionProvider,
+    StreamingJobProvider,
 )
 
 
@@ -111,7 +74,7 @@ class Connection(Resource, module="polaris", name="Connection"):
             }
         )
         values["secrets"] = _secret_password(values.get("secrets"))
-        props = _props(_CONNECTION_OUTPUTS, values)
+        props = _props(CONNECTION_OUTPUT_KEYS, values)
         # Auto-naming needs the resource name, which check() is not told.
         props["auto_name_prefix"] = resource_name
         opts = pulumi.ResourceOptions.merge(
@@ -214,7 +177,9 @@ class StreamingJob(Resource, module="polaris", name="StreamingJob"):
                 "adopt_existing": adopt_existing,
             }
         )
-        super().__init__(StreamingJobProvider(), resource_name, _props(_JOB_OUTPUTS, values), opts)
+        super().__init__(
+            StreamingJobProvider(), resource_name, _props(JOB_OUTPUT_KEYS, values), opts
+        )
 
     @staticmethod
     def get(

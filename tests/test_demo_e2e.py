@@ -40,3 +40,21 @@ def test_demo_program_up_noop_refresh_destroy(tmp_path: Path, emulator: Emulator
     assert client.list_connections() == []
     assert all(j.is_terminal for j in client.list_jobs())
     assert "demo-secret-value-42" not in pulumi.export()
+
+
+def test_multi_topic_example(tmp_path: Path, emulator: EmulatorProcess) -> None:
+    program = (REPO / "examples" / "multi-topic" / "__main__.py").read_text()
+    pulumi = polaris_stack(tmp_path, emulator, program)
+    pulumi.config_set(
+        "bootstrapServers",
+        "pkc-1.eu-west-1.aws.confluent.cloud:9092,pkc-2.eu-west-1.aws.confluent.cloud:9092",
+    )
+    pulumi.config_set("kafkaApiKey", "CLICKSKEY")
+    pulumi.config_set("kafkaApiSecret", "clicks-secret-1", secret=True)
+    pulumi.up()
+    conn = emulator.client().get_connection(pulumi.outputs()["connection"])
+    assert conn.topic_name == r"clicks\..+"
+    job = emulator.client().get_job(pulumi.outputs()["job_id"])
+    assert (job.read_from_point, job.late_message_rejection_period) == ("earliest", "P365D")
+    pulumi.preview("--expect-no-changes")
+    pulumi.destroy()
