@@ -101,6 +101,28 @@ def _secret_password(secrets: Any) -> Any:
     return secrets
 
 
+# Table names (known at program time) already targeted by a StreamingJob of this program.
+_TABLE_OWNERS: dict[str, str] = {}
+
+
+def _claim_table(resource_name: str, target: Any) -> None:
+    """Polaris allows one streaming job per table: refuse a second one before preview ends.
+
+    Per-resource `check` cannot see other resources, so this is caught in the program; a table
+    name that is an Output is only caught by Polaris (409) at `up`.
+    """
+    table = target.get("table_name") if isinstance(target, dict) else None
+    if not isinstance(table, str):
+        return
+    owner = _TABLE_OWNERS.setdefault(table, resource_name)
+    if owner != resource_name:
+        raise ValueError(
+            f"StreamingJob {resource_name!r}: target.table_name {table!r} is also the target of "
+            f"StreamingJob {owner!r}; Polaris allows one streaming job per table. Use another "
+            "table, or one job with several mappings."
+        )
+
+
 class StreamingJob(Resource, module="polaris", name="StreamingJob"):
     """A Polaris streaming ingestion job from a connection into a table.
 
@@ -177,6 +199,7 @@ class StreamingJob(Resource, module="polaris", name="StreamingJob"):
                 "adopt_existing": adopt_existing,
             }
         )
+        _claim_table(resource_name, values.get("target"))
         super().__init__(
             StreamingJobProvider(), resource_name, _props(JOB_OUTPUT_KEYS, values), opts
         )

@@ -24,6 +24,7 @@ class EmulatorProcess:
     project_id: str = "test-project"
     flags: list[str] = field(default_factory=list)
     url: str = ""
+    port: int = 0  # 0 on first start; a restart keeps the port, like a real endpoint
     proc: subprocess.Popen[bytes] | None = None
 
     @property
@@ -41,7 +42,7 @@ class EmulatorProcess:
                 "-m",
                 "polaris_pulumi.emulator",
                 "--port",
-                "0",
+                str(self.port),
                 "--db",
                 str(self.db),
                 "--api-key",
@@ -66,6 +67,7 @@ class EmulatorProcess:
                 raise RuntimeError("emulator did not start in 30s")
             time.sleep(0.05)
         self.url = ready.read_text()
+        self.port = int(self.url.rsplit(":", 1)[1])
         return self
 
     def stop(self, kill: bool = False) -> None:

@@ -66,3 +66,63 @@ def polaris_stack(
     pulumi.config_set("polaris:apiKey", emulator.api_key, secret=True)
     pulumi.config_set("kafka_password", KAFKA_PASSWORD, secret=True)
     return pulumi
+
+
+# N connections + N jobs, fixed names, for chaos, crash and benchmark runs.
+MANY_PROGRAM = """
+import pulumi
+import polaris_pulumi as polaris
+
+cfg = pulumi.Config()
+adopt = cfg.get_bool("adopt")
+for i in range(cfg.get_int("count") or 0):
+    conn = polaris.Connection(
+        f"conn-{i}",
+        name=f"conn_{i}",
+        bootstrap_servers="pkc-1.us-east-1.aws.confluent.cloud:9092",
+        topic_name=f"topic_{i}",
+        secrets={"username": "KEY", "password": cfg.require("kafka_password")},
+        adopt_existing=adopt,
+    )
+    polaris.StreamingJob(
+        f"job-{i}",
+        source={"connection_name": conn.name, "format_settings": {"format": "nd-json"},
+                "input_schema": [{"name": "ts", "data_type": "string"}]},
+        mappings=[{"column_name": "__time", "expression": 'TIME_PARSE("ts")'}],
+        target={"table_name": f"table-{i}"},
+        create_table_if_not_exists=True,
+        adopt_existing=adopt,
+        wait_timeout=120,
+    )
+"""
+
+# One valid connection + job; stack config `case` (JSON) overrides their arguments.
+BAD_INPUT_PROGRAM = """
+import json
+import pulumi
+import polaris_pulumi as polaris
+
+case = json.loads(pulumi.Config().get("case") or "{}")
+conn_args = {
+    "name": "bad_input_conn",
+    "bootstrap_servers": "pkc-1.us-east-1.aws.confluent.cloud:9092",
+    "topic_name": "events",
+    "secrets": {"type": "sasl_plain", "username": "KEY", "password": "pw-123456"},
+} | case.get("conn", {})
+conn = polaris.Connection("conn", **conn_args)
+job_args = {
+    "source": {"connection_name": conn.name, "format_settings": {"format": "nd-json"},
+               "input_schema": [{"name": "ts", "data_type": "string"}, {"name": "page", "data_type": "string"}]},
+    "mappings": [{"column_name": "__time", "expression": 'TIME_PARSE("ts")'}],
+    "target": {"table_name": "bad-input-table"},
+    "create_table_if_not_exists": True,
+}
+for key, value in case.get("job", {}).items():
+    if isinstance(value, dict) and isinstance(job_args.get(key), dict):
+        job_args[key] = {**job_args[key], **value}
+    else:
+        job_args[key] = value
+polaris.StreamingJob("job", **job_args)
+if case.get("second_job_same_table"):
+    polaris.StreamingJob("job-2", **job_args)
+"""
