@@ -13,39 +13,35 @@ from pulumi.dynamic.config import Config
 from pulumi.dynamic.dynamic import serialize_provider
 from pulumi.output import Unknown
 
+from polaris_pulumi import ConnectionSpec, StreamingJobSpec
 from polaris_pulumi._provider import (
     ConnectionProvider,
     StreamingJobProvider,
     auto_name,
 )
+from tests import samples
 from tests.emulator_proc import EmulatorProcess
 from tests.stacks import KAFKA_PASSWORD
 
-CONN: dict[str, Any] = {
-    "name": "events",
-    "bootstrap_servers": "pkc-1.us-east-1.aws.confluent.cloud:9092",
-    "topic_name": "my_topic",
-    "secrets": {"type": "sasl_plain", "username": "KEY", "password": KAFKA_PASSWORD},
-}
 
-JOB: dict[str, Any] = {
-    "source": {
-        "type": "connection",
-        "connection_name": "events",
-        "format_settings": {"format": "nd-json"},
-        "input_schema": [
-            {"name": "date", "data_type": "string"},
-            {"name": "time", "data_type": "string"},
-        ],
-    },
-    "mappings": [
-        {"column_name": "__time", "expression": 'TIME_PARSE(CONCAT("date", \'T\', "time"))'}
-    ],
-    "target": {"type": "table", "table_name": "t1"},
-    "create_table_if_not_exists": True,
-    "use_schema_discovery": True,
-    "dimension_exclusions": ["date", "time"],
-}
+def _snake(
+    model: type[ConnectionSpec] | type[StreamingJobSpec], body: dict[str, Any]
+) -> dict[str, Any]:
+    """A reference sample in the snake_case a program passes, derived through the models."""
+    dumped = model.model_validate(body).model_dump(
+        mode="json", exclude_none=True, exclude={"type"}, context={"reveal_secrets": True}
+    )
+    return dict(dumped)
+
+
+SECRETS = {"type": "sasl_plain", "username": "KEY", "password": KAFKA_PASSWORD}
+CONN = _snake(
+    ConnectionSpec,
+    samples.connection(
+        name="events", bootstrapServers="pkc-1.us-east-1.aws.confluent.cloud:9092", secrets=SECRETS
+    ),
+)
+JOB = _snake(StreamingJobSpec, samples.job(table="t1", connection_name="events"))
 
 
 def job(**changes: Any) -> dict[str, Any]:
