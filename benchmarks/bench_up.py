@@ -1,0 +1,204 @@
+"""`pulumi up` of N connections + N jobs vs a plain httpx script doing the same API calls.
+
+Run from the repo root after `bash scripts/bootstrap.sh`:
+
+    .venv/bin/python -m benchmarks.bench_up              # N = 5, 25, 50
+    .venv/bin/python -m benchmarks.bench_up --sizes 1    # smoke run
+
+Both run against one emulator in this run (jobs start after --job-start-delay). The raw script
+makes what the provider makes per pair: create connection, test it, create job, poll it until
+running; with as many threads as the provider process serves calls at once (4).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import tempfile
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import httpx
+
+from tests.emulator_proc import EmulatorProcess
+from tests.pulumi_cli import Pulumi
+from tests.stacks import MANY_PROGRAM, polaris_stack
+
+PARALLELISM = 4  # the dynamic provider's gRPC server runs up to 4 calls at once
+
+
+class PeakRSS:
+    """Highest VmHWM of any `python -m pulumi.dynamic` process while running."""
+
+    def __init__(self) -> None:
+        self.peak_kib = 0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._poll, daemon=True)
+
+    def __enter__(self) -> PeakRSS:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        self._thread.join()
+
+    def _poll(self) -> None:
+        while not self._stop.wait(0.1):
+            for pid in os.listdir("/proc"):
+                if not pid.isdigit():
+                    continue
+                try:
+                    cmdline = Path(f"/proc/{pid}/cmdline").read_bytes()
+                    if b"pulumi.dynamic" not in cmdline:
+                        continue
+                    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+                        if line.startswith("VmHWM:"):
+                            self.peak_kib = max(self.peak_kib, int(line.split()[1]))
+                except OSError:
+                    continue
+
+
+def raw_script(emulator: EmulatorProcess, n: int) -> None:
+    """The same calls as the provider, by hand."""
+    base = f"{emulator.url}/v1/projects/{emulator.project_id}"
+    headers = {"Authorization": f"Basic {emulator.api_key}"}
+
+    def pair(i: int) -> None:
+        with httpx.Client(base_url=base, headers=headers, timeout=30) as http:
+            conn = {
+                "type": "confluent",
+                "name": f"conn_{i}",
+                "bootstrapServers": "pkc-1.us-east-1.aws.confluent.cloud:9092",
+                "topicName": f"topic_{i}",
+                "secrets": {"type": "sasl_plain", "username": "KEY", "password": "raw-pw"},
+            }
+            http.post("/connections", json=conn).raise_for_status()
+            http.post(f"/connections/conn_{i}/test").raise_for_status()
+            job = {
+                "type": "streaming",
+                "source": {
+                    "type": "connection",
+                    "connectionName": f"conn_{i}",
+                    "formatSettings": {"format": "nd-json"},
+                    "inputSchema": [{"name": "ts", "dataType": "string"}],
+                },
+                "mappings": [{"columnName": "__time", "expression": 'TIME_PARSE("ts")'}],
+                "target": {"type": "table", "tableName": f"table-{i}"},
+                "createTableIfNotExists": True,
+            }
+            job_id = http.post("/jobs", json=job).raise_for_status().json()["id"]
+            delay = 0.1
+            while http.get(f"/jobs/{job_id}").json()["executionStatus"] != "running":
+                time.sleep(delay)
+                delay = min(delay * 2, 1.0)
+
+    with ThreadPoolExecutor(PARALLELISM) as pool:
+        list(pool.map(pair, range(n)))
+
+
+def timed_up(pulumi: Pulumi, count: int) -> tuple[float, int]:
+    pulumi.config_set("count", str(count))
+    with PeakRSS() as rss:
+        started = time.monotonic()
+        pulumi.up()
+        elapsed = time.monotonic() - started
+    return elapsed, rss.peak_kib
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sizes", default="5,25,50")
+    parser.add_argument("--job-start-delay", type=float, default=0.2)
+    args = parser.parse_args()
+    sizes = [int(s) for s in args.sizes.split(",")]
+
+    with tempfile.TemporaryDirectory(prefix="polaris-bench-") as tmp_dir:
+        tmp = Path(tmp_dir)
+        emulator = EmulatorProcess(
+            tmp / "emulator", flags=["--job-start-delay", str(args.job_start_delay)]
+        )
+        emulator.start()
+        rows = []
+        try:
+            empty = polaris_stack(tmp / "empty", emulator, MANY_PROGRAM, stack="empty")
+            t_empty, _ = timed_up(empty, 0)
+            for n in sizes:
+                emulator.admin("POST", "wipe")
+                emulator.reset_counters()
+                pulumi = polaris_stack(tmp / f"n{n}", emulator, MANY_PROGRAM, stack=f"n{n}")
+                t_up, peak = timed_up(pulumi, n)
+                up_calls = emulator.counters()["total_received"]
+                resources = [r for r in pulumi.resources() if "dynamic" in r["type"]]
+                state_bytes = len(json.dumps(resources))
+                emulator.reset_counters()
+                pulumi.up("--expect-no-changes")
+                noop = emulator.counters()
+                emulator.reset_counters()
+                pulumi.refresh("--skip-preview")
+                refresh = emulator.counters()
+                pulumi.destroy()
+
+                emulator.admin("POST", "wipe")
+                emulator.reset_counters()
+                started = time.monotonic()
+                raw_script(emulator, n)
+                t_raw = time.monotonic() - started
+                raw_calls = emulator.counters()["total_received"]
+                net = t_up - t_empty
+                rows.append(
+                    (
+                        n,
+                        t_up,
+                        t_empty,
+                        net,
+                        t_raw,
+                        net / t_raw,
+                        up_calls,
+                        raw_calls,
+                        net / (2 * n),
+                        noop["total_received"],
+                        noop["writes_received"],
+                        refresh["total_received"],
+                        refresh["writes_received"],
+                        state_bytes / len(resources),
+                        peak / 1024,
+                    )
+                )
+        finally:
+            emulator.stop()
+
+    print(
+        f"machine: {platform.platform()}, {os.cpu_count()} cores, Python {platform.python_version()}"
+    )
+    print(f"emulator job start delay: {args.job_start_delay}s; raw script threads: {PARALLELISM}\n")
+    header = (
+        "N",
+        "T_up s",
+        "T_up(0) s",
+        "T_up-T_up(0) s",
+        "T_raw s",
+        "ratio",
+        "API calls up",
+        "API calls raw",
+        "s/resource",
+        "no-op up calls",
+        "no-op writes",
+        "refresh calls",
+        "refresh writes",
+        "state B/resource",
+        "provider peak RSS MiB",
+    )
+    print("| " + " | ".join(header) + " |")
+    print("|" + "---|" * len(header))
+    for row in rows:
+        cells = [f"{v:.2f}" if isinstance(v, float) else str(v) for v in row]
+        print("| " + " | ".join(cells) + " |")
+
+
+if __name__ == "__main__":
+    main()
