@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import signal
@@ -20,6 +21,23 @@ from tests.stacks import BAD_INPUT_PROGRAM, KAFKA_PASSWORD, MANY_PROGRAM, polari
 pytestmark = pytest.mark.e2e
 
 CHAOS_SEED = int(os.environ.get("POLARIS_CHAOS_SEED", "20261125"))
+
+
+def descendants(root: int) -> list[int]:
+    children: dict[int, list[int]] = {}
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                ppid = int(Path(f"/proc/{entry}/stat").read_text().rsplit(")", 1)[1].split()[1])
+            except (OSError, IndexError, ValueError):
+                continue
+            children.setdefault(ppid, []).append(int(entry))
+    found, todo = [], [root]
+    while todo:
+        for child in children.get(todo.pop(), []):
+            found.append(child)
+            todo.append(child)
+    return found
 
 
 def server_objects(emulator: EmulatorProcess) -> tuple[list[str], list[Any]]:
@@ -106,7 +124,12 @@ def test_crash_mid_up_then_refresh_and_up_converge(
         assert proc.poll() is None, "up finished before it could be killed"
         assert time.monotonic() < deadline
         time.sleep(0.05)
-    os.killpg(proc.pid, signal.SIGKILL)  # the CLI, language host and provider, halfway
+    # The CLI, language host and provider, halfway. Plugins get their own process groups, so
+    # collect the whole tree first.
+    tree = descendants(proc.pid)
+    for pid in [proc.pid, *tree]:
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(pid, signal.SIGKILL)
     proc.wait()
     emulator.set_faults(latency_ms=0)
     conns, jobs = server_objects(emulator)
