@@ -7,7 +7,7 @@ import logging
 import os
 import random
 import time
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from email.utils import parsedate_to_datetime
 from typing import Any, TypeVar
@@ -25,6 +25,7 @@ from tenacity import (
 from polaris_pulumi import __version__
 from polaris_pulumi._exceptions import (
     APIStatusError,
+    BadRequestError,
     ConfigurationError,
     ConflictError,
     JobFailedError,
@@ -35,11 +36,16 @@ from polaris_pulumi._exceptions import (
     error_for_status,
 )
 from polaris_pulumi._models import (
+    DEFAULT_PAGE_SIZE,
+    STARTED_STATUSES,
     Connection,
     ConnectionSpec,
     ConnectionTestResult,
     ErrorBody,
+    JobList,
+    JobMetrics,
     JobStatus,
+    JobSummary,
     ListResponse,
     PolarisModel,
     StreamingJob,
@@ -239,22 +245,25 @@ class PolarisClient:
             return response
         try:
             body = ErrorBody.model_validate(response.json())
-            message, details = body.message, body.details
         except ValueError:
-            message, details = response.reason_phrase or None, None
+            body = ErrorBody(message=response.reason_phrase or None)
         extra = list(secrets)
         error = error_for_status(response.status_code)(
             method=method,
             path=path,
             status_code=response.status_code,
-            message=self._scrub(message, extra),
+            message=self._scrub(body.message, extra),
             details=[
-                self._scrub(str(d), extra)
-                if not isinstance(d, dict)
-                else {k: self._scrub(str(v), extra) for k, v in d.items()}
-                for d in details or []
+                {
+                    k: self._scrub(str(v), extra)
+                    for k, v in d.model_dump(include={"code", "message", "target"}).items()
+                    if v is not None
+                }
+                for d in body.details or []
             ],
             retry_after=_retry_after_seconds(response.headers.get("Retry-After")),
+            code=body.code,
+            target=self._scrub(body.target, extra),
         )
         raise error
 
@@ -298,17 +307,14 @@ class PolarisClient:
     # --- connections -----------------------------------------------------------------------
 
     def create_connection(self, spec: ConnectionSpec) -> Connection:
-        """Create; a retry meeting 409 adopts the connection its lost first attempt made."""
+        """Create (201); a retry meeting 409 adopts the connection its lost first attempt made."""
         body = spec.to_api(reveal_secrets=True)
-        password = (
-            spec.secrets.password.get_secret_value()
-            if spec.secrets and spec.secrets.password
-            else ""
-        )
         for attempt in self._attempts():
             with attempt:
                 try:
-                    response = self._send("POST", "/connections", json=body, secrets=[password])
+                    response = self._send(
+                        "POST", "/connections", json=body, secrets=[spec.password()]
+                    )
                     return Connection.model_validate(response.json())
                 except ConflictError:
                     if attempt.retry_state.attempt_number == 1:
@@ -327,17 +333,12 @@ class PolarisClient:
         return self._list("/connections", Connection)
 
     def update_connection(self, spec: ConnectionSpec) -> Connection:
-        """Full update; with no password in `spec.secrets` the stored one is kept."""
-        password = (
-            spec.secrets.password.get_secret_value()
-            if spec.secrets and spec.secrets.password
-            else ""
-        )
+        """PATCH to `spec`; with no password in `spec.secrets` Polaris keeps the stored one."""
         response = self._request(
-            "PUT",
+            "PATCH",
             f"/connections/{quote(spec.name, safe='')}",
-            json=spec.to_api(reveal_secrets=True),
-            secrets=[password],
+            json=spec.update_body(),
+            secrets=[spec.password()],
         )
         return Connection.model_validate(response.json())
 
@@ -354,18 +355,23 @@ class PolarisClient:
                     return
 
     def test_connection(self, name: str) -> ConnectionTestResult:
-        response = self._request("POST", f"/connections/{quote(name, safe='')}/test")
-        return ConnectionTestResult.model_validate(response.json())
+        """Polaris' connection test: 200 when it passes, 400 saying why when it fails."""
+        try:
+            self._request("POST", f"/connections/{quote(name, safe='')}/test")
+        except BadRequestError as exc:
+            details = [str(d.get("message", d)) for d in exc.details]
+            return ConnectionTestResult(ok=False, message=exc.server_message, details=details)
+        return ConnectionTestResult(ok=True)
 
     # --- jobs ------------------------------------------------------------------------------
 
     def create_job(self, spec: StreamingJobSpec) -> StreamingJob:
-        """Create; before a retry, look for the job a lost attempt may have created."""
+        """Create (201); before a retry, look for the job a lost attempt may have created."""
         body = spec.to_api()
         for attempt in self._attempts():
             with attempt:
                 if attempt.retry_state.attempt_number > 1:
-                    made = self.find_job_matching(body)
+                    made = self.find_job_matching(spec)
                     if made is not None:
                         log.info(
                             "job for table %s: found the one a lost create made",
@@ -375,85 +381,142 @@ class PolarisClient:
                 return StreamingJob.model_validate(self._send("POST", "/jobs", json=body).json())
         raise AssertionError("unreachable")  # pragma: no cover
 
-    def find_job_matching(self, body: dict[str, Any]) -> StreamingJob | None:
-        """The non-terminal streaming job holding everything in `body`, if any."""
-        table = body.get("target", {}).get("tableName")
-        for job in self.list_jobs(types=["streaming"]):
-            if job.is_terminal or job.target.table_name != table:
-                continue
-            if _subset(body, job.to_api()):
+    def find_job_matching(self, spec: StreamingJobSpec) -> StreamingJob | None:
+        """The active streaming job on the spec's table holding everything in `spec`, if any."""
+        body = spec.to_api()
+        for summary in self.active_jobs(spec.target.table_name):
+            job = self.get_job(summary.id)
+            if _subset(body, job.spec.to_api()):
                 return job
         return None
+
+    def active_jobs(self, table_name: str) -> list[JobSummary]:
+        """Streaming jobs on a table that are not over (during a replaceRunning hand-over,
+        the one going away too)."""
+        return [
+            j
+            for j in self.list_jobs(types=["streaming"], target_table_name=table_name)
+            if not j.is_terminal
+        ]
 
     def active_job_for_table(self, table_name: str) -> StreamingJob | None:
-        """Polaris allows one non-terminal streaming job per table: that one."""
-        for job in self.list_jobs(types=["streaming"]):
-            if not job.is_terminal and job.target.table_name == table_name:
-                return job
-        return None
+        """Polaris allows one running streaming job per table: that one, read in full."""
+        jobs = sorted(self.active_jobs(table_name), key=lambda j: j.is_canceling)
+        return self.get_job(jobs[0].id) if jobs else None
 
     def get_job(self, job_id: str) -> StreamingJob:
+        """A streaming job in full (summaries from list_jobs never carry the spec)."""
         return self._get_model(f"/jobs/{quote(job_id, safe='')}", StreamingJob)
 
     def get_job_status(self, job_id: str) -> JobStatus:
         return self._get_model(f"/jobs/{quote(job_id, safe='')}/status", JobStatus)
 
-    def list_jobs(
-        self, *, types: Iterable[str] = (), health_status: Iterable[str] = ()
-    ) -> list[StreamingJob]:
-        """Jobs, filtered as documented: repeated values OR, different parameters AND."""
-        params: dict[str, Any] = {}
-        if types := list(types):
-            params["type"] = types
-        if health := list(health_status):
-            params["healthStatus"] = health
-        body = ListResponse.model_validate(self._request("GET", "/jobs", params=params).json())
-        # Only streaming jobs parse as StreamingJob; others (batch, drop_table) are skipped.
-        return [StreamingJob.model_validate(v) for v in body.values if v.get("type") == "streaming"]
+    def get_job_metrics(self, job_id: str) -> JobMetrics:
+        return self._get_model(f"/jobs/{quote(job_id, safe='')}/metrics", JobMetrics)
 
-    def update_job(self, job_id: str, spec: StreamingJobSpec) -> StreamingJob:
-        response = self._request("PUT", f"/jobs/{quote(job_id, safe='')}", json=spec.to_api())
-        return StreamingJob.model_validate(response.json())
+    def list_jobs(
+        self,
+        *,
+        types: Iterable[str] = (),
+        health_status: Iterable[str] = (),
+        execution_status: Iterable[str] = (),
+        connection_name: Iterable[str] = (),
+        target_table_name: str | None = None,
+        page_size: int = DEFAULT_PAGE_SIZE,
+    ) -> list[JobSummary]:
+        """Job summaries, every page; repeated values OR, different parameters AND."""
+        params: dict[str, Any] = {
+            "type": list(types),
+            "healthStatus": list(health_status),
+            "executionStatus": list(execution_status),
+            "connectionName": list(connection_name),
+            "targetTableName": target_table_name,
+        }
+        params = {k: v for k, v in params.items() if v}
+        jobs: list[JobSummary] = []
+        while True:
+            page_params = params | {"paginationLimit": page_size, "paginationOffset": len(jobs)}
+            page = JobList.model_validate(self._request("GET", "/jobs", params=page_params).json())
+            jobs += page.values
+            if not page.more_results_available or not page.values:
+                return jobs
+
+    def set_job_status(self, job_id: str, desired: str) -> JobStatus:
+        """POST /jobs/{id}/status: running, suspended or canceled."""
+        response = self._request(
+            "POST",
+            f"/jobs/{quote(job_id, safe='')}/status",
+            json={"desiredExecutionStatus": desired},
+        )
+        return JobStatus.model_validate(response.json())
 
     def cancel_job(self, job_id: str) -> StreamingJob:
+        """Ask the job to stop; returns it as it was, with the desired status now canceled."""
         job = self.get_job(job_id)
         if job.is_terminal or job.desired_execution_status == "canceled":
             return job
-        spec = job.job_spec().model_copy(update={"desired_execution_status": "canceled"})
-        return self.update_job(job_id, spec)
+        status = self.set_job_status(job_id, "canceled")
+        return job.model_copy(
+            update={
+                "desired_execution_status": "canceled",
+                "execution_status": status.execution_status,
+            }
+        )
 
-    def reset_job(self, job_id: str) -> StreamingJob:
-        response = self._request("POST", f"/jobs/{quote(job_id, safe='')}/reset")
-        return StreamingJob.model_validate(response.json())
+    def reset_job(self, job_id: str) -> None:
+        """POST /jobs/{id}/reset (200, no body): reset the read position of the job's topics."""
+        self._request("POST", f"/jobs/{quote(job_id, safe='')}/reset")
 
-    def wait_for_job(
+    def _poll(
         self,
         job_id: str,
-        status: str = "running",
-        *,
-        timeout: float = 300.0,
-        poll_interval: float = 1.0,
+        done: Callable[[StreamingJob], bool],
+        goal: str,
+        timeout: float,
+        poll_interval: float,
     ) -> StreamingJob:
-        """Poll until the job reaches `status`; fail fast if it fails instead."""
         deadline = time.monotonic() + timeout
         delay = min(0.1, poll_interval)
         while True:
             job = self.get_job(job_id)
-            current = job.execution_status
-            if current == status:
+            if done(job):
                 return job
-            if current == "failed" or (current == "canceled" and status != "canceled"):
-                health = job.health.describe() if job.health else "no details"
-                raise JobFailedError(
-                    f"job {job_id} (table {job.target.table_name}) is {current}: {health}", job
-                )
             if time.monotonic() >= deadline:
                 raise WaitTimeoutError(
-                    f"job {job_id} (table {job.target.table_name}) is still {current!r} after "
-                    f"{timeout:g}s, waiting for {status!r}; raise the wait timeout or check the job"
+                    f"job {job_id} (table {job.table_name}) is still {job.execution_status!r} "
+                    f"after {timeout:g}s, waiting for it to {goal}; raise the wait timeout or "
+                    "check the job"
                 )
             time.sleep(min(delay, max(0.0, deadline - time.monotonic())))
             delay = min(delay * 2, poll_interval)
+
+    def wait_for_start(
+        self, job_id: str, *, timeout: float = 300.0, poll_interval: float = 1.0
+    ) -> StreamingJob:
+        """Until the job has started: `running`, or `idle` (started, nothing to read yet).
+
+        Fails fast on `failed`, `canceled` or `completed`, and on health `error`; `suspended`
+        (someone suspended it) ends the wait too. `pending` and `unknown` keep waiting.
+        """
+
+        def started(job: StreamingJob) -> bool:
+            status = job.execution_status
+            if status in ("failed", "canceled", "completed") or (
+                job.health and job.health.is_error
+            ):
+                health = job.health.describe() if job.health else "no details"
+                raise JobFailedError(
+                    f"job {job_id} (table {job.table_name}) is {status}: {health}", job
+                )
+            return status in STARTED_STATUSES or status == "suspended"
+
+        return self._poll(job_id, started, "start", timeout, poll_interval)
+
+    def wait_for_end(
+        self, job_id: str, *, timeout: float = 300.0, poll_interval: float = 1.0
+    ) -> StreamingJob:
+        """Until the job is over: canceled, failed or completed."""
+        return self._poll(job_id, lambda j: j.is_terminal, "end", timeout, poll_interval)
 
     # --- tables ----------------------------------------------------------------------------
 
@@ -464,7 +527,10 @@ class PolarisClient:
         return self._list("/tables", Table)
 
     def delete_table(self, name: str, *, soft: bool = True) -> None:
-        """Drop a table (a `drop_table` job); `soft` keeps it restorable for 30 days."""
+        """Drop a table (a `drop_table` job); `soft` keeps it restorable for 30 days.
+
+        A retry refused because the table is gone counts as done (the lost attempt dropped it).
+        """
         body = {
             "type": "drop_table",
             "target": {"type": "table", "tableName": name},
@@ -475,7 +541,11 @@ class PolarisClient:
                 try:
                     self._send("POST", "/jobs", json=body)
                     return
-                except NotFoundError:
+                except BadRequestError:
                     if attempt.retry_state.attempt_number == 1:
                         raise
-                    return
+                    try:
+                        self.get_table(name)
+                    except NotFoundError:
+                        return
+                    raise

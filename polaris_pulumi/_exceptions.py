@@ -27,7 +27,7 @@ class WaitTimeoutError(PolarisError):
 
 
 class JobFailedError(PolarisError):
-    """A job ended `failed` (or canceled) while we waited for it to run."""
+    """A job failed (or ended, or reported health `error`) while we waited for it to start."""
 
     def __init__(self, message: str, job: Any = None) -> None:
         super().__init__(message)
@@ -40,7 +40,7 @@ _HINTS: dict[int, str] = {
     403: "the API key lacks a permission: connections need ManageConnections, "
     "jobs ManageIngestionJobs, tables ManageTables",
     404: "check the name or id, and the project id (polaris:projectId or POLARIS_PROJECT_ID)",
-    409: "an object with that name exists, or a streaming job already feeds that table",
+    409: "an object with that name already exists",
     422: "fix the request as the details say",
     429: "Polaris is rate limiting; retry later or lower parallelism (pulumi up --parallel)",
 }
@@ -58,6 +58,8 @@ class APIStatusError(PolarisError):
         message: str | None,
         details: list[Any] | None = None,
         retry_after: float | None = None,
+        code: str | None = None,
+        target: str | None = None,
     ) -> None:
         self.method = method
         self.path = path
@@ -65,7 +67,13 @@ class APIStatusError(PolarisError):
         self.server_message = message
         self.details = list(details or [])
         self.retry_after = retry_after
+        self.code = code
+        self.target = target
         text = f"{method} {path} failed with {status_code}"
+        if code:
+            text += f" {code}"
+        if target:
+            text += f" on {target}"
         if message:
             text += f": {message}"
         if self.details:
@@ -79,15 +87,16 @@ class APIStatusError(PolarisError):
 
 
 def _detail_text(detail: Any) -> str:
+    """An ErrorResponse detail: `target: message`."""
     if isinstance(detail, dict):
-        field = detail.get("field") or detail.get("property")
-        msg = detail.get("message") or detail.get("reason") or str(detail)
+        field = detail.get("target") or detail.get("field")
+        msg = detail.get("message") or detail.get("code") or str(detail)
         return f"{field}: {msg}" if field else str(msg)
     return str(detail)
 
 
 class BadRequestError(APIStatusError):
-    """400 or 422: the spec is invalid."""
+    """400 or 422: the request is invalid, or not allowed in the object's current state."""
 
 
 class AuthenticationError(APIStatusError):
@@ -103,7 +112,7 @@ class NotFoundError(APIStatusError):
 
 
 class ConflictError(APIStatusError):
-    """409: duplicate name, or one streaming job per table."""
+    """409: a connection or table of that name exists."""
 
 
 class RateLimitError(APIStatusError):

@@ -1,7 +1,12 @@
 """Polaris API shapes: the one place where snake_case meets the API's camelCase.
 
-Shared by the client, the providers and the emulator. Unknown server fields are kept
-(`extra="allow"`), so a newer Polaris does not break older code.
+The contract is Polaris' published OpenAPI spec, as Imply's official SDK
+(`polaris-sdk==20250425.14.0`, `polaris/sdk/project_api/models`) renders it: field names,
+required fields and enums below follow it; `tests/test_conformance.py` holds them to it.
+
+Shared by the client, the providers and the emulator. Server responses keep unknown fields
+(`extra="allow"`), so a newer Polaris does not break older code; user input and requests to
+the emulator are validated with `STRICT` context, where an unknown key is an error.
 """
 
 from __future__ import annotations
@@ -19,15 +24,77 @@ from pydantic import (
     SecretStr,
     SerializationInfo,
     ValidationError,
+    ValidationInfo,
+    ValidatorFunctionWrapHandler,
     field_serializer,
+    model_validator,
 )
 from pydantic.alias_generators import to_camel, to_snake
+from pydantic_core import InitErrorDetails
 
-# Job execution states (reference: pending, running, canceling, canceled, failed).
-TERMINAL_STATUSES = frozenset({"canceled", "failed"})
-KNOWN_FORMATS = ("nd-json", "csv", "tsv", "avro_ocf", "avro_stream", "protobuf", "orc", "parquet")
-KNOWN_DATA_TYPES = ("string", "long", "double", "float", "json")
+# --- Contract enums (project_api/models/_enums.py) ----------------------------------------
+
+# DataFormat.
+DATA_FORMATS = (
+    "avro_ocf",
+    "avro_stream",
+    "csv",
+    "kafka",
+    "kinesis",
+    "nd-json",
+    "orc",
+    "parquet",
+    "protobuf",
+)
+# FieldNameAndDataTypeDataType.
+DATA_TYPES = (
+    "bigint",
+    "complex<json>",
+    "double",
+    "float",
+    "geo",
+    "HLLSketch",
+    "ipAddress",
+    "ipPrefix",
+    "json",
+    "long",
+    "longStringPair",
+    "doubleArray",
+    "floatArray",
+    "longArray",
+    "stringArray",
+    "quantilesDoublesSketch",
+    "string",
+    "thetaSketch",
+    "ingest_timeseries",
+    "timestamp",
+    "varchar",
+    "variance",
+)
+# JobExecutionStatusV2, DesiredJobExecutionStatusV2, JobHealthStatusV2, StreamingReadFromPoint.
+EXECUTION_STATUSES = (
+    "pending",
+    "running",
+    "completed",
+    "idle",
+    "canceled",
+    "failed",
+    "suspended",
+    "unknown",
+)
+DESIRED_STATUSES = ("running", "canceled", "suspended")
+HEALTH_STATUSES = ("ok", "warn", "error")
+READ_FROM_POINTS = ("earliest", "latest")
+# A job in one of these states is over: it never runs again (a new job must be created).
+TERMINAL_STATUSES = frozenset({"completed", "canceled", "failed"})
+# A streaming job that is `idle` has started and has nothing to read yet.
+STARTED_STATUSES = frozenset({"running", "idle"})
 MAX_INT = 2147483647
+DEFAULT_PAGE_SIZE = 100  # paginationLimit: default 100, at most 1000
+MAX_PAGE_SIZE = 1000
+
+# Validation context that makes unknown keys errors (user input; the emulator's requests).
+STRICT: dict[str, Any] = {"strict_keys": True}
 
 
 class PolarisModel(BaseModel):
@@ -36,6 +103,28 @@ class PolarisModel(BaseModel):
         populate_by_name=True,
         extra="allow",
     )
+
+    @model_validator(mode="wrap")
+    @classmethod
+    def _known_keys(
+        cls, data: Any, handler: ValidatorFunctionWrapHandler, info: ValidationInfo
+    ) -> Any:
+        """Under STRICT context, a key that is neither a field nor its alias is an error."""
+        if not (isinstance(data, dict) and info.context and info.context.get("strict_keys")):
+            return handler(data)
+        fields = cls.model_fields
+        known = set(fields) | {f.alias for f in fields.values() if f.alias}
+        unknown = [k for k in data if k not in known]
+        if not unknown:
+            return handler(data)
+        errors = [
+            InitErrorDetails(type="extra_forbidden", loc=(k,), input=data[k]) for k in unknown
+        ]
+        try:
+            handler({k: v for k, v in data.items() if k in known})
+        except ValidationError as exc:
+            errors += exc.errors()  # type: ignore[arg-type]
+        raise ValidationError.from_exception_data(cls.__name__, errors)
 
     def to_api(self, *, reveal_secrets: bool = False) -> dict[str, Any]:
         """JSON body for the API: camelCase, no unset optional fields, secrets only on request."""
@@ -70,13 +159,14 @@ class SaslPlainSecrets(PolarisModel):
 
 
 class ConnectionSpec(PolarisModel):
-    """What a user declares for a `confluent` connection."""
+    """What a user declares for a `confluent` connection (CreateConfluentConnectionRequest)."""
 
     type: Literal["confluent"] = "confluent"
     name: str
     description: str | None = None
     bootstrap_servers: str
     topic_name: str
+    topic_name_is_pattern: bool | None = None
     secrets: SaslPlainSecrets | None = None
 
     def password(self) -> str:
@@ -91,45 +181,147 @@ class ConnectionSpec(PolarisModel):
         body.get("secrets", {}).pop("password", None)
         return body
 
+    def update_body(self) -> dict[str, Any]:
+        """PATCH body (UpdateConfluentConnectionRequest): `type` and the rest, never `name`.
+
+        An unset description is sent as null so that PATCH clears it (our reading: PATCH keeps
+        omitted fields); the password goes only when the spec carries one.
+        """
+        body = self.to_api(reveal_secrets=True)
+        body.pop("name")
+        body.setdefault("description", None)
+        return body
+
+
+class ConnectionSecretsInfo(PolarisModel):
+    """Secrets as a connection response shows them: the type and the non-secret part.
+
+    `sasl_plain` has `username`; the deprecated `confluent` type has `key`.
+    """
+
+    type: str
+    username: str | None = None
+    key: str | None = None
+
 
 class Connection(ConnectionSpec):
-    """A connection as the server returns it (no password)."""
+    """A connection as the server returns it (ConfluentConnectionResponse; no password)."""
 
+    type: str = "confluent"  # type: ignore[assignment]
+    secrets: ConnectionSecretsInfo | None = None  # type: ignore[assignment]
     submitted_by_user: User | None = None
     modified_by_user: User | None = None
     submitted_on_timestamp: str | None = None
     modified_on_timestamp: str | None = None
 
     def spec(self) -> ConnectionSpec:
-        return ConnectionSpec(**{k: getattr(self, k) for k in ConnectionSpec.model_fields})
+        """What this connection was made from, minus the password Polaris never returns.
+
+        Secrets of another type than `sasl_plain` (the deprecated `confluent`) are left out.
+        """
+        secrets = self.secrets
+        return ConnectionSpec(
+            name=self.name,
+            description=self.description,
+            bootstrap_servers=self.bootstrap_servers,
+            topic_name=self.topic_name,
+            topic_name_is_pattern=self.topic_name_is_pattern,
+            secrets=SaslPlainSecrets(username=secrets.username)
+            if secrets is not None and secrets.type == "sasl_plain" and secrets.username
+            else None,
+        )
 
 
 class ConnectionTestResult(PolarisModel):
-    """Result of POST /connections/{name}/test (shape not documented: our reading)."""
+    """Outcome of POST /connections/{name}/test: 200 with no body, or 400 ErrorResponse."""
 
-    status: Literal["ok", "error"]
+    ok: bool
     message: str | None = None
     details: list[str] = Field(default_factory=list)
-
-    @property
-    def ok(self) -> bool:
-        return self.status == "ok"
 
 
 # --- Streaming jobs ----------------------------------------------------------------------
 
 
 class InputField(PolarisModel):
+    """FieldNameAndDataType."""
+
     name: str
     data_type: str
 
 
+class ParseSchemaProvider(PolarisModel):
+    """Where avro_stream / protobuf read their schema: a registry connection or inline."""
+
+    type: Literal["connection", "inline-avro", "inline-protobuf"]
+    connection_name: str | None = None
+    schema_: dict[str, Any] | None = Field(default=None, alias="schema")
+    descriptor: str | None = None
+    proto_message_type: str | None = None
+
+
 class FormatSettings(PolarisModel):
+    """DataFormatSettings: every field of its per-format subtypes; FORMAT_FIELDS says which
+    belong to which format."""
+
     format: str
     flatten_spec: dict[str, Any] | None = None
+    # csv
+    columns: list[str] | None = None
+    delimiter: str | None = None
+    list_delimiter: str | None = None
+    skip_header_rows: int | None = None
+    # avro_ocf, avro_stream, orc, parquet, protobuf
+    binary_as_string: bool | None = None
+    extract_unions_by_type: bool | None = None
+    schema_: dict[str, Any] | None = Field(default=None, alias="schema")
+    parse_schema_provider: ParseSchemaProvider | None = None
+    # kafka, kinesis
+    value_format: FormatSettings | None = None
+    key_format: FormatSettings | None = None
+    header_format: str | None = None
+    header_label_prefix: str | None = None
+    key_column_name: str | None = None
+    timestamp_column_name: str | None = None
+    partition_key_column_name: str | None = None
+
+
+# Per format (DataFormatSettings' subtypes): the fields it takes, and those it requires.
+FORMAT_FIELDS: dict[str, frozenset[str]] = {
+    "nd-json": frozenset({"flatten_spec"}),
+    "csv": frozenset({"columns", "delimiter", "list_delimiter", "skip_header_rows"}),
+    "avro_ocf": frozenset(
+        {"binary_as_string", "extract_unions_by_type", "flatten_spec", "schema_"}
+    ),
+    "avro_stream": frozenset(
+        {"parse_schema_provider", "binary_as_string", "extract_unions_by_type", "flatten_spec"}
+    ),
+    "protobuf": frozenset({"parse_schema_provider", "flatten_spec"}),
+    "orc": frozenset({"binary_as_string", "flatten_spec"}),
+    "parquet": frozenset({"binary_as_string", "flatten_spec"}),
+    "kafka": frozenset(
+        {
+            "value_format",
+            "key_format",
+            "header_format",
+            "header_label_prefix",
+            "key_column_name",
+            "timestamp_column_name",
+        }
+    ),
+    "kinesis": frozenset({"value_format", "partition_key_column_name", "timestamp_column_name"}),
+}
+FORMAT_REQUIRED: dict[str, frozenset[str]] = {
+    "avro_stream": frozenset({"parse_schema_provider"}),
+    "protobuf": frozenset({"parse_schema_provider"}),
+    "kafka": frozenset({"value_format"}),
+    "kinesis": frozenset({"value_format"}),
+}
 
 
 class ConnectionSource(PolarisModel):
+    """ConnectionJobSourceV2."""
+
     type: Literal["connection"] = "connection"
     connection_name: str
     format_settings: FormatSettings
@@ -137,19 +329,23 @@ class ConnectionSource(PolarisModel):
 
 
 class Mapping(PolarisModel):
+    """InputToTableSchemaMapping."""
+
     column_name: str
     expression: str
     is_aggregation: bool | None = None
 
 
 class TableTarget(PolarisModel):
+    """TableJobTargetV2."""
+
     type: Literal["table"] = "table"
     table_name: str
     intervals: list[str] | None = None
 
 
 class StreamingJobSpec(PolarisModel):
-    """What a user declares for a streaming job; None means "server default"."""
+    """CreateStreamingJobRequest: what a user declares; None means "server default"."""
 
     type: Literal["streaming"] = "streaming"
     source: ConnectionSource
@@ -164,13 +360,17 @@ class StreamingJobSpec(PolarisModel):
     read_from_point: Literal["latest", "earliest"] | None = None
     max_parse_exceptions: int | None = None
     replace_running: bool | None = None
-    desired_execution_status: str | None = None
+    clustering_columns: list[str] | None = None
+    partitioned_by: str | None = None
+    enable_upserts: bool | None = None
+    upsert_key_columns: list[str] | None = None
+    upsert_version_column: str | None = None
 
     def with_defaults(self) -> StreamingJobSpec:
         """This spec with the defaults the server fills in, for comparing specs."""
         spec = self.model_copy(deep=True)
         fmt = spec.source.format_settings
-        if fmt.flatten_spec is None:
+        if fmt.flatten_spec is None and "flatten_spec" in FORMAT_FIELDS.get(fmt.format, ()):
             fmt.flatten_spec = {}
         if spec.target.intervals is None:
             spec.target.intervals = []
@@ -190,30 +390,39 @@ JOB_DEFAULTS: dict[str, Any] = {
     "read_from_point": "latest",
     "max_parse_exceptions": MAX_INT,
     "replace_running": False,
-    "desired_execution_status": "running",
 }
 
 
 class Health(PolarisModel):
+    """JobHealthV2: `ok`, or `warn` / `error` with a code, a message and a log entry."""
+
     status: str = "ok"
-    details: list[dict[str, Any]] | None = None
+    code: str | None = None
+    message: str | None = None
+    log: dict[str, Any] | None = None
+
+    @property
+    def is_error(self) -> bool:
+        return self.status == "error"
+
+    @property
+    def is_warning(self) -> bool:
+        # JobHealthStatusV2 says `warn`; the SDK's health subtype map says `warning`.
+        return self.status in ("warn", "warning")
 
     def describe(self) -> str:
-        msgs = [str(d.get("message", d)) for d in self.details or []]
-        return "; ".join(msgs) if msgs else self.status
+        """`code: message` (a warning's message is in its log entry)."""
+        message = self.message or (self.log or {}).get("message")
+        text = ": ".join(p for p in (self.code, message) if p)
+        return text or self.status
 
 
-class JobTotals(PolarisModel):
-    num_rows_processed: int = 0
-    num_rows_processed_with_warnings: int = 0
-    num_rows_skipped_by_filter: int = 0
-    num_rows_skipped_by_error: int = 0
-
-
-class StreamingJob(StreamingJobSpec):
-    """A streaming job as the server returns it: spec with defaults filled, plus state."""
+class JobState(PolarisModel):
+    """What every job response and job summary carries (JobSummaryResponse)."""
 
     id: str
+    type: str
+    desired_execution_status: str | None = None
     execution_status: str | None = None
     health: Health | None = None
     created_by: User | None = None
@@ -222,29 +431,85 @@ class StreamingJob(StreamingJobSpec):
     last_updated_timestamp: str | None = None
     started_timestamp: str | None = None
     completed_timestamp: str | None = None
-    spec: dict[str, Any] | None = None
-    totals: JobTotals | None = None
-
-    def job_spec(self) -> StreamingJobSpec:
-        return StreamingJobSpec(**{k: getattr(self, k) for k in StreamingJobSpec.model_fields})
 
     @property
     def is_terminal(self) -> bool:
         return self.execution_status in TERMINAL_STATUSES
 
+    @property
+    def is_canceling(self) -> bool:
+        return self.desired_execution_status == "canceled" and not self.is_terminal
+
+
+class JobSummary(JobState):
+    """An item of GET /jobs: a streaming summary's source is only {type, connectionName}."""
+
+    target: dict[str, Any] | None = None
+    source: dict[str, Any] | None = None
+
+    @property
+    def table_name(self) -> str | None:
+        return (self.target or {}).get("tableName")
+
+    @property
+    def connection_name(self) -> str | None:
+        return (self.source or {}).get("connectionName")
+
+
+class StreamingJob(JobState):
+    """GET /jobs/{id} of a streaming job: its state, and under `spec` what it was created
+    from with the server's defaults (the only place createTableIfNotExists lives)."""
+
+    spec: StreamingJobSpec
+
+    @property
+    def table_name(self) -> str:
+        return self.spec.target.table_name
+
+    @property
+    def connection_name(self) -> str:
+        return self.spec.source.connection_name
+
+
+class JobList(PolarisModel):
+    """JobListResponse."""
+
+    values: list[JobSummary] = Field(default_factory=list)
+    more_results_available: bool = False
+
+
+class JobTotals(PolarisModel):
+    """IngestionJobTotals, from GET /jobs/{id}/metrics."""
+
+    num_bytes_processed: int = 0
+    num_rows_persisted: int = 0
+    num_rows_processed: int = 0
+    num_rows_processed_with_warning: int = 0
+    num_rows_skipped_by_error: int = 0
+    num_rows_skipped_by_filter: int = 0
+
+
+class JobMetrics(PolarisModel):
+    totals: JobTotals = Field(default_factory=JobTotals)
+
 
 class JobStatus(PolarisModel):
+    """JobStatusResponse."""
+
     execution_status: str
-    health: Health | None = None
 
 
 # --- Tables ------------------------------------------------------------------------------
 
 
 class Table(PolarisModel):
+    """TablePayload / TableSummaryPayload (the fields this project reads)."""
+
     name: str
     type: str | None = None
+    version: int | None = None
     schema_mode: str | None = None
+    partitioning_granularity: str | None = None
     id: str | None = None
 
 
@@ -253,10 +518,13 @@ class ListResponse(PolarisModel):
 
 
 class ErrorBody(PolarisModel):
-    """Polaris error body: documented only as a top-level `message`; parsed defensively."""
+    """ErrorResponse: {code, message, target, details: [ErrorResponse], innererror}."""
 
+    code: str | None = None
     message: str | None = None
-    details: list[Any] | None = None
+    target: str | None = None
+    details: list[ErrorBody] | None = None
+    innererror: dict[str, Any] | None = None
 
 
 # --- Documented rules ----------------------------------------------------------------------
@@ -403,7 +671,7 @@ def connection_problems(spec: ConnectionSpec, *, require_password: bool) -> list
         problems.append(Problem(("bootstrap_servers",), msg))
     if not spec.topic_name:
         problems.append(Problem(("topic_name",), "must not be empty"))
-    else:
+    elif spec.topic_name_is_pattern:
         try:
             re.compile(spec.topic_name)
         except re.error as exc:
@@ -439,11 +707,7 @@ def job_problems(spec: StreamingJobSpec) -> list[Problem]:
     src = spec.source
     if msg := connection_name_problem(src.connection_name):
         bad(("source", "connection_name"), msg)
-    if src.format_settings.format not in KNOWN_FORMATS:
-        bad(
-            ("source", "format_settings", "format"),
-            f"{src.format_settings.format!r} is not a known format; use one of {', '.join(KNOWN_FORMATS)}",
-        )
+    problems += format_problems(src.format_settings, ("source", "format_settings"))
     declared: set[str] = set()
     for i, field in enumerate(src.input_schema):
         if not field.name:
@@ -451,10 +715,10 @@ def job_problems(spec: StreamingJobSpec) -> list[Problem]:
         elif field.name in declared:
             bad(("source", "input_schema", i, "name"), f"{field.name!r} is declared twice")
         declared.add(field.name)
-        if field.data_type not in KNOWN_DATA_TYPES:
+        if field.data_type not in DATA_TYPES:
             bad(
                 ("source", "input_schema", i, "data_type"),
-                f"{field.data_type!r} is not a known data type; use one of {', '.join(KNOWN_DATA_TYPES)}",
+                f"{field.data_type!r} is not a data type of Polaris; use one of {', '.join(DATA_TYPES)}",
             )
     columns: set[str] = set()
     for i, mapping in enumerate(spec.mappings):
@@ -497,6 +761,36 @@ def job_problems(spec: StreamingJobSpec) -> list[Problem]:
             elif name in seen:
                 bad(("dimension_exclusions", i), f"{name!r} is listed twice")
             seen.add(name)
-    if spec.desired_execution_status not in (None, "running", "canceled"):
-        bad(("desired_execution_status",), "must be 'running' or 'canceled'")
+    return problems
+
+
+def format_problems(fmt: FormatSettings, path: tuple[str | int, ...]) -> list[Problem]:
+    """The format is one of the contract's, with its own fields and only those."""
+    if fmt.format not in DATA_FORMATS:
+        return [
+            Problem(
+                (*path, "format"),
+                f"{fmt.format!r} is not a format of Polaris; use one of {', '.join(DATA_FORMATS)}",
+            )
+        ]
+    problems = []
+    allowed = FORMAT_FIELDS[fmt.format]
+    for name in FormatSettings.model_fields:
+        value = getattr(fmt, name)
+        if name == "format":
+            continue
+        if value is not None and name not in allowed:
+            problems.append(
+                Problem(
+                    (*path, name.rstrip("_")),
+                    f"is not a setting of format {fmt.format!r}; it takes "
+                    f"{', '.join(sorted(a.rstrip('_') for a in allowed))}",
+                )
+            )
+        elif value is None and name in FORMAT_REQUIRED.get(fmt.format, ()):
+            problems.append(Problem((*path, name), f"is required for format {fmt.format!r}"))
+    for name in ("value_format", "key_format"):
+        nested = getattr(fmt, name)
+        if nested is not None and name in allowed:
+            problems += format_problems(nested, (*path, name))
     return problems

@@ -59,8 +59,10 @@ def job_spec(**kwargs: Any) -> StreamingJobSpec:
 
 def test_seed_connection_create_returns_documented_shape(emulator: EmulatorProcess) -> None:
     response = raw(emulator, "POST", "/connections", json=samples.CONNECTION)
-    assert response.status_code == 200
+    assert response.status_code == 201
+    assert response.headers["Location"].endswith("/connections/my_connection")
     body = response.json()
+    assert body["topicNameIsPattern"] is False
     assert body["secrets"] == {"type": "sasl_plain", "username": "CONFLUENTKEY"}
     assert samples.PASSWORD not in response.text
     assert body["description"] is None
@@ -78,6 +80,9 @@ def test_seed_job_create_returns_documented_shape(emulator: EmulatorProcess) -> 
     response = raw(emulator, "POST", "/jobs", json=samples.JOB)
     assert response.status_code == 201
     body = response.json()
+    # createTableIfNotExists and replaceRunning live only under `spec` (StreamingJobResponse).
+    assert "createTableIfNotExists" not in body and body["spec"]["createTableIfNotExists"] is True
+    assert "replaceRunning" not in body
     for view in (body, body["spec"]):
         assert view["source"]["formatSettings"]["flattenSpec"] == {}
         assert view["mappings"][0]["isAggregation"] is None
@@ -102,17 +107,45 @@ def test_seed_job_create_returns_documented_shape(emulator: EmulatorProcess) -> 
     assert (table["type"], table["schemaMode"]) == ("detail", "flexible")
 
 
-def test_job_lifecycle_status_and_totals(emulator: EmulatorProcess) -> None:
+def test_job_lifecycle_status_and_metrics(emulator: EmulatorProcess) -> None:
     client = emulator.client()
     client.create_connection(conn_spec())
     job = client.create_job(job_spec())
-    running = client.wait_for_job(job.id, "running", timeout=10)
-    assert running.started_timestamp is not None
+    running = client.wait_for_start(job.id, timeout=10)
+    assert running.execution_status == "running" and running.started_timestamp is not None
     assert client.get_job_status(job.id).execution_status == "running"
-    assert running.totals is not None and running.totals.num_rows_processed == 0
+    assert client.get_job_metrics(job.id).totals.num_rows_processed == 0
+    client.reset_job(job.id)  # 200, no body
     canceled = client.cancel_job(job.id)
     assert canceled.desired_execution_status == "canceled"
-    assert client.wait_for_job(job.id, "canceled", timeout=10).completed_timestamp
+    ended = client.wait_for_end(job.id, timeout=10)
+    assert ended.execution_status == "canceled" and ended.completed_timestamp
+
+
+def test_idle_job_has_started_and_warn_health_is_not_fatal(emulator: EmulatorProcess) -> None:
+    client = emulator.client()
+    client.create_connection(conn_spec(name="quiet", topicName="idle_topic"))
+    client.create_connection(conn_spec(name="noisy", topicName="warn_topic"))
+    idle = client.create_job(job_spec(table="t-idle", connection_name="quiet"))
+    assert client.wait_for_start(idle.id, timeout=10).execution_status == "idle"
+    noisy = client.create_job(job_spec(table="t-warn", connection_name="noisy"))
+    started = client.wait_for_start(noisy.id, timeout=10)
+    assert started.execution_status == "running"
+    assert started.health is not None and started.health.is_warning
+    assert started.health.code == "invalid_rows_found"
+
+
+def test_suspend_and_resume_through_post_status(emulator: EmulatorProcess) -> None:
+    client = emulator.client()
+    client.create_connection(conn_spec())
+    job = client.create_job(job_spec())
+    client.wait_for_start(job.id, timeout=10)
+    assert client.set_job_status(job.id, "suspended").execution_status in ("running", "suspended")
+    time.sleep(0.3)  # the emulator's suspend takes --job-cancel-delay (0.1 s)
+    assert client.get_job(job.id).execution_status == "suspended"
+    client.set_job_status(job.id, "running")
+    time.sleep(0.3)
+    assert client.get_job(job.id).execution_status == "running"
 
 
 def test_unknown_server_fields_are_kept() -> None:
@@ -129,9 +162,18 @@ def test_bad_request_carries_details(emulator: EmulatorProcess) -> None:
     bad = conn_spec(bootstrapServers="SASL_SSL://pkc-1.confluent.cloud:9092", name="bad name")
     with pytest.raises(BadRequestError) as info:
         client.create_connection(bad)
-    fields = {d["field"] for d in info.value.details}
+    fields = {d["target"] for d in info.value.details}
     assert fields == {"name", "bootstrapServers"}
     assert "SASL_SSL" in str(info.value) and info.value.status_code == 400
+    assert info.value.code == "BadArgument"
+
+
+def test_unknown_keys_are_refused_by_name(emulator: EmulatorProcess) -> None:
+    body = samples.job()
+    body["source"]["formatSettings"]["flatenSpec"] = {}
+    response = raw(emulator, "POST", "/jobs", json=body)
+    assert response.status_code == 400
+    assert response.json()["details"][0]["target"] == "source.formatSettings.flatenSpec"
 
 
 def test_authentication_error(emulator: EmulatorProcess) -> None:
@@ -160,7 +202,8 @@ def test_not_found_and_conflict(emulator: EmulatorProcess) -> None:
     with pytest.raises(ConflictError):
         client.create_connection(conn_spec())
     client.create_job(job_spec())
-    with pytest.raises(ConflictError, match="one streaming job per table"):
+    # createJob answers 201, 400 or 415: a second job on a table is a 400.
+    with pytest.raises(BadRequestError, match="one streaming job per table"):
         client.create_job(job_spec())
 
 
@@ -211,7 +254,7 @@ def test_environment_fallbacks(emulator: EmulatorProcess, monkeypatch: pytest.Mo
 
 
 def test_basic_user_form_and_bearer_token(emulator: EmulatorProcess) -> None:
-    user_form = base64.b64encode(f"{emulator.api_key}:".encode()).decode()
+    user_form = base64.urlsafe_b64encode(f"{emulator.api_key}:".encode()).decode()
     response = httpx.get(
         f"{emulator.url}/v1/projects/{emulator.project_id}/connections",
         headers={"Authorization": f"Basic {user_form}"},
@@ -378,7 +421,7 @@ def test_job_on_unreachable_brokers_fails_with_health_details(emulator: Emulator
     assert not result.ok and "Unable to reach broker" in result.details[0]
     job = client.create_job(job_spec())
     with pytest.raises(JobFailedError, match="Unable to reach broker"):
-        client.wait_for_job(job.id, timeout=10)
+        client.wait_for_start(job.id, timeout=10)
     failed = client.list_jobs(health_status=["error"])
     assert [j.id for j in failed] == [job.id]
 
@@ -390,7 +433,7 @@ def test_wait_timeout(tmp_path: Any) -> None:
         client.create_connection(conn_spec())
         job = client.create_job(job_spec())
         with pytest.raises(WaitTimeoutError, match="still 'pending'"):
-            client.wait_for_job(job.id, timeout=0.5, poll_interval=0.1)
+            client.wait_for_start(job.id, timeout=0.5, poll_interval=0.1)
     finally:
         proc.stop()
 
@@ -399,15 +442,15 @@ def test_connection_in_use_cannot_be_deleted_until_job_canceled(emulator: Emulat
     client = emulator.client()
     client.create_connection(conn_spec())
     job = client.create_job(job_spec())
-    with pytest.raises(ConflictError, match="cancel the job first"):
+    with pytest.raises(BadRequestError, match="cancel the job first"):
         client.delete_connection("my_connection")
     client.cancel_job(job.id)
-    client.wait_for_job(job.id, "canceled", timeout=10)
+    client.wait_for_end(job.id, timeout=10)
     client.delete_connection("my_connection")
     assert client.list_connections() == []
 
 
-def test_update_connection_and_job(emulator: EmulatorProcess) -> None:
+def test_update_connection_is_a_patch(emulator: EmulatorProcess) -> None:
     client = emulator.client()
     client.create_connection(conn_spec())
     no_password = conn_spec(topicName="new_topic", description="events")
@@ -415,12 +458,31 @@ def test_update_connection_and_job(emulator: EmulatorProcess) -> None:
     no_password.secrets.password = None
     updated = client.update_connection(no_password)
     assert (updated.topic_name, updated.description) == ("new_topic", "events")
-    job = client.create_job(job_spec())
-    spec = job.job_spec().model_copy(update={"late_message_rejection_period": "P90D"})
-    assert client.update_job(job.id, spec).late_message_rejection_period == "P90D"
-    frozen = job.job_spec().model_copy(update={"dimension_exclusions": ["date"]})
-    with pytest.raises(BadRequestError, match="dimensionExclusions cannot be changed"):
-        client.update_job(job.id, frozen)
+    # PATCH keeps what the body omits; `name` is not part of an update.
+    response = raw(emulator, "PATCH", "/connections/my_connection", json={"type": "confluent"})
+    assert response.status_code == 200 and response.json()["topicName"] == "new_topic"
+    renamed = raw(
+        emulator, "PATCH", "/connections/my_connection", json={"type": "confluent", "name": "x"}
+    )
+    assert renamed.status_code == 400 and renamed.json()["target"] == "name"
+    assert raw(emulator, "PUT", "/connections/my_connection", json={}).status_code == 405
+
+
+def test_job_spec_change_is_a_new_job_with_replace_running(emulator: EmulatorProcess) -> None:
+    client = emulator.client()
+    client.create_connection(conn_spec())
+    old = client.create_job(job_spec())
+    client.wait_for_start(old.id, timeout=10)
+    # PUT /jobs/{id} takes only desiredExecutionStatus: a spec is never applied in place.
+    response = raw(emulator, "PUT", f"/jobs/{old.id}", json=samples.job())
+    assert response.status_code == 400 and "replaceRunning" in response.json()["message"]
+    spec = job_spec().model_copy(
+        update={"late_message_rejection_period": "P90D", "replace_running": True}
+    )
+    new = client.create_job(spec)
+    assert new.spec.late_message_rejection_period == "P90D" and new.spec.replace_running
+    assert client.wait_for_end(old.id, timeout=10).execution_status == "canceled"
+    assert client.active_job_for_table("sample-confluent-ingestion").id == new.id  # type: ignore[union-attr]
 
 
 def test_job_list_filters(emulator: EmulatorProcess) -> None:
@@ -433,7 +495,30 @@ def test_job_list_filters(emulator: EmulatorProcess) -> None:
     assert {j.id for j in client.list_jobs(types=["streaming"])} == {ok.id, bad.id}
     assert [j.id for j in client.list_jobs(health_status=["ok"])] == [ok.id]
     assert {j.id for j in client.list_jobs(health_status=["ok", "error"])} == {ok.id, bad.id}
+    assert [j.id for j in client.list_jobs(execution_status=["failed"])] == [bad.id]
+    assert [j.id for j in client.list_jobs(connection_name=["broken"])] == [bad.id]
+    assert [j.id for j in client.list_jobs(target_table_name="ok-table")] == [ok.id]
     assert client.list_jobs(types=["batch"]) == []
+    # Summaries: a streaming summary's source is only {type, connectionName}.
+    summary = client.list_jobs(target_table_name="ok-table")[0]
+    assert summary.source == {"type": "connection", "connectionName": "my_connection"}
+
+
+def test_job_list_follows_every_page(emulator: EmulatorProcess) -> None:
+    client = emulator.client()
+    client.create_connection(conn_spec())
+    made = {client.create_job(job_spec(table=f"t-{i}")).id for i in range(7)}
+    emulator.reset_counters()
+    assert {j.id for j in client.list_jobs(page_size=3)} == made
+    assert emulator.counters()["handled"]["GET /v1/projects/{projectId}/jobs"] == 3
+    first = raw(emulator, "GET", "/jobs", params={"paginationLimit": 3}).json()
+    last = raw(
+        emulator, "GET", "/jobs", params={"paginationLimit": 3, "paginationOffset": 6}
+    ).json()
+    assert first["moreResultsAvailable"] is True and len(first["values"]) == 3
+    assert last["moreResultsAvailable"] is False and len(last["values"]) == 1
+    too_big = raw(emulator, "GET", "/jobs", params={"paginationLimit": 1001})
+    assert too_big.status_code == 400 and too_big.json()["target"] == "paginationLimit"
 
 
 def test_tables_and_drop(emulator: EmulatorProcess) -> None:
@@ -441,10 +526,10 @@ def test_tables_and_drop(emulator: EmulatorProcess) -> None:
     client.create_connection(conn_spec())
     job = client.create_job(job_spec())
     assert [t.name for t in client.list_tables()] == ["sample-confluent-ingestion"]
-    with pytest.raises(ConflictError):
+    with pytest.raises(BadRequestError, match="cancel it first"):
         client.delete_table("sample-confluent-ingestion")
     client.cancel_job(job.id)
-    client.wait_for_job(job.id, "canceled", timeout=10)
+    client.wait_for_end(job.id, timeout=10)
     client.delete_table("sample-confluent-ingestion")
     with pytest.raises(NotFoundError):
         client.get_table("sample-confluent-ingestion")
@@ -457,7 +542,7 @@ def test_persistence_across_restart(emulator: EmulatorProcess) -> None:
     emulator.restart()
     client = emulator.client()
     assert client.get_connection("my_connection").topic_name == "my_topic"
-    assert client.wait_for_job(job.id, timeout=10).id == job.id
+    assert client.wait_for_start(job.id, timeout=10).id == job.id
     emulator.stop(kill=True)
     emulator.start()
     assert emulator.client().get_job(job.id).execution_status == "running"

@@ -1,30 +1,42 @@
-"""The Polaris emulator: the documented Connections v1, Jobs v1 and Tables paths, over SQLite.
+"""The Polaris emulator: Connections v1, Jobs v1 and Tables on Polaris' published contract.
 
-Where the reference marks a behaviour as inferred, the emulator follows the reference.
-Deterministic Kafka stand-ins (documented in docs/emulator.md): a broker host ending in
-`.invalid` is unreachable, a topic starting with `missing` does not exist, and a username
-starting with `invalid` fails authentication. A job on such a connection ends `failed`.
+Shapes, methods and status codes follow Imply's official SDK (`polaris-sdk`, generated from
+Polaris' OpenAPI spec); `tests/test_conformance.py` drives the emulator with that SDK. Where the
+contract is silent the emulator follows the docs, and docs/emulator.md lists each such choice.
+
+Deterministic Kafka stand-ins (docs/emulator.md): a broker host ending in `.invalid` is
+unreachable, a topic starting with `missing` does not exist, a username starting with `invalid`
+fails authentication (a job on such a connection ends `failed`); a topic starting with `idle`
+has no data (the job is `idle`), one starting with `warn` has unparseable rows (health `warn`).
 """
 
 import asyncio
 import base64
+import binascii
 import hashlib
+import json
 import random
 import re
 import threading
 import time
 import uuid
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from typing import Annotated, Any
 
-from fastapi import Body, Depends, FastAPI, Request, Response
-from fastapi.exceptions import RequestValidationError
+from fastapi import Depends, FastAPI, Request, Response
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ValidationError
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from polaris_pulumi._models import (
+    DESIRED_STATUSES,
+    EXECUTION_STATUSES,
+    HEALTH_STATUSES,
+    MAX_PAGE_SIZE,
+    STRICT,
     TERMINAL_STATUSES,
     ConnectionSpec,
     Problem,
@@ -39,6 +51,61 @@ from polaris_pulumi.emulator._store import Doc, Store
 ALL_PERMISSIONS = frozenset({"ManageConnections", "ManageIngestionJobs", "ManageTables"})
 WRITE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 _AGGREGATORS = re.compile(r"\b(SUM|COUNT|MIN|MAX|LATEST|EARLIEST|APPROX_\w+|DS_\w+)\s*\(", re.I)
+
+# ErrorResponse.code per status: the contract names no codes, so these are ours (assumption).
+ERROR_CODES = {
+    400: "BadArgument",
+    401: "Unauthorized",
+    403: "Forbidden",
+    404: "NotFound",
+    405: "MethodNotAllowed",
+    409: "Conflict",
+    415: "UnsupportedMediaType",
+    429: "TooManyRequests",
+    503: "ServiceUnavailable",
+    504: "GatewayTimeout",
+}
+# StreamingJobResponse's top-level fields that repeat the spec (createTableIfNotExists,
+# replaceRunning and the clustering/upsert settings live only under `spec`).
+_JOB_TOP_LEVEL = (
+    "target",
+    "source",
+    "mappings",
+    "dimensionExclusions",
+    "useSchemaDiscovery",
+    "filterExpression",
+    "lateMessageRejectionPeriod",
+    "earlyMessageRejectionPeriod",
+    "readFromPoint",
+    "maxParseExceptions",
+)
+_CONNECTION_FIELDS = tuple(f.alias or n for n, f in ConnectionSpec.model_fields.items())
+_JOB_STATE_KEYS = (
+    "id",
+    "type",
+    "desiredExecutionStatus",
+    "executionStatus",
+    "health",
+    "createdBy",
+    "lastModifiedBy",
+    "createdTimestamp",
+    "lastUpdatedTimestamp",
+    "startedTimestamp",
+    "completedTimestamp",
+)
+# JobSortSearchColumn -> how to read it from a job document.
+_SORT_KEYS: dict[str, Callable[[Doc], Any]] = {
+    "created_date_time": lambda d: d["createdTimestamp"],
+    "last_updated_date_time": lambda d: d["lastUpdatedTimestamp"],
+    "execution_status": lambda d: d["executionStatus"],
+    "target_table_name": lambda d: d["target"].get("tableName", ""),
+    "type": lambda d: d["type"],
+    "source_connection_name": lambda d: (d.get("source") or {}).get("connectionName") or "",
+    "created_by_user_name": lambda d: d["createdBy"]["username"],
+    "source_type": lambda d: (d.get("source") or {}).get("type") or "",
+    "source_name": lambda d: (d.get("source") or {}).get("connectionName") or "",
+    "source_table_name": lambda d: "",
+}
 
 
 @dataclass
@@ -65,11 +132,38 @@ class EmulatorConfig:
 
 
 class PolarisAPIError(Exception):
-    def __init__(self, status: int, message: str, details: list[Any] | None = None) -> None:
+    """Rendered as the contract's ErrorResponse; `details` are field-level ErrorResponses."""
+
+    def __init__(
+        self,
+        status: int,
+        message: str,
+        details: list[Problem] | None = None,
+        *,
+        target: str | None = None,
+    ) -> None:
         super().__init__(message)
         self.status = status
         self.message = message
         self.details = details or []
+        self.target = target
+
+    def body(self) -> Doc:
+        doc: Doc = {"code": ERROR_CODES.get(self.status, "Error"), "message": self.message}
+        if self.target:
+            doc["target"] = self.target
+        if self.details:
+            doc["details"] = [
+                {"code": "InvalidValue", "message": p.message, "target": p.api_field}
+                for p in self.details
+            ]
+        return doc
+
+
+def error_response(status: int, message: str, headers: dict[str, str] | None = None) -> Response:
+    return JSONResponse(
+        PolarisAPIError(status, message).body(), status_code=status, headers=headers
+    )
 
 
 def _now() -> float:
@@ -84,12 +178,17 @@ def _iso_nano(t: float) -> str:
     return datetime.fromtimestamp(t, UTC).strftime("%Y-%m-%dT%H:%M:%S.%f") + "000Z"
 
 
-def _bad_request(problems: list[Problem], what: str) -> PolarisAPIError:
-    return PolarisAPIError(
-        400,
-        f"Invalid {what}",
-        [{"field": p.api_field, "message": p.message} for p in problems],
-    )
+def _parse(model: type[BaseModel], body: Any, what: str) -> Any:
+    """Strict parse of a request body: unknown keys and wrong types are a 400."""
+    try:
+        return model.model_validate(body, context=STRICT)
+    except ValidationError as exc:
+        problems = problems_from_validation_error(exc)
+        raise PolarisAPIError(
+            400,
+            f"Invalid {what}: " + "; ".join(f"{p.api_field} {p.message}" for p in problems),
+            problems,
+        ) from None
 
 
 def _path_template(path: str) -> str:
@@ -109,6 +208,73 @@ class Principal:
 
     def user(self) -> dict[str, str]:
         return {"username": self.username, "userId": self.user_id}
+
+
+@dataclass
+class JobQuery:
+    """GET /jobs query parameters (build_jobs_list_jobs_request)."""
+
+    types: list[str]
+    connection_names: list[str]
+    execution_statuses: list[str]
+    health_statuses: list[str]
+    target_table_name: str | None = None
+    target_table_id: str | None = None
+    search_string: str | None = None
+    sort_column: str = "last_updated_date_time"
+    sort_order: str = "DESC"
+    limit: int = 100
+    offset: int = 0
+
+    @classmethod
+    def from_request(cls, request: Request) -> "JobQuery":
+        q = request.query_params
+
+        def number(name: str, default: int, low: int, high: int | None) -> int:
+            raw = q.get(name)
+            if raw is None:
+                return default
+            try:
+                value = int(raw)
+            except ValueError:
+                value = low - 1
+            if value < low or (high is not None and value > high):
+                bounds = f"between {low} and {high}" if high is not None else f"at least {low}"
+                raise PolarisAPIError(400, f"{name} must be an integer {bounds}", target=name)
+            return value
+
+        def choices(name: str, allowed: tuple[str, ...] | list[str]) -> list[str]:
+            values = q.getlist(name)
+            wrong = [v for v in values if v not in allowed]
+            if wrong:
+                raise PolarisAPIError(
+                    400, f"{name}: {wrong[0]!r} is not one of {', '.join(allowed)}", target=name
+                )
+            return values
+
+        sort_column = q.get("sortColumn", "last_updated_date_time")
+        if sort_column not in _SORT_KEYS:
+            raise PolarisAPIError(
+                400, f"sortColumn {sort_column!r} is not known", target="sortColumn"
+            )
+        sort_order = q.get("sortOrder", "DESC")
+        if sort_order not in ("ASC", "DESC"):
+            raise PolarisAPIError(400, "sortOrder must be ASC or DESC", target="sortOrder")
+        return cls(
+            types=choices(
+                "type", ["batch", "delete_data", "drop_table", "restore_data", "streaming", "sql"]
+            ),
+            connection_names=q.getlist("connectionName"),
+            execution_statuses=choices("executionStatus", EXECUTION_STATUSES),
+            health_statuses=choices("healthStatus", HEALTH_STATUSES),
+            target_table_name=q.get("targetTableName"),
+            target_table_id=q.get("targetTableId"),
+            search_string=q.get("searchString"),
+            sort_column=sort_column,
+            sort_order=sort_order,
+            limit=number("paginationLimit", 100, 1, MAX_PAGE_SIZE),
+            offset=number("paginationOffset", 0, 0, None),
+        )
 
 
 class Emulator:
@@ -153,38 +319,71 @@ class Emulator:
     # --- kafka stand-ins -------------------------------------------------------------------
 
     @staticmethod
-    def kafka_problems(conn: Doc) -> list[str]:
+    def kafka_problems(conn: Doc) -> list[Problem]:
         problems = []
         for server in conn["bootstrapServers"].split(","):
             host = server.strip().rsplit(":", 1)[0]
             if host.endswith(".invalid"):
-                problems.append(f"Unable to reach broker {server.strip()}: connection timed out")
-        if conn.get("secrets", {}).get("username", "").startswith("invalid"):
-            problems.append("Authentication failed: invalid SASL/PLAIN credentials")
+                problems.append(
+                    Problem(
+                        ("bootstrap_servers",),
+                        f"Unable to reach broker {server.strip()}: connection timed out",
+                    )
+                )
+        if (conn.get("secrets") or {}).get("username", "").startswith("invalid"):
+            problems.append(
+                Problem(("secrets",), "Authentication failed: invalid SASL/PLAIN credentials")
+            )
         if conn["topicName"].startswith("missing"):
-            problems.append(f"Unknown topic: no topic matches {conn['topicName']!r}")
+            problems.append(
+                Problem(("topic_name",), f"Unknown topic: no topic matches {conn['topicName']!r}")
+            )
         return problems
 
     # --- connections -----------------------------------------------------------------------
 
-    def _parse_connection(self, body: dict[str, Any], *, create: bool) -> ConnectionSpec:
-        try:
-            spec = ConnectionSpec.model_validate(body)
-        except ValidationError as exc:
-            raise _bad_request(problems_from_validation_error(exc), "connection") from None
+    def _connection_body(self, body: Any, *, create: bool) -> tuple[ConnectionSpec, Doc | None]:
+        """A confluent connection; the deprecated `confluent` secrets type is read as such."""
+        if isinstance(body, dict) and body.get("type") not in (None, "confluent"):
+            raise PolarisAPIError(
+                400,
+                f"Connection type {body.get('type')!r} is not modelled by the emulator "
+                "(it models 'confluent')",
+                target="type",
+            )
+        legacy = None
+        if isinstance(body, dict) and (body.get("secrets") or {}).get("type") == "confluent":
+            secrets = body["secrets"]
+            if set(secrets) - {"type", "key", "secret"} or not secrets.get("key"):
+                raise PolarisAPIError(400, "secrets of type confluent take key and secret")
+            legacy = {"type": "confluent", "key": secrets["key"]}
+            body = {
+                **body,
+                "secrets": {
+                    "type": "sasl_plain",
+                    "username": secrets["key"],
+                    "password": secrets.get("secret"),
+                },
+            }
+        spec = _parse(ConnectionSpec, body, "connection")
         if problems := connection_problems(spec, require_password=create):
-            raise _bad_request(problems, "connection")
-        return spec
+            raise PolarisAPIError(400, "Invalid connection: " + problems[0].message, problems)
+        return spec, legacy
 
-    def create_connection(self, body: dict[str, Any], who: Principal) -> Doc:
+    def create_connection(self, body: Any, who: Principal) -> Doc:
         self.require(who, "ManageConnections")
-        spec = self._parse_connection(body, create=True)
+        spec, legacy = self._connection_body(body, create=True)
         now = _now()
         with self.store.tx():
             if self.store.get_connection(spec.name):
-                raise PolarisAPIError(409, f"A connection named '{spec.name}' already exists")
+                raise PolarisAPIError(
+                    409, f"A connection named '{spec.name}' already exists", target="name"
+                )
             doc = spec.without_password()
             doc.setdefault("description", None)
+            doc.setdefault("topicNameIsPattern", False)
+            if legacy:
+                doc["secrets"] = legacy
             doc |= {
                 "submittedByUser": who.user(),
                 "modifiedByUser": who.user(),
@@ -201,27 +400,29 @@ class Emulator:
             raise PolarisAPIError(404, f"Connection '{name}' not found")
         return doc
 
-    def update_connection(self, name: str, body: dict[str, Any], who: Principal) -> Doc:
+    def update_connection(self, name: str, body: Any, who: Principal) -> Doc:
+        """PATCH: `type` required and unchangeable, no `name`; omitted fields are kept."""
+        if not isinstance(body, dict) or "type" not in body:
+            raise PolarisAPIError(400, "Invalid connection update: type is required", target="type")
+        if "name" in body:
+            raise PolarisAPIError(
+                400,
+                "A connection's name cannot be changed (name is not part of an update)",
+                target="name",
+            )
         with self.store.tx():
             old = self.get_connection(name, who)
-            body = {**body}
-            if body.setdefault("name", name) != name:
-                raise PolarisAPIError(
-                    400,
-                    "A connection's name cannot be changed",
-                    [{"field": "name", "message": "immutable"}],
-                )
-            if body.setdefault("type", old["type"]) != old["type"]:
-                raise PolarisAPIError(
-                    400,
-                    "A connection's type cannot be changed",
-                    [{"field": "type", "message": "immutable"}],
-                )
-            body.setdefault("secrets", {k: v for k, v in old["secrets"].items() if k != "password"})
-            spec = self._parse_connection(body, create=False)
+            if body["type"] != old["type"]:
+                raise PolarisAPIError(400, "A connection's type cannot be changed", target="type")
+            # Omitted fields keep their values; `secrets` is replaced whole (a password left
+            # out keeps the stored one).
+            merged = {k: old[k] for k in _CONNECTION_FIELDS if old.get(k) is not None}
+            merged |= body | {"name": name}
+            spec, legacy = self._connection_body(merged, create=False)
             doc = {**old, **spec.without_password()}
-            doc.setdefault("description", None)
-            if "description" not in body:
+            if legacy:
+                doc["secrets"] = legacy
+            if body.get("description", ...) is None:
                 doc["description"] = None
             doc |= {"modifiedByUser": who.user(), "modifiedOnTimestamp": _iso_micro(_now())}
             password = spec.password()
@@ -232,54 +433,76 @@ class Emulator:
         with self.store.tx():
             self.get_connection(name, who)
             for job in self.jobs():
-                if job["source"].get("connectionName") == name and not _terminal(job):
+                if (job.get("source") or {}).get("connectionName") == name and not _terminal(job):
                     raise PolarisAPIError(
-                        409,
+                        400,
                         f"Connection '{name}' is used by job {job['id']} "
                         f"({job['executionStatus']}); cancel the job first",
+                        target="name",
                     )
             self.store.delete_connection(name)
 
-    def test_connection(self, name: str, who: Principal) -> Doc:
+    def test_connection(self, name: str, who: Principal) -> None:
+        """Passes silently; a failure is a 400 whose details say what failed."""
         conn = self.get_connection(name, who)
-        problems = self.kafka_problems(conn)
-        if problems:
-            return {"status": "error", "message": "Connection test failed", "details": problems}
-        return {"status": "ok", "message": None, "details": []}
+        if problems := self.kafka_problems(conn):
+            raise PolarisAPIError(
+                400,
+                f"Connection test failed: {'; '.join(p.message for p in problems)}",
+                problems,
+                target=name,
+            )
 
     # --- jobs ------------------------------------------------------------------------------
 
+    def _set_desired(self, job: Doc, desired: str, now: float) -> None:
+        job["desiredExecutionStatus"] = desired
+        delay = (
+            self.config.job_start_delay if desired == "running" else self.config.job_cancel_delay
+        )
+        job.setdefault("_emulator", {})["changeAt"] = now + delay
+
     def _advance(self, job: Doc, now: float) -> bool:
-        """Move a job along its lifecycle; True if it changed."""
+        """Move a streaming job toward its desired status; True if it changed."""
         emu = job.setdefault("_emulator", {})
-        status = job["executionStatus"]
-        starting = job["desiredExecutionStatus"] == "running" and status == "pending"
-        if starting and now >= emu.get("startAt", 0):
-            if emu.get("failure"):
+        status, desired = job["executionStatus"], job["desiredExecutionStatus"]
+        if status in TERMINAL_STATUSES or now < emu.get("changeAt", 0):
+            return False
+        if desired == "running" and status in ("pending", "suspended"):
+            if failures := emu.get("failure"):
                 job["executionStatus"] = "failed"
                 job["health"] = {
                     "status": "error",
-                    "details": [{"code": "ingestion_failed", "message": m} for m in emu["failure"]],
+                    "code": failures[0][0] if len(failures) == 1 else "multiple",
+                    "message": "; ".join(message for _, message in failures),
                 }
                 job["completedTimestamp"] = _iso_nano(now)
-            else:
-                job["executionStatus"] = "running"
-                job["startedTimestamp"] = _iso_nano(now)
-            return True
-        if job["desiredExecutionStatus"] == "canceled" and status in ("pending", "running"):
-            job["executionStatus"] = "canceling"
-            emu["cancelAt"] = now + self.config.job_cancel_delay
-            status = "canceling"
-            if self.config.job_cancel_delay > 0:
                 return True
-        if status == "canceling" and now >= emu.get("cancelAt", 0):
+            job["executionStatus"] = "idle" if emu.get("idle") else "running"
+            if emu.get("warning"):
+                job["health"] = {
+                    "status": "warn",
+                    "code": "invalid_rows_found",
+                    "log": {
+                        "timestamp": _iso_micro(now),
+                        "healthStatus": "warn",
+                        "code": "invalid_rows_found",
+                        "message": emu["warning"],
+                    },
+                }
+            job["startedTimestamp"] = job.get("startedTimestamp") or _iso_nano(now)
+            return True
+        if desired == "canceled":
             job["executionStatus"] = "canceled"
             job["completedTimestamp"] = _iso_nano(now)
+            return True
+        if desired == "suspended" and status in ("pending", "running", "idle"):
+            job["executionStatus"] = "suspended"
             return True
         return False
 
     def jobs(self) -> list[Doc]:
-        """All jobs, advanced to now (and persisted if they moved)."""
+        """All jobs, advanced to now (and persisted if they moved), in creation order."""
         now = _now()
         with self.store.tx():
             docs = self.store.list_jobs()
@@ -298,18 +521,15 @@ class Emulator:
                 self.store.put_job(doc)
         return doc
 
-    def _parse_job(self, body: dict[str, Any]) -> StreamingJobSpec:
-        try:
-            spec = StreamingJobSpec.model_validate(body)
-        except ValidationError as exc:
-            raise _bad_request(problems_from_validation_error(exc), "streaming job") from None
+    def _parse_job(self, body: Any) -> StreamingJobSpec:
+        spec: StreamingJobSpec = _parse(StreamingJobSpec, body, "streaming job")
         if problems := job_problems(spec):
-            raise _bad_request(problems, "streaming job")
+            raise PolarisAPIError(400, "Invalid streaming job: " + problems[0].message, problems)
         if self.store.get_connection(spec.source.connection_name) is None:
             raise PolarisAPIError(
                 400,
                 f"Connection '{spec.source.connection_name}' does not exist",
-                [{"field": "source.connectionName", "message": "unknown connection"}],
+                target="source.connectionName",
             )
         return spec
 
@@ -322,22 +542,20 @@ class Emulator:
         doc.setdefault("filterExpression", None)
         return doc
 
-    def create_job(self, body: dict[str, Any], who: Principal) -> Doc:
+    def create_job(self, body: Any, who: Principal) -> Doc:
         self.require(who, "ManageIngestionJobs")
-        kind = body.get("type")
+        kind = body.get("type") if isinstance(body, dict) else None
         if kind == "drop_table":
             return self._drop_table(body, who)
         if kind != "streaming":
             raise PolarisAPIError(
                 400,
                 f"Unsupported job type {kind!r}: the emulator models 'streaming' and 'drop_table'",
-                [{"field": "type", "message": "unsupported"}],
+                target="type",
             )
         now = _now()
         with self.store.tx():
             spec = self._parse_job(body)
-            if spec.desired_execution_status not in (None, "running"):
-                raise PolarisAPIError(400, "A new job must have desiredExecutionStatus 'running'")
             table_name = spec.target.table_name
             for other in self.jobs():
                 if (
@@ -347,19 +565,26 @@ class Emulator:
                 ):
                     if not spec.replace_running:
                         raise PolarisAPIError(
-                            409,
+                            400,
                             f"Table '{table_name}' already has streaming job {other['id']} "
-                            f"({other['executionStatus']}); one streaming job per table",
+                            f"({other['executionStatus']}); one streaming job per table "
+                            "(set replaceRunning to replace it)",
+                            target="target.tableName",
                         )
-                    other["desiredExecutionStatus"] = "canceled"
+                    # The new job takes the running one's place (read position is per table).
+                    self._set_desired(other, "canceled", now)
                     self._advance(other, now)
                     self.store.put_job(other)
-            failure = self._ensure_table(spec, now)
+            failure = self._ensure_table(spec, who, now)
             conn = self.store.get_connection(spec.source.connection_name) or {}
-            failure += self.kafka_problems(conn)
-            doc = self._filled(spec)
-            doc |= {
+            failure += [
+                ("could_not_connect_to_source", p.message) for p in self.kafka_problems(conn)
+            ]
+            spec_doc = self._filled(spec)
+            doc = {k: spec_doc[k] for k in _JOB_TOP_LEVEL} | {
                 "id": str(uuid.uuid4()),
+                "type": "streaming",
+                "desiredExecutionStatus": "running",
                 "executionStatus": "pending",
                 "health": {"status": "ok"},
                 "createdBy": who.user(),
@@ -368,16 +593,24 @@ class Emulator:
                 "lastUpdatedTimestamp": _iso_nano(now),
                 "startedTimestamp": None,
                 "completedTimestamp": None,
-                "totals": _zero_totals(),
-                "_emulator": {"startAt": now + self.config.job_start_delay, "failure": failure},
+                "spec": spec_doc,
+                "_emulator": {
+                    "changeAt": now + self.config.job_start_delay,
+                    "failure": failure,
+                    "idle": conn.get("topicName", "").startswith("idle"),
+                    "warning": "rows could not be parsed (stand-in: topic starts with 'warn')"
+                    if conn.get("topicName", "").startswith("warn")
+                    else None,
+                },
             }
-            doc["spec"] = {k: v for k, v in self._filled(spec).items()}
             self._advance(doc, now)
             self.store.put_job(doc)
         return doc
 
-    def _ensure_table(self, spec: StreamingJobSpec, now: float) -> list[str]:
-        """Create the target table if asked; returns reasons the job cannot run."""
+    def _ensure_table(
+        self, spec: StreamingJobSpec, who: Principal, now: float
+    ) -> list[tuple[str, str]]:
+        """Create the target table if asked; returns why the job cannot run (code, message)."""
         name = spec.target.table_name
         table = self.store.get_table(name)
         if table is None:
@@ -385,86 +618,137 @@ class Emulator:
                 raise PolarisAPIError(
                     400,
                     f"Table '{name}' does not exist: create it, or set createTableIfNotExists",
-                    [{"field": "target.tableName", "message": "unknown table"}],
+                    target="target.tableName",
                 )
             aggregate = any(
                 m.is_aggregation or _AGGREGATORS.search(m.expression) for m in spec.mappings
             )
-            table = {
-                "id": str(uuid.uuid4()),
-                "name": name,
-                "type": "aggregate" if aggregate else "detail",
-                "schemaMode": "flexible",
-                "createdTimestamp": _iso_micro(now),
-            }
+            table = self._new_table(
+                name, "aggregate" if aggregate else "detail", "flexible", who, now
+            )
             self.store.put_table(table)
         if spec.use_schema_discovery and table.get("schemaMode") == "strict":
             return [
-                f"Table '{name}' has a strict schema: useSchemaDiscovery needs a flexible table"
+                (
+                    "column_type_not_supported",
+                    f"Table '{name}' has a strict schema: useSchemaDiscovery needs a flexible table",
+                )
             ]
         return []
 
-    def update_job(self, job_id: str, body: dict[str, Any], who: Principal) -> Doc:
+    def set_job_status(self, job_id: str, body: Any, who: Principal) -> Doc:
+        """PUT /jobs/{id} and POST /jobs/{id}/status: only desiredExecutionStatus."""
+        if not isinstance(body, dict) or set(body) != {"desiredExecutionStatus"}:
+            raise PolarisAPIError(
+                400,
+                "A job update takes only desiredExecutionStatus; to change a streaming job's "
+                "spec, create a new job with replaceRunning",
+                target="desiredExecutionStatus",
+            )
+        desired = body["desiredExecutionStatus"]
+        if desired not in DESIRED_STATUSES:
+            raise PolarisAPIError(
+                400,
+                f"desiredExecutionStatus {desired!r} is not one of {', '.join(DESIRED_STATUSES)}",
+                target="desiredExecutionStatus",
+            )
         with self.store.tx():
-            old = self.job(job_id, who)
-            if old.get("type") != "streaming":
+            doc = self.job(job_id, who)
+            if doc.get("type") != "streaming":
                 raise PolarisAPIError(400, f"Job '{job_id}' is not a streaming job")
-            body = {**body}
-            if body.setdefault("type", "streaming") != "streaming":
-                raise PolarisAPIError(400, "A job's type cannot be changed")
-            spec = self._parse_job(body)
-            new = self._filled(spec)
-            if new["target"]["tableName"] != old["target"]["tableName"]:
+            if _terminal(doc) and desired != "canceled":
                 raise PolarisAPIError(
-                    400,
-                    "A job's target table cannot be changed; create a new job",
-                    [{"field": "target.tableName", "message": "immutable"}],
+                    400, f"Job '{job_id}' is {doc['executionStatus']}; create a new job to restart"
                 )
-            if new["dimensionExclusions"] != old["dimensionExclusions"]:
-                raise PolarisAPIError(
-                    400,
-                    "dimensionExclusions cannot be changed by updating a job; create a new job",
-                    [{"field": "dimensionExclusions", "message": "immutable"}],
-                )
-            if _terminal(old) and new["desiredExecutionStatus"] == "running":
-                raise PolarisAPIError(
-                    400, f"Job '{job_id}' is {old['executionStatus']}; create a new job to restart"
-                )
-            now = _now()
-            doc = {**old, **new}
-            doc["spec"] = new
-            doc |= {"lastModifiedBy": who.user(), "lastUpdatedTimestamp": _iso_nano(now)}
-            self._advance(doc, now)
-            self.store.put_job(doc)
+            if desired != doc["desiredExecutionStatus"] and not _terminal(doc):
+                now = _now()
+                self._set_desired(doc, desired, now)
+                doc |= {"lastModifiedBy": who.user(), "lastUpdatedTimestamp": _iso_nano(now)}
+                self._advance(doc, now)
+                self.store.put_job(doc)
         return doc
 
-    def reset_job(self, job_id: str, who: Principal) -> Doc:
+    def reset_job(self, job_id: str, who: Principal) -> None:
         with self.store.tx():
             doc = self.job(job_id, who)
             if doc.get("type") != "streaming" or _terminal(doc):
                 raise PolarisAPIError(400, f"Job '{job_id}' is not an active streaming job")
-            doc["lastUpdatedTimestamp"] = _iso_nano(_now())
+            doc["_emulator"]["resetAt"] = _iso_nano(_now())
             self.store.put_job(doc)
-        return doc
 
-    def list_jobs(self, types: list[str], health: list[str], who: Principal) -> list[Doc]:
+    def list_jobs(self, query: JobQuery, who: Principal) -> Doc:
         self.require(who, "ManageIngestionJobs")
         docs = self.jobs()
-        if types:
-            docs = [d for d in docs if d.get("type") in types]
-        if health:
-            docs = [d for d in docs if d.get("health", {}).get("status") in health]
-        return docs
+        table_id_name = None
+        if query.target_table_id is not None:
+            table_id_name = next(
+                (t["name"] for t in self.store.list_tables() if t["id"] == query.target_table_id),
+                "",
+            )
+
+        def keep(d: Doc) -> bool:
+            table = d["target"].get("tableName")
+            conn = (d.get("source") or {}).get("connectionName")
+            return (
+                (not query.types or d["type"] in query.types)
+                and (not query.connection_names or conn in query.connection_names)
+                and (
+                    not query.execution_statuses or d["executionStatus"] in query.execution_statuses
+                )
+                and (not query.health_statuses or d["health"]["status"] in query.health_statuses)
+                and (query.target_table_name is None or table == query.target_table_name)
+                and (table_id_name is None or table == table_id_name)
+                and (
+                    query.search_string is None
+                    or any(
+                        query.search_string.lower() in (v or "").lower()
+                        for v in (table, conn, d["id"])
+                    )
+                )
+            )
+
+        docs = [d for d in docs if keep(d)]  # stable: creation order breaks ties
+        docs.sort(key=_SORT_KEYS[query.sort_column], reverse=query.sort_order == "DESC")
+        page = docs[query.offset : query.offset + query.limit]
+        return {
+            "values": [_job_summary(d) for d in page],
+            "moreResultsAvailable": query.offset + len(page) < len(docs),
+        }
 
     # --- tables ----------------------------------------------------------------------------
 
-    def _drop_table(self, body: dict[str, Any], who: Principal) -> Doc:
+    @staticmethod
+    def _new_table(name: str, kind: str, mode: str, who: Principal, now: float) -> Doc:
+        return {
+            "id": str(uuid.uuid4()),
+            "name": name,
+            "type": kind,
+            "version": 0,
+            "schemaMode": mode,
+            "partitioningGranularity": "day",
+            "availability": "available",
+            "clusteringColumns": [],
+            "createdByUser": who.user(),
+            "modifiedByUser": who.user(),
+            "createdOnTimestamp": _iso_micro(now),
+            "modifiedOnTimestamp": _iso_micro(now),
+            "segmentCount": 0,
+            "precachedDataSizeBytes": 0,
+            "totalDataSizeBytes": 0,
+            "totalRows": 0,
+        }
+
+    def _drop_table(self, body: Doc, who: Principal) -> Doc:
         self.require(who, "ManageTables")
+        if set(body) - {"type", "target", "softDelete"}:
+            raise PolarisAPIError(400, "A drop_table job takes type, target and softDelete")
         name = (body.get("target") or {}).get("tableName", "")
         now = _now()
         with self.store.tx():
             if self.store.get_table(name) is None:
-                raise PolarisAPIError(404, f"Table '{name}' not found")
+                raise PolarisAPIError(
+                    400, f"Table '{name}' does not exist", target="target.tableName"
+                )
             for job in self.jobs():
                 if (
                     job.get("type") == "streaming"
@@ -472,30 +756,40 @@ class Emulator:
                     and not _terminal(job)
                 ):
                     raise PolarisAPIError(
-                        409, f"Table '{name}' has streaming job {job['id']}; cancel it first"
+                        400,
+                        f"Table '{name}' has streaming job {job['id']}; cancel it first",
+                        target="target.tableName",
                     )
             self.store.delete_table(name)
+            target = {"type": "table", "tableName": name, "intervals": []}
             doc = {
                 "id": str(uuid.uuid4()),
                 "type": "drop_table",
-                "target": {"type": "table", "tableName": name},
-                "softDelete": bool(body.get("softDelete", False)),
-                "executionStatus": "success",
+                "target": target,
+                "spec": {
+                    "type": "drop_table",
+                    "target": target,
+                    "softDelete": bool(body.get("softDelete", False)),
+                },
+                "desiredExecutionStatus": "running",
+                "executionStatus": "completed",
                 "health": {"status": "ok"},
                 "createdBy": who.user(),
+                "lastModifiedBy": who.user(),
                 "createdTimestamp": _iso_nano(now),
+                "lastUpdatedTimestamp": _iso_nano(now),
+                "startedTimestamp": _iso_nano(now),
                 "completedTimestamp": _iso_nano(now),
             }
             self.store.put_job(doc)
         return doc
 
-    def create_table(self, body: dict[str, Any], who: Principal) -> Doc:
+    def create_table(self, body: Any, who: Principal) -> Doc:
         self.require(who, "ManageTables")
+        body = body if isinstance(body, dict) else {}
         name = body.get("name")
         if not isinstance(name, str) or (msg := table_name_problem(name)):
-            raise PolarisAPIError(
-                400, "Invalid table", [{"field": "name", "message": msg or "is required"}]
-            )
+            raise PolarisAPIError(400, f"Invalid table: name {msg or 'is required'}", target="name")
         kind = body.get("type", "detail")
         mode = body.get("schemaMode", "flexible")
         if kind not in ("detail", "aggregate") or mode not in ("strict", "flexible"):
@@ -504,14 +798,8 @@ class Emulator:
             )
         with self.store.tx():
             if self.store.get_table(name):
-                raise PolarisAPIError(409, f"A table named '{name}' already exists")
-            doc = {
-                "id": str(uuid.uuid4()),
-                "name": name,
-                "type": kind,
-                "schemaMode": mode,
-                "createdTimestamp": _iso_micro(_now()),
-            }
+                raise PolarisAPIError(409, f"A table named '{name}' already exists", target="name")
+            doc = self._new_table(name, kind, mode, who, _now())
             self.store.put_table(doc)
         return doc
 
@@ -521,6 +809,16 @@ class Emulator:
         if doc is None:
             raise PolarisAPIError(404, f"Table '{name}' not found")
         return doc
+
+    def list_tables(self, request: Request, who: Principal) -> Doc:
+        self.require(who, "ManageTables")
+        tables = self.store.list_tables()
+        if granularity := request.query_params.get("partitioningGranularity"):
+            tables = [t for t in tables if t["partitioningGranularity"] == granularity]
+        if (count := request.query_params.get("segmentCount")) is not None:
+            tables = [t for t in tables if str(t["segmentCount"]) == count]
+        summary = [{k: v for k, v in t.items() if k != "clusteringColumns"} for t in tables]
+        return {"values": summary}
 
     # --- counters --------------------------------------------------------------------------
 
@@ -554,10 +852,10 @@ class Emulator:
 
 
 def _basic_user(token: str) -> str | None:
-    """`curl --user KEY:` sends base64("KEY:"): the key is the user part."""
+    """`curl --user KEY:` and the official SDK send base64("KEY:") (the SDK URL-safe)."""
     try:
-        decoded = base64.b64decode(token, validate=True).decode()
-    except ValueError:
+        decoded = base64.urlsafe_b64decode(token.replace("+", "-").replace("/", "_")).decode()
+    except (binascii.Error, UnicodeDecodeError, ValueError):
         return None
     user, sep, _ = decoded.partition(":")
     return user if sep else None
@@ -568,20 +866,32 @@ def _sha256(value: str) -> str | None:
 
 
 def _terminal(job: Doc) -> bool:
-    return job.get("executionStatus") in TERMINAL_STATUSES | {"success"}
-
-
-def _zero_totals() -> dict[str, int]:
-    return {
-        "numRowsProcessed": 0,
-        "numRowsProcessedWithWarnings": 0,
-        "numRowsSkippedByFilter": 0,
-        "numRowsSkippedByError": 0,
-    }
+    return job.get("executionStatus") in TERMINAL_STATUSES
 
 
 def _public(doc: Doc) -> Doc:
     return {k: v for k, v in doc.items() if not k.startswith("_")}
+
+
+def _job_summary(doc: Doc) -> Doc:
+    summary = {k: doc.get(k) for k in _JOB_STATE_KEYS} | {"target": doc["target"]}
+    if doc["type"] == "streaming":
+        summary["source"] = {
+            "type": "connection",
+            "connectionName": doc["source"]["connectionName"],
+        }
+    return summary
+
+
+def _zero_totals() -> dict[str, int]:
+    return {
+        "numBytesProcessed": 0,
+        "numRowsPersisted": 0,
+        "numRowsProcessed": 0,
+        "numRowsProcessedWithWarning": 0,
+        "numRowsSkippedByError": 0,
+        "numRowsSkippedByFilter": 0,
+    }
 
 
 class FaultsUpdate(BaseModel):
@@ -593,29 +903,27 @@ class FaultsUpdate(BaseModel):
     seed: int | None = None
 
 
-def create_app(config: EmulatorConfig) -> FastAPI:
-    emu = Emulator(config)
-    app = FastAPI(
-        title="Polaris emulator",
-        description="Local stand-in for the Imply Polaris Connections v1, Jobs v1 and Tables APIs.",
-        version="1",
-    )
-    app.state.emulator = emu
-    JSONBody = Annotated[dict[str, Any], Body()]
-
-    @app.exception_handler(PolarisAPIError)
-    async def _polaris_error(_: Request, exc: PolarisAPIError) -> JSONResponse:
-        return JSONResponse(
-            {"message": exc.message, "details": exc.details}, status_code=exc.status
+async def json_body(request: Request) -> Any:
+    """A JSON request body: 415 for another media type, 400 when it does not parse."""
+    media = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    if media != "application/json":
+        raise PolarisAPIError(
+            415, f"Content-Type must be application/json (got {media or 'none'!r})"
         )
+    try:
+        return json.loads(await request.body())
+    except ValueError:
+        raise PolarisAPIError(400, "The request body is not valid JSON") from None
 
-    @app.exception_handler(RequestValidationError)
-    async def _invalid(_: Request, exc: RequestValidationError) -> JSONResponse:
-        details = [
-            {"field": ".".join(str(p) for p in e["loc"][1:]), "message": e["msg"]}
-            for e in exc.errors()
-        ]
-        return JSONResponse({"message": "Invalid request", "details": details}, status_code=400)
+
+def _install_middleware(app: FastAPI, emu: Emulator) -> None:
+    @app.exception_handler(PolarisAPIError)
+    async def _polaris_error(_: Request, exc: PolarisAPIError) -> Response:
+        return JSONResponse(exc.body(), status_code=exc.status)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http_error(_: Request, exc: StarletteHTTPException) -> Response:
+        return error_response(exc.status_code, str(exc.detail))
 
     @app.middleware("http")
     async def _faults_and_counters(request: Request, call_next: Any) -> Response:
@@ -629,13 +937,11 @@ def create_app(config: EmulatorConfig) -> FastAPI:
             await asyncio.sleep(f.latency_ms / 1000)
         roll = emu.rng.random()
         if roll < f.rate_429:
-            return JSONResponse(
-                {"message": "API rate limit exceeded"},
-                status_code=429,
-                headers={"Retry-After": f"{f.retry_after_seconds:g}"},
+            return error_response(
+                429, "API rate limit exceeded", {"Retry-After": f"{f.retry_after_seconds:g}"}
             )
         if roll < f.rate_429 + f.rate_503:
-            return JSONResponse({"message": "Service unavailable"}, status_code=503)
+            return error_response(503, "Service unavailable")
         emu.count("handled", key)
         response: Response = await call_next(request)
         if (
@@ -645,96 +951,16 @@ def create_app(config: EmulatorConfig) -> FastAPI:
             and emu.rng.random() < f.lost_write_rate
         ):
             # The write is committed; the answer is lost on the way back.
-            return JSONResponse({"message": "upstream request timeout"}, status_code=504)
+            return error_response(504, "upstream request timeout")
         return response
 
-    async def principal(request: Request, project_id: str) -> Principal:
-        who = emu.authenticate(request.headers.get("authorization", ""))
-        if project_id != config.project_id:
-            raise PolarisAPIError(404, f"Project '{project_id}' not found")
-        return who
 
-    Who = Annotated[Principal, Depends(principal)]
-    base = "/v1/projects/{project_id}"
-
-    @app.post(f"{base}/connections", tags=["connections"])
-    def create_connection(body: JSONBody, who: Who) -> Doc:
-        return emu.create_connection(body, who)
-
-    @app.get(f"{base}/connections", tags=["connections"])
-    def list_connections(who: Who) -> Doc:
-        emu.require(who, "ManageConnections")
-        return {"values": emu.store.list_connections()}
-
-    @app.get(f"{base}/connections/{{name}}", tags=["connections"])
-    def get_connection(name: str, who: Who) -> Doc:
-        return emu.get_connection(name, who)
-
-    @app.put(f"{base}/connections/{{name}}", tags=["connections"])
-    def update_connection(name: str, body: JSONBody, who: Who) -> Doc:
-        return emu.update_connection(name, body, who)
-
-    @app.delete(f"{base}/connections/{{name}}", tags=["connections"], status_code=204)
-    def delete_connection(name: str, who: Who) -> Response:
-        emu.delete_connection(name, who)
-        return Response(status_code=204)
-
-    @app.post(f"{base}/connections/{{name}}/test", tags=["connections"])
-    def test_connection(name: str, who: Who) -> Doc:
-        return emu.test_connection(name, who)
-
-    @app.post(f"{base}/jobs", tags=["jobs"], status_code=201)
-    def create_job(body: JSONBody, who: Who) -> Doc:
-        return _public(emu.create_job(body, who))
-
-    @app.get(f"{base}/jobs", tags=["jobs"])
-    def list_jobs(
-        who: Who,
-        request: Request,
-    ) -> Doc:
-        types = request.query_params.getlist("type")
-        health = request.query_params.getlist("healthStatus")
-        return {"values": [_public(d) for d in emu.list_jobs(types, health, who)]}
-
-    @app.get(f"{base}/jobs/{{job_id}}", tags=["jobs"])
-    def get_job(job_id: str, who: Who) -> Doc:
-        return _public(emu.job(job_id, who))
-
-    @app.get(f"{base}/jobs/{{job_id}}/status", tags=["jobs"])
-    def get_job_status(job_id: str, who: Who) -> Doc:
-        doc = emu.job(job_id, who)
-        return {
-            "executionStatus": doc["executionStatus"],
-            "health": doc.get("health"),
-            "id": doc["id"],
-        }
-
-    @app.put(f"{base}/jobs/{{job_id}}", tags=["jobs"])
-    def update_job(job_id: str, body: JSONBody, who: Who) -> Doc:
-        return _public(emu.update_job(job_id, body, who))
-
-    @app.post(f"{base}/jobs/{{job_id}}/reset", tags=["jobs"])
-    def reset_job(job_id: str, who: Who) -> Doc:
-        return _public(emu.reset_job(job_id, who))
-
-    @app.post(f"{base}/tables", tags=["tables"], status_code=201)
-    def create_table(body: JSONBody, who: Who) -> Doc:
-        return emu.create_table(body, who)
-
-    @app.get(f"{base}/tables", tags=["tables"])
-    def list_tables(who: Who) -> Doc:
-        emu.require(who, "ManageTables")
-        return {"values": emu.store.list_tables()}
-
-    @app.get(f"{base}/tables/{{name}}", tags=["tables"])
-    def get_table(name: str, who: Who) -> Doc:
-        return emu.get_table(name, who)
-
-    # --- admin, outside the Polaris paths (loopback only, no auth) ---------------------------
+def _install_admin(app: FastAPI, emu: Emulator) -> None:
+    """Admin endpoints, outside the Polaris paths (loopback only, no auth)."""
 
     @app.get("/_emulator/health", tags=["admin"])
     def health() -> Doc:
-        return {"status": "ok", "projectId": config.project_id}
+        return {"status": "ok", "projectId": emu.config.project_id}
 
     @app.get("/_emulator/counters", tags=["admin"])
     def counters() -> Doc:
@@ -761,5 +987,102 @@ def create_app(config: EmulatorConfig) -> FastAPI:
     def wipe() -> Doc:
         emu.store.wipe()
         return {"status": "wiped"}
+
+
+def create_app(config: EmulatorConfig) -> FastAPI:
+    emu = Emulator(config)
+    app = FastAPI(
+        title="Polaris emulator",
+        description="Local stand-in for the Imply Polaris Connections v1, Jobs v1 and Tables APIs.",
+        version="1",
+    )
+    app.state.emulator = emu
+    _install_middleware(app, emu)
+    _install_admin(app, emu)
+
+    async def principal(request: Request, project_id: str) -> Principal:
+        who = emu.authenticate(request.headers.get("authorization", ""))
+        if project_id != config.project_id:
+            raise PolarisAPIError(404, f"Project '{project_id}' not found")
+        return who
+
+    Who = Annotated[Principal, Depends(principal)]
+    Body = Annotated[Any, Depends(json_body)]
+    base = "/v1/projects/{project_id}"
+
+    @app.post(f"{base}/connections", tags=["connections"], status_code=201)
+    def create_connection(body: Body, who: Who, project_id: str) -> Response:
+        doc = emu.create_connection(body, who)
+        location = f"/v1/projects/{project_id}/connections/{doc['name']}"
+        return JSONResponse(doc, status_code=201, headers={"Location": location})
+
+    @app.get(f"{base}/connections", tags=["connections"])
+    def list_connections(who: Who) -> Doc:
+        emu.require(who, "ManageConnections")
+        return {"values": emu.store.list_connections()}
+
+    @app.get(f"{base}/connections/{{name}}", tags=["connections"])
+    def get_connection(name: str, who: Who) -> Doc:
+        return emu.get_connection(name, who)
+
+    @app.patch(f"{base}/connections/{{name}}", tags=["connections"])
+    def update_connection(name: str, body: Body, who: Who) -> Doc:
+        return emu.update_connection(name, body, who)
+
+    @app.delete(f"{base}/connections/{{name}}", tags=["connections"])
+    def delete_connection(name: str, who: Who) -> Response:
+        emu.delete_connection(name, who)
+        return Response(status_code=200)
+
+    @app.post(f"{base}/connections/{{name}}/test", tags=["connections"])
+    def test_connection(name: str, who: Who) -> Response:
+        emu.test_connection(name, who)
+        return Response(status_code=200)
+
+    @app.post(f"{base}/jobs", tags=["jobs"], status_code=201)
+    def create_job(body: Body, who: Who) -> Doc:
+        return _public(emu.create_job(body, who))
+
+    @app.get(f"{base}/jobs", tags=["jobs"])
+    def list_jobs(who: Who, request: Request) -> Doc:
+        return emu.list_jobs(JobQuery.from_request(request), who)
+
+    @app.get(f"{base}/jobs/{{job_id}}", tags=["jobs"])
+    def get_job(job_id: str, who: Who) -> Doc:
+        return _public(emu.job(job_id, who))
+
+    @app.put(f"{base}/jobs/{{job_id}}", tags=["jobs"])
+    def update_job(job_id: str, body: Body, who: Who) -> Doc:
+        return _public(emu.set_job_status(job_id, body, who))
+
+    @app.get(f"{base}/jobs/{{job_id}}/status", tags=["jobs"])
+    def get_job_status(job_id: str, who: Who) -> Doc:
+        return {"executionStatus": emu.job(job_id, who)["executionStatus"]}
+
+    @app.post(f"{base}/jobs/{{job_id}}/status", tags=["jobs"])
+    def update_job_status(job_id: str, body: Body, who: Who) -> Doc:
+        return {"executionStatus": emu.set_job_status(job_id, body, who)["executionStatus"]}
+
+    @app.post(f"{base}/jobs/{{job_id}}/reset", tags=["jobs"])
+    def reset_job(job_id: str, who: Who) -> Response:
+        emu.reset_job(job_id, who)
+        return Response(status_code=200)
+
+    @app.get(f"{base}/jobs/{{job_id}}/metrics", tags=["jobs"])
+    def job_metrics(job_id: str, who: Who) -> Doc:
+        emu.job(job_id, who)
+        return {"totals": _zero_totals()}
+
+    @app.post(f"{base}/tables", tags=["tables"], status_code=201)
+    def create_table(body: Body, who: Who) -> Doc:
+        return emu.create_table(body, who)
+
+    @app.get(f"{base}/tables", tags=["tables"])
+    def list_tables(who: Who, request: Request) -> Doc:
+        return emu.list_tables(request, who)
+
+    @app.get(f"{base}/tables/{{name}}", tags=["tables"])
+    def get_table(name: str, who: Who) -> Doc:
+        return emu.get_table(name, who)
 
     return app
