@@ -26,8 +26,10 @@ class ConnectionArgs:
     bootstrap_servers: pulumi.Input[str]
     """Comma-separated `host:port` list; see `polaris_pulumi.bootstrap_servers()`."""
     topic_name: pulumi.Input[str]
-    """A topic, or a regular expression matching several topics."""
+    """A topic; with `topic_name_is_pattern`, a regular expression matching several topics."""
     secrets: pulumi.Input[SaslPlainSecretsArgs | Mapping[str, Any]]
+    topic_name_is_pattern: pulumi.Input[bool] | None = None
+    """Take `topic_name` as a regular expression (default false: the name is literal)."""
     name: pulumi.Input[str] | None = None
     """Polaris connection name; default: the resource name plus a random suffix."""
     description: pulumi.Input[str] | None = None
@@ -86,11 +88,19 @@ class StreamingJobArgs:
     read_from_point: pulumi.Input[Literal["latest", "earliest"]] | None = None
     max_parse_exceptions: pulumi.Input[int] | None = None
     replace_running: pulumi.Input[bool] | None = None
+    """Let the new job take the place of the table's running streaming job. Set for you when
+    a spec change replaces this resource's job on the same table."""
+    clustering_columns: pulumi.Input[Sequence[pulumi.Input[str]]] | None = None
+    partitioned_by: pulumi.Input[str] | None = None
+    enable_upserts: pulumi.Input[bool] | None = None
+    upsert_key_columns: pulumi.Input[Sequence[pulumi.Input[str]]] | None = None
+    upsert_version_column: pulumi.Input[str] | None = None
     wait_for_running: pulumi.Input[bool] | None = None
-    """Wait until the job is `running` after create/update (default on)."""
+    """Wait until the job has started (`running`, or `idle` with no data yet) after create
+    (default on)."""
     wait_timeout: pulumi.Input[float] | None = None
-    """Seconds to wait for running/canceled (default 300); Pulumi's CustomTimeouts do not
-    reach dynamic providers."""
+    """Seconds to wait for the job to start or end (default 300); Pulumi's CustomTimeouts do
+    not reach dynamic providers."""
     adopt_existing: pulumi.Input[bool] | None = None
     """Take over the streaming job already feeding the target table on create."""
 

@@ -11,6 +11,7 @@ the old *outputs*; integers arrive as floats; unknown values (`pulumi.output.Unk
 
 from __future__ import annotations
 
+import json
 import secrets as _random
 import sys
 import threading
@@ -35,6 +36,7 @@ from pydantic import BaseModel, ValidationError
 
 from polaris_pulumi._client import PolarisClient
 from polaris_pulumi._exceptions import (
+    BadRequestError,
     ConflictError,
     JobFailedError,
     NotFoundError,
@@ -42,8 +44,10 @@ from polaris_pulumi._exceptions import (
     WaitTimeoutError,
 )
 from polaris_pulumi._models import (
+    STRICT,
     Connection,
     ConnectionSpec,
+    JobState,
     Problem,
     StreamingJob,
     StreamingJobSpec,
@@ -125,7 +129,11 @@ def _annotation_at(model: type[BaseModel], path: Path) -> Any:
         if isinstance(part, int):
             annotation = typing.get_args(annotation)[0]
         elif isinstance(annotation, type) and issubclass(annotation, BaseModel):
-            annotation = annotation.model_fields[str(part)].annotation
+            fields = annotation.model_fields
+            name = next((n for n, f in fields.items() if part in (n, f.alias)), None)
+            if name is None:
+                raise _Unplaceable  # an unknown key: validation names it
+            annotation = fields[name].annotation
         else:
             raise _Unplaceable
     return annotation
@@ -170,7 +178,7 @@ def validate(
     except _Unplaceable:
         return None, []  # a whole nested object is unknown: nothing to check yet
     try:
-        parsed = model.model_validate(known)
+        parsed = model.model_validate(known, context=STRICT)
     except ValidationError as exc:
         problems = problems_from_validation_error(exc)
         return None, [p for p in problems if not any(_related(p.path, u) for u in unknown)]
@@ -236,8 +244,15 @@ def _log(message: str) -> None:
 
 # --- connections -------------------------------------------------------------------------
 
-_CONNECTION_SPEC_KEYS = ("name", "description", "bootstrap_servers", "topic_name", "secrets")
+# The spec's fields, named once in the model.
+_CONNECTION_SPEC_KEYS = tuple(k for k in ConnectionSpec.model_fields if k != "type")
 _CONNECTION_FLAGS = {"test_connection": (bool,), "adopt_existing": (bool,)}
+_CONNECTION_SERVER_KEYS = (
+    "submitted_by_user",
+    "modified_by_user",
+    "submitted_on_timestamp",
+    "modified_on_timestamp",
+)
 
 
 def auto_name(prefix: str) -> str:
@@ -255,20 +270,14 @@ def _connection_spec(props: dict[str, Any]) -> ConnectionSpec:
 
 def _connection_outs(conn: Connection, props: dict[str, Any]) -> dict[str, Any]:
     """State of a connection: our inputs, what the server holds, and the password we sent."""
-    secrets = conn.secrets.model_dump(mode="json") if conn.secrets else {}
+    secrets = conn.secrets.model_dump(mode="json", exclude_none=True) if conn.secrets else {}
     secrets["password"] = (props.get("secrets") or {}).get("password")
-    return {
-        "name": conn.name,
-        "description": conn.description,
-        "bootstrap_servers": conn.bootstrap_servers,
-        "topic_name": conn.topic_name,
+    server = conn.model_dump(
+        mode="json", include=set(_CONNECTION_SPEC_KEYS + _CONNECTION_SERVER_KEYS)
+    )
+    return server | {
         "secrets": secrets,
-        "submitted_by_user": conn.submitted_by_user.model_dump()
-        if conn.submitted_by_user
-        else None,
-        "modified_by_user": conn.modified_by_user.model_dump() if conn.modified_by_user else None,
-        "submitted_on_timestamp": conn.submitted_on_timestamp,
-        "modified_on_timestamp": conn.modified_on_timestamp,
+        "topic_name_is_pattern": bool(conn.topic_name_is_pattern),
         "test_connection": props.get("test_connection"),
         "adopt_existing": props.get("adopt_existing"),
         "auto_name_prefix": props.get("auto_name_prefix"),
@@ -276,7 +285,7 @@ def _connection_outs(conn: Connection, props: dict[str, Any]) -> dict[str, Any]:
 
 
 def _connection_view(props: dict[str, Any]) -> dict[str, Any]:
-    """What a diff compares: the declared spec, normalized."""
+    """What a diff compares: the declared spec, normalized (server defaults applied)."""
     secrets = props.get("secrets") or {}
     servers = props.get("bootstrap_servers")
     if isinstance(servers, str):
@@ -286,7 +295,9 @@ def _connection_view(props: dict[str, Any]) -> dict[str, Any]:
         "description": props.get("description"),
         "bootstrap_servers": servers,
         "topic_name": props.get("topic_name"),
+        "topic_name_is_pattern": bool(props.get("topic_name_is_pattern")),
         "secrets": {
+            "type": secrets.get("type", "sasl_plain") if isinstance(secrets, dict) else secrets,
             "username": secrets.get("username") if isinstance(secrets, dict) else secrets,
             "password": secrets.get("password") if isinstance(secrets, dict) else secrets,
         },
@@ -336,9 +347,8 @@ class ConnectionProvider(_PolarisProvider):
             except NotFoundError:
                 existing = None
             if existing is not None:
-                if existing.bootstrap_servers.replace(" ", "") != spec.bootstrap_servers.replace(
-                    " ", ""
-                ):
+                have = (existing.bootstrap_servers or "").replace(" ", "")
+                if have != spec.bootstrap_servers.replace(" ", ""):
                     raise PolarisProviderError(
                         f"adopt_existing: connection {spec.name!r} exists but points at "
                         f"{existing.bootstrap_servers!r}, not {spec.bootstrap_servers!r}; it is not "
@@ -381,6 +391,7 @@ class ConnectionProvider(_PolarisProvider):
         return UpdateResult(_connection_outs(conn, news))
 
     def delete(self, _id: str, props: dict[str, Any]) -> None:
+        """Delete; while jobs that use it are being canceled (ours, deleted first), wait."""
         name = props.get("name") or _id
         client = self.client()
         deadline = time.monotonic() + DEFAULT_WAIT_TIMEOUT
@@ -390,20 +401,22 @@ class ConnectionProvider(_PolarisProvider):
                 return
             except NotFoundError:
                 return
-            except ConflictError:
+            except BadRequestError as exc:
                 users = [
                     j
-                    for j in client.list_jobs(types=["streaming"])
-                    if j.source.connection_name == name and not j.is_terminal
+                    for j in client.list_jobs(types=["streaming"], connection_name=[name])
+                    if not j.is_terminal
                 ]
-                blocking = [j for j in users if j.desired_execution_status != "canceled"]
+                if not users:
+                    raise PolarisProviderError(f"connection {name!r}: {exc}") from None
+                blocking = [j for j in users if not j.is_canceling]
                 if blocking or time.monotonic() > deadline:
                     ids = ", ".join(f"{j.id} ({j.execution_status})" for j in blocking or users)
                     raise PolarisProviderError(
                         f"connection {name!r} is still used by streaming job(s) {ids}; cancel "
                         "them (or manage them in this stack) before deleting the connection."
                     ) from None
-                time.sleep(0.5)  # jobs are canceling: wait them out
+                time.sleep(0.5)  # jobs are being canceled: wait them out
 
     def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
         try:
@@ -411,67 +424,24 @@ class ConnectionProvider(_PolarisProvider):
         except NotFoundError:
             return ReadResult(None, {})  # deleted outside Pulumi: drop from state
         outs = _connection_outs(conn, props)
-        inputs = {
-            k: outs[k]
-            for k in (
-                *_CONNECTION_SPEC_KEYS,
-                "test_connection",
-                "adopt_existing",
-                "auto_name_prefix",
-            )
-            if outs.get(k) is not None
-        }
+        keys = (*_CONNECTION_SPEC_KEYS, *_CONNECTION_FLAGS, "auto_name_prefix")
+        inputs = {k: outs[k] for k in keys if outs.get(k) is not None}
         return ReadResult(conn.name, outs, inputs)
 
 
 # --- streaming jobs ----------------------------------------------------------------------
 
-_JOB_SPEC_KEYS = (
-    "source",
-    "mappings",
-    "target",
-    "create_table_if_not_exists",
-    "use_schema_discovery",
-    "dimension_exclusions",
-    "filter_expression",
-    "late_message_rejection_period",
-    "early_message_rejection_period",
-    "read_from_point",
-    "max_parse_exceptions",
-    "replace_running",
-)
+# The spec's fields, named once in the model; a change to any of them makes a new job.
+_JOB_SPEC_KEYS = tuple(k for k in StreamingJobSpec.model_fields if k != "type")
 _JOB_FLAGS = {"wait_for_running": (bool,), "adopt_existing": (bool,), "wait_timeout": (int, float)}
-_JOB_REPLACE_KEYS = ("target", "dimension_exclusions")
-_JOB_SERVER_KEYS = (
-    "job_id",
-    "execution_status",
-    "health",
-    "created_by",
-    "last_modified_by",
-    "created_timestamp",
-    "last_updated_timestamp",
-    "started_timestamp",
-    "completed_timestamp",
-)
-
+# The job's own state (JobState), with its id as `job_id` (the resource's id is the same).
+_JOB_SERVER_KEYS = tuple("job_id" if k == "id" else k for k in JobState.model_fields if k != "type")
+# replaceRunning is how a job is created, not what it is: never a reason for a new job.
+_JOB_DIRECTIVES = ("replace_running",)
 
 # Every key a resource exposes as an output attribute.
-JOB_OUTPUT_KEYS = (
-    *_JOB_SPEC_KEYS,
-    "desired_execution_status",
-    *_JOB_SERVER_KEYS,
-    "wait_for_running",
-    "wait_timeout",
-    "adopt_existing",
-)
-CONNECTION_OUTPUT_KEYS = (
-    *_CONNECTION_SPEC_KEYS,
-    "submitted_by_user",
-    "modified_by_user",
-    "submitted_on_timestamp",
-    "modified_on_timestamp",
-    *_CONNECTION_FLAGS,
-)
+JOB_OUTPUT_KEYS = (*_JOB_SPEC_KEYS, *_JOB_SERVER_KEYS, *_JOB_FLAGS)
+CONNECTION_OUTPUT_KEYS = (*_CONNECTION_SPEC_KEYS, *_CONNECTION_SERVER_KEYS, *_CONNECTION_FLAGS)
 
 
 def _job_spec(props: dict[str, Any]) -> StreamingJobSpec:
@@ -481,28 +451,38 @@ def _job_spec(props: dict[str, Any]) -> StreamingJobSpec:
 
 
 def _job_view(props: dict[str, Any]) -> dict[str, Any]:
-    """A job spec with server defaults, as a diff compares it (None if it has unknowns)."""
+    """A job spec with server defaults, as a diff compares it."""
     spec = _job_spec(props).with_defaults()
-    view = spec.model_dump(mode="json", exclude={"type", "desired_execution_status"})
+    view = spec.model_dump(mode="json", exclude={"type", *_JOB_DIRECTIVES})
     view["target"].pop("intervals", None)
     return view
 
 
 def _job_outs(job: StreamingJob, props: dict[str, Any]) -> dict[str, Any]:
-    spec = job.job_spec().model_dump(mode="json", exclude={"type"})
-    server = job.model_dump(mode="json", include=set(_JOB_SERVER_KEYS) - {"job_id"})
-    return {
-        **{k: spec.get(k) for k in _JOB_SPEC_KEYS},
-        **server,
-        "job_id": job.id,
-        "desired_execution_status": job.desired_execution_status,
-        "wait_for_running": props.get("wait_for_running"),
-        "wait_timeout": props.get("wait_timeout"),
-        "adopt_existing": props.get("adopt_existing"),
-    }
+    spec = job.spec.model_dump(mode="json", exclude={"type"})
+    state = job.model_dump(mode="json", include=set(JobState.model_fields) - {"type"})
+    state["job_id"] = state.pop("id")
+    return {k: spec.get(k) for k in _JOB_SPEC_KEYS} | state | {k: props.get(k) for k in _JOB_FLAGS}
+
+
+def _same_table(olds: dict[str, Any], news: dict[str, Any]) -> bool:
+    old = (olds.get("target") or {}).get("table_name")
+    new = (news.get("target") or {}).get("table_name")
+    return isinstance(new, str) and old == new
+
+
+def _view_key(props: dict[str, Any]) -> str:
+    return json.dumps(_job_view(props), sort_keys=True)
 
 
 class StreamingJobProvider(_PolarisProvider):
+    # Replacements `check` decided (with the old inputs), for the `create` that follows. The
+    # engine checks a replacement's inputs once more *without* olds (to renew defaults and
+    # auto-names: step_generator.go), so the inputs cannot carry the decision; one provider
+    # process serves the whole deployment, so the class can. Keyed by the new spec.
+    _replacing: typing.ClassVar[set[str]] = set()
+    _replacing_lock: typing.ClassVar[threading.Lock] = threading.Lock()
+
     def check(self, olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:
         inputs = dict(news)
         spec_props = {k: inputs[k] for k in _JOB_SPEC_KEYS if inputs.get(k) is not None}
@@ -513,29 +493,42 @@ class StreamingJobProvider(_PolarisProvider):
             # Integers arrive as floats: store what the API will hold.
             dumped = spec.model_dump(mode="json", exclude_none=True)
             inputs.update({k: v for k, v in dumped.items() if k in inputs})
+            if (
+                olds
+                and inputs.get("replace_running") is None
+                and _same_table(olds, inputs)
+                and _job_view(olds) != _job_view(inputs)
+            ):
+                # A spec change makes a new job on the same table: it takes the running one's
+                # place (replaceRunning), keeping the table's read position.
+                inputs["replace_running"] = True
+                with self._replacing_lock:
+                    self._replacing.add(_view_key(inputs))
         return CheckResult(inputs, _failures(problems))
 
     def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
-        if olds.get("execution_status") in ("failed", "canceled"):
+        if olds.get("execution_status") in ("failed", "canceled", "completed"):
             # A finished job cannot be restarted: make a new one.
             return DiffResult(
                 changes=True, replaces=["execution_status"], delete_before_replace=False
             )
         unknown = unknown_paths({k: news.get(k) for k in _JOB_SPEC_KEYS})
         if unknown:
-            replaces = sorted({str(p[0]) for p in unknown if p[0] in _JOB_REPLACE_KEYS})
-            table_unknown = any(_related(p, ("target", "table_name")) for p in unknown)
-            return DiffResult(changes=True, replaces=replaces, delete_before_replace=table_unknown)
+            replaces = sorted({str(p[0]) for p in unknown if p[0] not in _JOB_DIRECTIVES})
+            return DiffResult(changes=True, replaces=replaces, delete_before_replace=False)
         old, new = _job_view(olds), _job_view(news)
-        changed = [k for k in new if old.get(k) != new.get(k)]
-        changed += [k for k in ("wait_for_running", "wait_timeout") if olds.get(k) != news.get(k)]
-        replaces = [k for k in changed if k in _JOB_REPLACE_KEYS]
-        same_table = old["target"]["table_name"] == new["target"]["table_name"]
+        # Polaris applies no spec change to a streaming job in place: each is a new job.
+        replaces = [k for k in new if old.get(k) != new.get(k)]
+        changed = replaces + [
+            k for k in ("wait_for_running", "wait_timeout") if olds.get(k) != news.get(k)
+        ]
         return DiffResult(
             changes=bool(changed),
             replaces=replaces,
-            # One streaming job per table: the old one must be canceled first.
-            delete_before_replace=bool(replaces) and same_table,
+            # Same table without replaceRunning: the old job must be canceled first.
+            delete_before_replace=bool(replaces)
+            and _same_table(olds, news)
+            and news.get("replace_running") is False,
         )
 
     def _wait(self, job: StreamingJob, props: dict[str, Any], *, created: bool) -> StreamingJob:
@@ -544,7 +537,7 @@ class StreamingJobProvider(_PolarisProvider):
         timeout = float(props.get("wait_timeout") or DEFAULT_WAIT_TIMEOUT)
         client = self.client()
         try:
-            return client.wait_for_job(job.id, "running", timeout=timeout)
+            job = client.wait_for_start(job.id, timeout=timeout)
         except JobFailedError as exc:
             raise PolarisProviderError(
                 f"{exc}. {'The job was created but did not start; ' if created else ''}"
@@ -557,53 +550,60 @@ class StreamingJobProvider(_PolarisProvider):
                 f"{exc}. {'The job was canceled. ' if created else ''}Raise wait_timeout, or set "
                 "wait_for_running=False."
             ) from None
+        if job.health and job.health.is_warning:
+            _log(f"job {job.id} (table {job.table_name}) health is warn: {job.health.describe()}")
+        if job.execution_status == "suspended":
+            _log(f"job {job.id} (table {job.table_name}) is suspended: resume it to ingest")
+        return job
 
     def create(self, props: dict[str, Any]) -> CreateResult:
         client = self.client()
         spec = _job_spec(props)
         table = spec.target.table_name
+        with self._replacing_lock:
+            replacing = _view_key(props) in self._replacing
+            self._replacing.discard(_view_key(props))
+        if replacing and spec.replace_running is None:
+            spec = spec.model_copy(update={"replace_running": True})
         if props.get("adopt_existing") and (existing := client.active_job_for_table(table)):
-            if existing.source.connection_name != spec.source.connection_name:
+            if existing.connection_name != spec.source.connection_name:
                 raise PolarisProviderError(
                     f"adopt_existing: the streaming job feeding table {table!r} ({existing.id}) "
-                    f"reads connection {existing.source.connection_name!r}, not "
+                    f"reads connection {existing.connection_name!r}, not "
                     f"{spec.source.connection_name!r}; it is not the job this program declares."
                 )
-            if (
-                _job_view(_job_outs(existing, {}))["dimension_exclusions"]
-                != _job_view(props)["dimension_exclusions"]
-            ):
-                raise PolarisProviderError(
-                    f"adopt_existing: job {existing.id} on table {table!r} has dimension_exclusions "
-                    f"{existing.dimension_exclusions!r}, which cannot be changed; declare the same "
-                    "list, or cancel that job and let Pulumi create a new one."
-                )
-            _log(f"adopting streaming job {existing.id} on table {table!r}")
-            job = client.update_job(existing.id, spec)
-            job = self._wait(job, props, created=False)
-            return CreateResult(job.id, _job_outs(job, props))
+            if _job_view(_job_outs(existing, {})) == _job_view(props):
+                _log(f"adopting streaming job {existing.id} on table {table!r}")
+                job = self._wait(existing, props, created=False)
+                return CreateResult(job.id, _job_outs(job, props))
+            # Its spec differs: a new job takes its place, as any spec change does.
+            _log(f"replacing streaming job {existing.id} on table {table!r} (adopt_existing)")
+            spec = spec.model_copy(update={"replace_running": True})
         try:
             job = client.create_job(spec)
-        except ConflictError as exc:
+        except BadRequestError as exc:
+            holder = None if spec.replace_running else client.active_job_for_table(table)
+            if holder is None:
+                raise PolarisProviderError(f"{exc}") from None
             raise PolarisProviderError(
-                f"table {table!r} already has a streaming job ({exc.server_message}). Polaris "
-                "allows one per table: set adopt_existing=True to manage that job, set "
-                "replace_running=True to replace it, or target another table."
+                f"table {table!r} already has a streaming job ({holder.id}, reading connection "
+                f"{holder.connection_name!r}). Polaris allows one per table: set "
+                "adopt_existing=True to manage that job, set replace_running=True to replace it, "
+                "or target another table."
             ) from None
         job = self._wait(job, props, created=True)
         return CreateResult(job.id, _job_outs(job, props))
 
     def update(self, id_: str, olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
-        client = self.client()
-        if _job_view(olds) != _job_view(news):
-            job = client.update_job(id_, _job_spec(news))
-        else:
-            job = client.get_job(id_)
-        job = self._wait(job, news, created=False)
+        # Only our own settings (waiting) change in place; spec changes are replacements.
+        job = self._wait(self.client().get_job(id_), news, created=False)
         return UpdateResult(_job_outs(job, news))
 
     def delete(self, id_: str, props: dict[str, Any]) -> None:
-        """Jobs are never deleted in Polaris: cancel and wait until canceled."""
+        """Jobs are never deleted in Polaris: cancel and wait until canceled.
+
+        A job a newer one replaced (replaceRunning) is already canceled or on its way.
+        """
         client = self.client()
         try:
             job = client.cancel_job(id_)
@@ -613,9 +613,7 @@ class StreamingJobProvider(_PolarisProvider):
             return
         timeout = float(props.get("wait_timeout") or DEFAULT_WAIT_TIMEOUT)
         try:
-            client.wait_for_job(id_, "canceled", timeout=timeout)
-        except JobFailedError:
-            return  # it ended failed instead: finished all the same
+            client.wait_for_end(id_, timeout=timeout)
         except WaitTimeoutError as exc:
             raise PolarisProviderError(f"{exc}. Raise wait_timeout.") from None
 
@@ -627,9 +625,6 @@ class StreamingJobProvider(_PolarisProvider):
         if job.execution_status == "canceled":
             return ReadResult(None, {})  # a canceled job is a deleted one (delete = cancel)
         outs = _job_outs(job, props)
-        inputs = {
-            k: outs[k]
-            for k in (*_JOB_SPEC_KEYS, "wait_for_running", "wait_timeout", "adopt_existing")
-            if outs.get(k) is not None
-        }
+        keys = (*_JOB_SPEC_KEYS, *_JOB_FLAGS)
+        inputs = {k: outs[k] for k in keys if outs.get(k) is not None}
         return ReadResult(job.id, outs, inputs)

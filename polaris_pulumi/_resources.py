@@ -31,12 +31,14 @@ def _props(outputs: Sequence[str], values: dict[str, Any]) -> dict[str, Any]:
 
 
 class Connection(Resource, module="polaris", name="Connection"):
-    """A Polaris connection of type `confluent` (Confluent Cloud topic or topic regex)."""
+    """A Polaris connection of type `confluent` (a Confluent Cloud topic, or a topic regex with
+    `topic_name_is_pattern=True`)."""
 
     name: pulumi.Output[str]
     description: pulumi.Output[str | None]
     bootstrap_servers: pulumi.Output[str]
     topic_name: pulumi.Output[str]
+    topic_name_is_pattern: pulumi.Output[bool]
     secrets: pulumi.Output[dict[str, Any]]
     """Always secret: holds the Confluent API secret."""
     submitted_by_user: pulumi.Output[dict[str, Any]]
@@ -56,6 +58,7 @@ class Connection(Resource, module="polaris", name="Connection"):
         description: pulumi.Input[str] | None = None,
         bootstrap_servers: pulumi.Input[str] | None = None,
         topic_name: pulumi.Input[str] | None = None,
+        topic_name_is_pattern: pulumi.Input[bool] | None = None,
         secrets: pulumi.Input[SaslPlainSecretsArgs | Mapping[str, Any]] | None = None,
         test_connection: pulumi.Input[bool] | None = None,
         adopt_existing: pulumi.Input[bool] | None = None,
@@ -68,6 +71,7 @@ class Connection(Resource, module="polaris", name="Connection"):
                 "description": description,
                 "bootstrap_servers": bootstrap_servers,
                 "topic_name": topic_name,
+                "topic_name_is_pattern": topic_name_is_pattern,
                 "secrets": secrets,
                 "test_connection": test_connection,
                 "adopt_existing": adopt_existing,
@@ -126,6 +130,8 @@ def _claim_table(resource_name: str, target: Any) -> None:
 class StreamingJob(Resource, module="polaris", name="StreamingJob"):
     """A Polaris streaming ingestion job from a connection into a table.
 
+    Polaris changes no spec of a running streaming job: any change makes a new job that takes
+    the old one's place on the table (`replaceRunning`), keeping the table's read position.
     `pulumi destroy` cancels it (Polaris never deletes jobs) and waits until it is canceled.
     """
 
@@ -141,6 +147,11 @@ class StreamingJob(Resource, module="polaris", name="StreamingJob"):
     read_from_point: pulumi.Output[str]
     max_parse_exceptions: pulumi.Output[int]
     replace_running: pulumi.Output[bool]
+    clustering_columns: pulumi.Output[list[str] | None]
+    partitioned_by: pulumi.Output[str | None]
+    enable_upserts: pulumi.Output[bool | None]
+    upsert_key_columns: pulumi.Output[list[str] | None]
+    upsert_version_column: pulumi.Output[str | None]
     desired_execution_status: pulumi.Output[str]
     job_id: pulumi.Output[str]
     execution_status: pulumi.Output[str]
@@ -174,6 +185,11 @@ class StreamingJob(Resource, module="polaris", name="StreamingJob"):
         read_from_point: pulumi.Input[str] | None = None,
         max_parse_exceptions: pulumi.Input[int] | None = None,
         replace_running: pulumi.Input[bool] | None = None,
+        clustering_columns: pulumi.Input[Sequence[pulumi.Input[str]]] | None = None,
+        partitioned_by: pulumi.Input[str] | None = None,
+        enable_upserts: pulumi.Input[bool] | None = None,
+        upsert_key_columns: pulumi.Input[Sequence[pulumi.Input[str]]] | None = None,
+        upsert_version_column: pulumi.Input[str] | None = None,
         wait_for_running: pulumi.Input[bool] | None = None,
         wait_timeout: pulumi.Input[float] | None = None,
         adopt_existing: pulumi.Input[bool] | None = None,
@@ -194,6 +210,11 @@ class StreamingJob(Resource, module="polaris", name="StreamingJob"):
                 "read_from_point": read_from_point,
                 "max_parse_exceptions": max_parse_exceptions,
                 "replace_running": replace_running,
+                "clustering_columns": clustering_columns,
+                "partitioned_by": partitioned_by,
+                "enable_upserts": enable_upserts,
+                "upsert_key_columns": upsert_key_columns,
+                "upsert_version_column": upsert_version_column,
                 "wait_for_running": wait_for_running,
                 "wait_timeout": wait_timeout,
                 "adopt_existing": adopt_existing,

@@ -50,6 +50,6 @@ cat <<EOT
 
 Next:
   export PATH="$root/.venv/bin:\$PATH" PULUMI_BACKEND_URL="$PULUMI_BACKEND_URL" PULUMI_CONFIG_PASSPHRASE=$PULUMI_CONFIG_PASSPHRASE
-  pulumi config set lateMessageRejectionPeriod P90D && pulumi preview --diff   # an in-place update
+  pulumi config set lateMessageRejectionPeriod P90D && pulumi preview --diff   # a new job takes the old one's place
   pulumi destroy --yes                                                           # cancels the jobs, removes the connection
 EOT

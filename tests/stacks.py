@@ -22,6 +22,7 @@ conn = polaris.Connection(
     description=cfg.get("description"),
     bootstrap_servers=cfg.get("bootstrap") or "pkc-xxxxx.us-east-1.aws.confluent.cloud:9092",
     topic_name=cfg.get("topic") or "my_topic",
+    topic_name_is_pattern=cfg.get_bool("pattern"),
     secrets={"type": "sasl_plain", "username": "CONFLUENTKEY", "password": cfg.require("kafka_password")},
     adopt_existing=cfg.get_bool("adopt"),
 )

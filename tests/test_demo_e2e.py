@@ -34,8 +34,16 @@ def test_demo_program_up_noop_refresh_destroy(tmp_path: Path, emulator: Emulator
     pulumi.refresh("--skip-preview", "--expect-no-changes")
     reads = emulator.counters()
     assert reads["writes_received"] == 0 and reads["total_received"] == 3  # one read per resource
+    # A spec change: a new job takes the running one's place on the table (replaceRunning).
+    hourly = client.get_job(jobs["page-views-hourly"]["id"])
     pulumi.config_set("lateMessageRejectionPeriod", "P90D")
-    assert "1 updated" in pulumi.up().output
+    assert "1 replaced" in pulumi.up().output
+    new_hourly = client.get_job(pulumi.outputs()["jobs"]["page-views-hourly"]["id"])
+    assert (
+        new_hourly.spec.replace_running and new_hourly.spec.late_message_rejection_period == "P90D"
+    )
+    assert client.get_job(hourly.id).execution_status == "canceled"
+    pulumi.preview("--expect-no-changes")
     pulumi.destroy()
     assert client.list_connections() == []
     assert all(j.is_terminal for j in client.list_jobs())
@@ -53,8 +61,11 @@ def test_multi_topic_example(tmp_path: Path, emulator: EmulatorProcess) -> None:
     pulumi.config_set("kafkaApiSecret", "clicks-secret-1", secret=True)
     pulumi.up()
     conn = emulator.client().get_connection(pulumi.outputs()["connection"])
-    assert conn.topic_name == r"clicks\..+"
+    assert (conn.topic_name, conn.topic_name_is_pattern) == (r"clicks\..+", True)
     job = emulator.client().get_job(pulumi.outputs()["job_id"])
-    assert (job.read_from_point, job.late_message_rejection_period) == ("earliest", "P365D")
+    assert (job.spec.read_from_point, job.spec.late_message_rejection_period) == (
+        "earliest",
+        "P365D",
+    )
     pulumi.preview("--expect-no-changes")
     pulumi.destroy()

@@ -49,7 +49,7 @@ def assert_matches_declared(pulumi: Pulumi, emulator: EmulatorProcess, n: int) -
     conns, jobs = server_objects(emulator)
     active = [j for j in jobs if not j.is_terminal]
     assert conns == sorted(f"conn_{i}" for i in range(n))
-    assert sorted(j.target.table_name for j in active) == sorted(f"table-{i}" for i in range(n))
+    assert sorted(j.table_name for j in active) == sorted(f"table-{i}" for i in range(n))
     state_jobs = {r["id"] for r in pulumi.resources() if r["type"].endswith(":StreamingJob")}
     assert state_jobs == {j.id for j in active}  # no orphan on either side
 
@@ -177,7 +177,7 @@ BAD_CASES: list[tuple[str, dict[str, Any], str, str]] = [
     ),
     (
         "topic regex does not compile",
-        {"conn": {"topic_name": "events[("}},
+        {"conn": {"topic_name": "events[(", "topic_name_is_pattern": True}},
         "topic_name",
         "regular expression",
     ),
@@ -214,10 +214,22 @@ BAD_CASES: list[tuple[str, dict[str, Any], str, str]] = [
         "nd-json",
     ),
     (
+        "misspelt nested key",
+        {"job": {"source": {"format_settings": {"format": "nd-json", "flaten_spec": {}}}}},
+        "source.format_settings.flaten_spec",
+        "not a known property",
+    ),
+    (
+        "kafka format without its value format",
+        {"job": {"source": {"format_settings": {"format": "kafka"}}}},
+        "source.format_settings.value_format",
+        "required for format 'kafka'",
+    ),
+    (
         "unknown data type",
         {"job": {"source": {"input_schema": [{"name": "ts", "data_type": "integer"}]}}},
         "source.input_schema[0].data_type",
-        "known data type",
+        "not a data type of Polaris",
     ),
     (
         "duplicate input field",

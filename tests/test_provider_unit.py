@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import copy
+import json
 from typing import Any
 
 import dill
@@ -17,6 +18,7 @@ from polaris_pulumi import ConnectionSpec, StreamingJobSpec
 from polaris_pulumi._provider import (
     ConnectionProvider,
     StreamingJobProvider,
+    _job_view,
     auto_name,
 )
 from tests import samples
@@ -95,7 +97,7 @@ def test_check_with_whole_objects_unknown_does_not_crash() -> None:
     )
     conn = CONN | {"secrets": Unknown(), "bootstrap_servers": Unknown()}
     assert ConnectionProvider().check({}, conn).failures == []
-    bad = CONN | {"secrets": Unknown(), "topic_name": "("}
+    bad = CONN | {"secrets": Unknown(), "topic_name": "(", "topic_name_is_pattern": True}
     assert set(failures(ConnectionProvider().check({}, bad))) == {"topic_name"}
 
 
@@ -107,6 +109,37 @@ def test_connection_auto_name_is_stable_and_valid() -> None:
     again = ConnectionProvider().check(first.inputs, news)
     assert again.inputs["name"] == name
     assert len(auto_name("x" * 100)) <= 64
+
+
+def test_check_follows_the_contract() -> None:
+    provider = StreamingJobProvider()
+    typo = job()
+    typo["source"]["format_settings"]["flaten_spec"] = {}
+    assert failures(provider.check({}, typo)) == {
+        "source.format_settings.flaten_spec": "is not a known property"
+    }
+    kafka = job()
+    kafka["source"]["format_settings"] = {"format": "kafka"}
+    assert (
+        "required for format 'kafka'"
+        in failures(provider.check({}, kafka))["source.format_settings.value_format"]
+    )
+    kafka["source"]["format_settings"]["value_format"] = {"format": "nd-json"}
+    kafka["source"]["input_schema"][0]["data_type"] = "timestamp"
+    assert provider.check({}, kafka).failures == []
+    wrong = job()
+    wrong["source"]["format_settings"] = {"format": "nd-json", "delimiter": ","}
+    assert (
+        "not a setting of format 'nd-json'"
+        in failures(provider.check({}, wrong))["source.format_settings.delimiter"]
+    )
+    tsv = job()
+    tsv["source"]["format_settings"] = {"format": "tsv"}
+    assert "csv" in failures(provider.check({}, tsv))["source.format_settings.format"]
+    # A topic is literal unless topic_name_is_pattern: then it must compile.
+    assert ConnectionProvider().check({}, CONN | {"topic_name": "a("}).failures == []
+    pattern = CONN | {"topic_name": "a(", "topic_name_is_pattern": True}
+    assert "regular expression" in failures(ConnectionProvider().check({}, pattern))["topic_name"]
 
 
 def test_check_flags_types() -> None:
@@ -132,23 +165,39 @@ def test_diff_no_changes_when_server_filled_defaults() -> None:
     assert result.changes is False
 
 
-def test_diff_update_vs_replace() -> None:
+def test_every_spec_change_is_a_replacement_that_takes_the_running_jobs_place() -> None:
     provider = StreamingJobProvider()
-    update = provider.diff("j1", outs_from(JOB), job(late_message_rejection_period="P90D"))
-    assert update.changes and update.replaces == []
-    replace = provider.diff("j1", outs_from(JOB), job(dimension_exclusions=["date"]))
-    assert replace.replaces == ["dimension_exclusions"] and replace.delete_before_replace
+    for change in ({"late_message_rejection_period": "P90D"}, {"dimension_exclusions": ["date"]}):
+        news = provider.check(JOB, job(**change)).inputs
+        assert news["replace_running"] is True  # the new job replaces ours on the same table
+        result = provider.diff("j1", outs_from(JOB), news)
+        assert result.replaces == list(change) and not result.delete_before_replace
+        # The engine checks a replacement again without olds; create still knows.
+        again = provider.check({}, job(**change)).inputs
+        assert "replace_running" not in again
+        assert json.dumps(_job_view(again), sort_keys=True) in StreamingJobProvider._replacing
+    # Unchanged spec: no replaceRunning, no diff; replaceRunning itself never makes a diff.
+    assert "replace_running" not in provider.check(JOB, job()).inputs
+    assert provider.diff("j1", outs_from(JOB), job(replace_running=True)).changes is False
+    # Another table: nothing to take over there.
     moved = job()
     moved["target"] = {"type": "table", "table_name": "t2"}
+    assert "replace_running" not in provider.check(JOB, moved).inputs
     other_table = provider.diff("j1", outs_from(JOB), moved)
     assert other_table.replaces == ["target"] and not other_table.delete_before_replace
+    # replace_running=False said explicitly: the old job is canceled first.
+    explicit = provider.check(JOB, job(late_message_rejection_period="P1D", replace_running=False))
+    assert provider.diff("j1", outs_from(JOB), explicit.inputs).delete_before_replace
+    # Our own settings change in place.
+    waits = provider.diff("j1", outs_from(JOB), job(wait_timeout=5.0))
+    assert waits.changes and waits.replaces == []
 
 
 def test_diff_with_unknowns() -> None:
     news = job()
     news["target"]["table_name"] = Unknown()
     result = StreamingJobProvider().diff("j1", outs_from(JOB), news)
-    assert result.changes and result.replaces == ["target"] and result.delete_before_replace
+    assert result.changes and result.replaces == ["target"] and not result.delete_before_replace
     conn = ConnectionProvider().diff("events", CONN, CONN | {"bootstrap_servers": Unknown()})
     assert conn.changes and conn.replaces == []
 

@@ -42,7 +42,7 @@ def test_full_lifecycle(tmp_path: Path, emulator: EmulatorProcess) -> None:
     assert out["status"] == "running" and out["connection_name"] == "events_conn"
     first_job = out["job_id"]
     assert active_jobs(emulator) == [first_job]
-    assert client.get_job(first_job).source.connection_name == "events_conn"
+    assert client.get_job(first_job).connection_name == "events_conn"
 
     # An unchanged program is a no-op, and costs no write.
     emulator.reset_counters()
@@ -50,24 +50,32 @@ def test_full_lifecycle(tmp_path: Path, emulator: EmulatorProcess) -> None:
     seen.append(pulumi.up("--expect-no-changes"))
     assert emulator.counters()["writes_received"] == 0
 
-    # A mutable field: update in place, same job.
+    # A spec change: Polaris applies none in place. Preview says replace and names the field;
+    # the new job takes the running one's place (replaceRunning), then the old one is gone.
     pulumi.config_set("late", "P90D")
-    seen.append(pulumi.preview("--diff"))
-    result = pulumi.up()
-    seen.append(result)
-    assert "1 updated" in result.output and "replaced" not in result.output
-    assert pulumi.outputs()["job_id"] == first_job
-    assert client.get_job(first_job).late_message_rejection_period == "P90D"
-
-    # An immutable field (dimensionExclusions): replace, old job canceled first.
-    pulumi.config_set("dims", '["date"]')
+    preview = pulumi.preview("--diff")
+    seen.append(preview)
+    assert "late_message_rejection_period" in preview.output and "replace" in preview.output
+    assert "replace_running" in preview.output
     result = pulumi.up()
     seen.append(result)
     assert "1 replaced" in result.output
     second_job = pulumi.outputs()["job_id"]
     assert second_job != first_job
+    new = client.get_job(second_job)
+    assert new.spec.late_message_rejection_period == "P90D" and new.spec.replace_running
     assert client.get_job(first_job).execution_status == "canceled"
     assert active_jobs(emulator) == [second_job]
+    pulumi.preview("--expect-no-changes")
+
+    # dimensionExclusions too: another replacement, on the same table.
+    pulumi.config_set("dims", '["date"]')
+    result = pulumi.up()
+    seen.append(result)
+    assert "1 replaced" in result.output
+    third_job = pulumi.outputs()["job_id"]
+    assert client.get_job(second_job).execution_status == "canceled"
+    assert active_jobs(emulator) == [third_job]
     pulumi.preview("--expect-no-changes")
 
     # Drift made outside Pulumi: refresh shows and absorbs it; up brings the spec back.
@@ -88,24 +96,26 @@ def test_full_lifecycle(tmp_path: Path, emulator: EmulatorProcess) -> None:
     assert client.get_connection("events_conn").description is None
 
     # Deleted outside Pulumi (a job's delete is a cancel): refresh drops both, up recreates.
-    client.cancel_job(second_job)
-    client.wait_for_job(second_job, "canceled", timeout=10)
+    client.cancel_job(third_job)
+    client.wait_for_end(third_job, timeout=10)
     client.delete_connection("events_conn")
     result = pulumi.refresh()
     seen.append(result)
     assert "2 deleted" in result.output
     assert by_type(pulumi, "Connection") == [] and by_type(pulumi, "StreamingJob") == []
     seen.append(pulumi.up())
-    third_job = pulumi.outputs()["job_id"]
-    assert active_jobs(emulator) == [third_job]
+    fourth_job = pulumi.outputs()["job_id"]
+    assert active_jobs(emulator) == [fourth_job]
 
-    # Renaming the connection replaces it; the job follows in place, then the old one goes.
+    # Renaming the connection replaces it, and the job with it (a new job reading the new
+    # connection takes the table); then the old job and the old connection go.
     pulumi.config_set("conn_name", "events_conn_v2")
     result = pulumi.up()
     seen.append(result)
-    assert "1 replaced" in result.output and "1 updated" in result.output
+    assert "2 replaced" in result.output
     assert [c.name for c in client.list_connections()] == ["events_conn_v2"]
-    assert client.get_job(third_job).source.connection_name == "events_conn_v2"
+    [fifth_job] = active_jobs(emulator)
+    assert client.get_job(fifth_job).connection_name == "events_conn_v2"
 
     # destroy: the job is canceled, the connection removed; nothing left running.
     seen.append(pulumi.destroy())
@@ -125,7 +135,7 @@ def test_adopt_existing_connection_and_job(tmp_path: Path, emulator: EmulatorPro
             samples.job(table="legacy-table", connection_name="legacy_conn")
         )
     )
-    client.wait_for_job(legacy.id, timeout=10)
+    client.wait_for_start(legacy.id, timeout=10)
 
     pulumi = polaris_stack(tmp_path, emulator)
     pulumi.config_set("conn_name", "legacy_conn")
@@ -141,10 +151,12 @@ def test_adopt_existing_connection_and_job(tmp_path: Path, emulator: EmulatorPro
     pulumi.config_set("late", "P7D")
     pulumi.refresh()
     pulumi.up()
-    assert pulumi.outputs()["job_id"] == legacy.id  # the same job, now managed
+    # Its spec differed (late period): a new job took the adopted one's place on the table.
+    adopted = pulumi.outputs()["job_id"]
     assert client.get_connection("legacy_conn").topic_name == "new_topic"
-    assert client.get_job(legacy.id).late_message_rejection_period == "P7D"
-    assert active_jobs(emulator) == [legacy.id]
+    assert client.get_job(adopted).spec.late_message_rejection_period == "P7D"
+    assert active_jobs(emulator) == [adopted]
+    assert client.get_job(legacy.id).execution_status == "canceled"
     pulumi.preview("--expect-no-changes")
     pulumi.destroy()
     assert client.list_connections() == [] and active_jobs(emulator) == []
@@ -221,7 +233,7 @@ def test_preview_with_unknown_bootstrap_servers(tmp_path: Path, emulator: Emulat
     ("config", "prop", "words"),
     [
         ({"late": "30 days"}, "late_message_rejection_period", "ISO-8601"),
-        ({"topic": "events[("}, "topic_name", "not a valid regular expression"),
+        ({"topic": "events[(", "pattern": "true"}, "topic_name", "not a valid regular expression"),
         (
             {"bootstrap": "SASL_SSL://pkc-1.confluent.cloud:9092"},
             "bootstrap_servers",

@@ -1,7 +1,9 @@
 """Regional click topics (clicks.us, clicks.eu, ...) into one table through one connection.
 
-A multi-topic connection's `topic_name` is a regular expression; all matched topics share
-brokers, credentials, format and start offset. `check` refuses a regex that does not compile.
+A multi-topic connection's `topic_name` is a regular expression, with
+`topic_name_is_pattern=True` (otherwise Polaris takes the name literally); all matched topics
+share brokers, credentials, format and start offset. `check` refuses a regex that does not
+compile.
 """
 
 import pulumi
@@ -14,6 +16,7 @@ clicks = polaris.Connection(
     "clicks",
     bootstrap_servers=config.require("bootstrapServers"),
     topic_name=r"clicks\..+",
+    topic_name_is_pattern=True,
     secrets=polaris.SaslPlainSecretsArgs(
         username=config.require("kafkaApiKey"),
         password=config.require_secret("kafkaApiSecret"),
