@@ -247,11 +247,9 @@ def _log(message: str) -> None:
 # The spec's fields, named once in the model.
 _CONNECTION_SPEC_KEYS = tuple(k for k in ConnectionSpec.model_fields if k != "type")
 _CONNECTION_FLAGS = {"test_connection": (bool,), "adopt_existing": (bool,)}
-_CONNECTION_SERVER_KEYS = (
-    "submitted_by_user",
-    "modified_by_user",
-    "submitted_on_timestamp",
-    "modified_on_timestamp",
+# What the server adds (who and when), from the response model.
+_CONNECTION_SERVER_KEYS = tuple(
+    k for k in Connection.model_fields if k not in ConnectionSpec.model_fields
 )
 
 

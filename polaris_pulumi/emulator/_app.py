@@ -39,6 +39,7 @@ from polaris_pulumi._models import (
     STRICT,
     TERMINAL_STATUSES,
     ConnectionSpec,
+    JobState,
     Problem,
     StreamingJobSpec,
     connection_problems,
@@ -80,19 +81,8 @@ _JOB_TOP_LEVEL = (
     "maxParseExceptions",
 )
 _CONNECTION_FIELDS = tuple(f.alias or n for n, f in ConnectionSpec.model_fields.items())
-_JOB_STATE_KEYS = (
-    "id",
-    "type",
-    "desiredExecutionStatus",
-    "executionStatus",
-    "health",
-    "createdBy",
-    "lastModifiedBy",
-    "createdTimestamp",
-    "lastUpdatedTimestamp",
-    "startedTimestamp",
-    "completedTimestamp",
-)
+# What every job response and summary carries (JobSummaryResponse), from our model of it.
+_JOB_STATE_KEYS = tuple(f.alias or n for n, f in JobState.model_fields.items())
 # JobSortSearchColumn -> how to read it from a job document.
 _SORT_KEYS: dict[str, Callable[[Doc], Any]] = {
     "created_date_time": lambda d: d["createdTimestamp"],
