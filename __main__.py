@@ -76,12 +76,12 @@ pulumi.export(
     {
         "page-views": {
             "id": detail.id,
-            "status": detail.execution_status,
+            "status": detail.started.execution_status,  # when the wait ended
             "table": detail.target["table_name"],
         },
         "page-views-hourly": {
             "id": hourly.id,
-            "status": hourly.execution_status,
+            "status": hourly.started.execution_status,
             "table": hourly.target["table_name"],
         },
     },

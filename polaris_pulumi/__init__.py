@@ -38,7 +38,7 @@ from polaris_pulumi._models import (  # noqa: E402
 )
 from polaris_pulumi._models import StreamingJob as StreamingJobModel  # noqa: E402
 from polaris_pulumi._provider import PolarisProviderError  # noqa: E402
-from polaris_pulumi._resources import Connection, StreamingJob  # noqa: E402
+from polaris_pulumi._resources import Connection, StreamingJob, StreamingJobStart  # noqa: E402
 
 __all__ = [
     "ConnectionArgs",
@@ -70,6 +70,7 @@ __all__ = [
     "RetryPolicy",
     "ServerError",
     "StreamingJob",
+    "StreamingJobStart",
     "StreamingJobSpec",
     "Table",
     "TransportError",

@@ -491,15 +491,22 @@ class PolarisClient:
             delay = min(delay * 2, poll_interval)
 
     def wait_for_start(
-        self, job_id: str, *, timeout: float = 300.0, poll_interval: float = 1.0
+        self,
+        job_id: str,
+        *,
+        goal: str = "running",
+        timeout: float = 300.0,
+        poll_interval: float = 1.0,
     ) -> StreamingJob:
-        """Until the job has started: `running`, or `idle` (started, nothing to read yet).
+        """Until the job has reached `goal`: `running` (or `idle`: started, nothing to read
+        yet), or `suspended`.
 
-        Fails fast on `failed`, `canceled` or `completed`, and on health `error`; `suspended`
-        (someone suspended it) ends the wait too. `pending` and `unknown` keep waiting.
+        Fails fast on `failed`, `canceled` or `completed`, and on health `error`. Waiting for
+        `running`, a job someone asked to suspend ends the wait as `suspended`. `pending` and
+        `unknown` keep waiting.
         """
 
-        def started(job: StreamingJob) -> bool:
+        def reached(job: StreamingJob) -> bool:
             status = job.execution_status
             if status in ("failed", "canceled", "completed") or (
                 job.health and job.health.is_error
@@ -508,9 +515,15 @@ class PolarisClient:
                 raise JobFailedError(
                     f"job {job_id} (table {job.table_name}) is {status}: {health}", job
                 )
-            return status in STARTED_STATUSES or status == "suspended"
+            if goal == "suspended":
+                return status == "suspended"
+            return status in STARTED_STATUSES or (
+                status == "suspended" and job.desired_execution_status == "suspended"
+            )
 
-        return self._poll(job_id, started, "start", timeout, poll_interval)
+        return self._poll(
+            job_id, reached, "start" if goal == "running" else goal, timeout, poll_interval
+        )
 
     def wait_for_end(
         self, job_id: str, *, timeout: float = 300.0, poll_interval: float = 1.0

@@ -95,9 +95,18 @@ class StreamingJobArgs:
     enable_upserts: pulumi.Input[bool] | None = None
     upsert_key_columns: pulumi.Input[Sequence[pulumi.Input[str]]] | None = None
     upsert_version_column: pulumi.Input[str] | None = None
+    desired_execution_status: pulumi.Input[Literal["running", "suspended"]] | None = None
+    """`running` (default) or `suspended`: changing it suspends or resumes the job in place.
+    A job can be created suspended."""
+    read_position_reset_trigger: pulumi.Input[str] | None = None
+    """Any value; setting or changing it on an existing job resets the job's read position
+    (POST /jobs/{id}/reset) to `read_from_point`: `earliest` re-reads what the topic still
+    holds, `latest` skips what arrived meanwhile. A new job starts from `read_from_point` (or
+    the table's kept position) whatever the value."""
     wait_for_running: pulumi.Input[bool] | None = None
-    """Wait until the job has started (`running`, or `idle` with no data yet) after create
-    (default on)."""
+    """Wait until the job has started (`running`, or `idle` with no data yet), or is suspended
+    when so declared (default on). The job's `started` child waits, after all jobs of the
+    program exist, so the waits overlap."""
     wait_timeout: pulumi.Input[float] | None = None
     """Seconds to wait for the job to start or end (default 300); Pulumi's CustomTimeouts do
     not reach dynamic providers."""

@@ -47,6 +47,7 @@ from polaris_pulumi._models import (
     STRICT,
     Connection,
     ConnectionSpec,
+    JobMetrics,
     JobState,
     Problem,
     StreamingJob,
@@ -431,14 +432,21 @@ class ConnectionProvider(_PolarisProvider):
 
 # The spec's fields, named once in the model; a change to any of them makes a new job.
 _JOB_SPEC_KEYS = tuple(k for k in StreamingJobSpec.model_fields if k != "type")
-_JOB_FLAGS = {"wait_for_running": (bool,), "adopt_existing": (bool,), "wait_timeout": (int, float)}
+_JOB_FLAGS = {
+    "wait_for_running": (bool,),
+    "adopt_existing": (bool,),
+    "wait_timeout": (int, float),
+    "read_position_reset_trigger": (str,),
+}
 # The job's own state (JobState), with its id as `job_id` (the resource's id is the same).
 _JOB_SERVER_KEYS = tuple("job_id" if k == "id" else k for k in JobState.model_fields if k != "type")
 # replaceRunning is how a job is created, not what it is: never a reason for a new job.
 _JOB_DIRECTIVES = ("replace_running",)
+# Desired states a program may declare (canceled is what `destroy` does).
+_DECLARABLE_STATES = ("running", "suspended")
 
 # Every key a resource exposes as an output attribute.
-JOB_OUTPUT_KEYS = (*_JOB_SPEC_KEYS, *_JOB_SERVER_KEYS, *_JOB_FLAGS)
+JOB_OUTPUT_KEYS = (*_JOB_SPEC_KEYS, *_JOB_SERVER_KEYS, "metrics", *_JOB_FLAGS)
 CONNECTION_OUTPUT_KEYS = (*_CONNECTION_SPEC_KEYS, *_CONNECTION_SERVER_KEYS, *_CONNECTION_FLAGS)
 
 
@@ -456,11 +464,22 @@ def _job_view(props: dict[str, Any]) -> dict[str, Any]:
     return view
 
 
-def _job_outs(job: StreamingJob, props: dict[str, Any]) -> dict[str, Any]:
+def _desired(props: dict[str, Any]) -> Any:
+    return props.get("desired_execution_status") or "running"
+
+
+def _job_outs(
+    job: StreamingJob, props: dict[str, Any], metrics: JobMetrics | None
+) -> dict[str, Any]:
     spec = job.spec.model_dump(mode="json", exclude={"type"})
     state = job.model_dump(mode="json", include=set(JobState.model_fields) - {"type"})
     state["job_id"] = state.pop("id")
-    return {k: spec.get(k) for k in _JOB_SPEC_KEYS} | state | {k: props.get(k) for k in _JOB_FLAGS}
+    return (
+        {k: spec.get(k) for k in _JOB_SPEC_KEYS}
+        | state
+        | {"metrics": metrics.totals.model_dump(mode="json") if metrics else None}
+        | {k: props.get(k) for k in _JOB_FLAGS}
+    )
 
 
 def _same_table(olds: dict[str, Any], news: dict[str, Any]) -> bool:
@@ -474,6 +493,9 @@ def _view_key(props: dict[str, Any]) -> str:
 
 
 class StreamingJobProvider(_PolarisProvider):
+    """Creates, changes and cancels jobs without waiting for them to start: the job is in the
+    state as soon as Polaris has it, and `StreamingJobStartProvider` waits, all jobs at once."""
+
     # Replacements `check` decided (with the old inputs), for the `create` that follows. The
     # engine checks a replacement's inputs once more *without* olds (to renew defaults and
     # auto-names: step_generator.go), so the inputs cannot carry the decision; one provider
@@ -487,6 +509,15 @@ class StreamingJobProvider(_PolarisProvider):
         spec_props["type"] = "streaming"
         spec, problems = validate(StreamingJobSpec, spec_props, job_problems)
         problems += _check_flags(inputs, _JOB_FLAGS)
+        desired = inputs.get("desired_execution_status")
+        if desired not in (None, *_DECLARABLE_STATES) and not isinstance(desired, Unknown):
+            problems.append(
+                Problem(
+                    ("desired_execution_status",),
+                    f"must be 'running' or 'suspended' (got {desired!r}); "
+                    "`pulumi destroy` cancels a job",
+                )
+            )
         if spec is not None:
             # Integers arrive as floats: store what the API will hold.
             dumped = spec.model_dump(mode="json", exclude_none=True)
@@ -517,9 +548,10 @@ class StreamingJobProvider(_PolarisProvider):
         old, new = _job_view(olds), _job_view(news)
         # Polaris applies no spec change to a streaming job in place: each is a new job.
         replaces = [k for k in new if old.get(k) != new.get(k)]
-        changed = replaces + [
-            k for k in ("wait_for_running", "wait_timeout") if olds.get(k) != news.get(k)
-        ]
+        # In place: suspend/resume, a read-position reset, our own settings.
+        changed = replaces + [k for k in _JOB_FLAGS if olds.get(k) != news.get(k)]
+        if _desired(olds) != _desired(news):
+            changed.append("desired_execution_status")
         return DiffResult(
             changes=bool(changed),
             replaces=replaces,
@@ -529,30 +561,10 @@ class StreamingJobProvider(_PolarisProvider):
             and news.get("replace_running") is False,
         )
 
-    def _wait(self, job: StreamingJob, props: dict[str, Any], *, created: bool) -> StreamingJob:
-        if props.get("wait_for_running") is False:
-            return job
-        timeout = float(props.get("wait_timeout") or DEFAULT_WAIT_TIMEOUT)
+    def _outs(self, job_id: str, props: dict[str, Any]) -> dict[str, Any]:
         client = self.client()
-        try:
-            job = client.wait_for_start(job.id, timeout=timeout)
-        except JobFailedError as exc:
-            raise PolarisProviderError(
-                f"{exc}. {'The job was created but did not start; ' if created else ''}"
-                "check the connection (topic, brokers, credentials) and the spec."
-            ) from None
-        except WaitTimeoutError as exc:
-            if created:
-                client.cancel_job(job.id)  # leave no job running behind a failed create
-            raise PolarisProviderError(
-                f"{exc}. {'The job was canceled. ' if created else ''}Raise wait_timeout, or set "
-                "wait_for_running=False."
-            ) from None
-        if job.health and job.health.is_warning:
-            _log(f"job {job.id} (table {job.table_name}) health is warn: {job.health.describe()}")
-        if job.execution_status == "suspended":
-            _log(f"job {job.id} (table {job.table_name}) is suspended: resume it to ingest")
-        return job
+        job = client.get_job(job_id)
+        return _job_outs(job, props, client.get_job_metrics(job_id))
 
     def create(self, props: dict[str, Any]) -> CreateResult:
         client = self.client()
@@ -563,6 +575,7 @@ class StreamingJobProvider(_PolarisProvider):
             self._replacing.discard(_view_key(props))
         if replacing and spec.replace_running is None:
             spec = spec.model_copy(update={"replace_running": True})
+        job = None
         if props.get("adopt_existing") and (existing := client.active_job_for_table(table)):
             if existing.connection_name != spec.source.connection_name:
                 raise PolarisProviderError(
@@ -570,15 +583,25 @@ class StreamingJobProvider(_PolarisProvider):
                     f"reads connection {existing.connection_name!r}, not "
                     f"{spec.source.connection_name!r}; it is not the job this program declares."
                 )
-            if _job_view(_job_outs(existing, {})) == _job_view(props):
+            if _job_view(_job_outs(existing, {}, None)) == _job_view(props):
                 _log(f"adopting streaming job {existing.id} on table {table!r}")
-                job = self._wait(existing, props, created=False)
-                return CreateResult(job.id, _job_outs(job, props))
-            # Its spec differs: a new job takes its place, as any spec change does.
-            _log(f"replacing streaming job {existing.id} on table {table!r} (adopt_existing)")
-            spec = spec.model_copy(update={"replace_running": True})
+                job = existing
+            else:
+                # Its spec differs: a new job takes its place, as any spec change does.
+                _log(f"replacing streaming job {existing.id} on table {table!r} (adopt_existing)")
+                spec = spec.model_copy(update={"replace_running": True})
+        if job is None:
+            job = self._create(spec)
+        if _desired(props) != (job.desired_execution_status or "running"):
+            client.set_job_status(job.id, _desired(props))  # e.g. created suspended
+            job = client.get_job(job.id)
+        return CreateResult(job.id, _job_outs(job, props, client.get_job_metrics(job.id)))
+
+    def _create(self, spec: StreamingJobSpec) -> StreamingJob:
+        client = self.client()
+        table = spec.target.table_name
         try:
-            job = client.create_job(spec)
+            return client.create_job(spec)
         except BadRequestError as exc:
             holder = None if spec.replace_running else client.active_job_for_table(table)
             if holder is None:
@@ -589,13 +612,17 @@ class StreamingJobProvider(_PolarisProvider):
                 "adopt_existing=True to manage that job, set replace_running=True to replace it, "
                 "or target another table."
             ) from None
-        job = self._wait(job, props, created=True)
-        return CreateResult(job.id, _job_outs(job, props))
 
     def update(self, id_: str, olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
-        # Only our own settings (waiting) change in place; spec changes are replacements.
-        job = self._wait(self.client().get_job(id_), news, created=False)
-        return UpdateResult(_job_outs(job, news))
+        """Suspend or resume, reset the read position; spec changes are replacements."""
+        client = self.client()
+        if _desired(olds) != _desired(news):
+            client.set_job_status(id_, _desired(news))
+        trigger = news.get("read_position_reset_trigger")
+        if trigger is not None and trigger != olds.get("read_position_reset_trigger"):
+            _log(f"resetting the read position of job {id_}")
+            client.reset_job(id_)
+        return UpdateResult(self._outs(id_, news))
 
     def delete(self, id_: str, props: dict[str, Any]) -> None:
         """Jobs are never deleted in Polaris: cancel and wait until canceled.
@@ -617,12 +644,86 @@ class StreamingJobProvider(_PolarisProvider):
 
     def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
         try:
-            job = self.client().get_job(id_)
+            outs = self._outs(id_, props)
         except NotFoundError:
             return ReadResult(None, {})
-        if job.execution_status == "canceled":
+        if outs["execution_status"] == "canceled":
             return ReadResult(None, {})  # a canceled job is a deleted one (delete = cancel)
-        outs = _job_outs(job, props)
-        keys = (*_JOB_SPEC_KEYS, *_JOB_FLAGS)
+        keys = (*_JOB_SPEC_KEYS, *_JOB_FLAGS, "desired_execution_status")
         inputs = {k: outs[k] for k in keys if outs.get(k) is not None}
-        return ReadResult(job.id, outs, inputs)
+        return ReadResult(outs["job_id"], outs, inputs)
+
+
+# --- waiting for jobs ----------------------------------------------------------------------
+
+
+class StreamingJobsCreatedProvider(ResourceProvider):
+    """A barrier that makes no API call: it is done once every job it depends on exists."""
+
+    def create(self, props: dict[str, Any]) -> CreateResult:
+        return CreateResult("streaming-jobs-created", {})
+
+    def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
+        return DiffResult(changes=False)
+
+    def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
+        return ReadResult(id_, props, {})
+
+
+START_INPUT_KEYS = ("job_id", "goal", "wait", "wait_timeout")
+START_OUTPUT_KEYS = (*START_INPUT_KEYS, "execution_status", "health")
+
+
+class StreamingJobStartProvider(_PolarisProvider):
+    """Waits until a job has reached its desired state (started, or suspended).
+
+    Its resource runs once every StreamingJob of the program exists in Polaris (it depends on
+    a StreamingJobsCreated barrier that depends on them all): the jobs start meanwhile, and the
+    waits overlap instead of holding the provider's 4 call slots (and the engine's) one job
+    after another.
+    """
+
+    def check(self, olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:
+        return CheckResult(dict(news), [])
+
+    def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
+        changed = [k for k in START_INPUT_KEYS if olds.get(k) != news.get(k)]
+        return DiffResult(changes=bool(changed), replaces=[], delete_before_replace=False)
+
+    def create(self, props: dict[str, Any]) -> CreateResult:
+        return CreateResult(str(props["job_id"]), self._wait(props))
+
+    def update(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
+        return UpdateResult(self._wait(news))
+
+    def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
+        # Nothing to read: the job's own refresh shows its state.
+        return ReadResult(id_, props, {k: props.get(k) for k in START_INPUT_KEYS})
+
+    def delete(self, _id: str, props: dict[str, Any]) -> None:
+        return None
+
+    def _wait(self, props: dict[str, Any]) -> dict[str, Any]:
+        outs = {k: props.get(k) for k in START_INPUT_KEYS}
+        if props.get("wait") is False:
+            return outs | {"execution_status": None, "health": None}
+        job_id, goal = str(props["job_id"]), str(props.get("goal") or "running")
+        timeout = float(props.get("wait_timeout") or DEFAULT_WAIT_TIMEOUT)
+        try:
+            job = self.client().wait_for_start(job_id, goal=goal, timeout=timeout)
+        except JobFailedError as exc:
+            raise PolarisProviderError(
+                f"{exc}. The job is in the stack's state: fix the connection (topic, brokers, "
+                "credentials) or the spec; `pulumi up --refresh` then replaces the failed job."
+            ) from None
+        except WaitTimeoutError as exc:
+            raise PolarisProviderError(
+                f"{exc}. The job stays, recorded in the stack; the next `pulumi up` waits again. "
+                "Raise wait_timeout, or set wait_for_running=False."
+            ) from None
+        if job.health and job.health.is_warning:
+            _log(f"job {job_id} (table {job.table_name}) health is warn: {job.health.describe()}")
+        if job.execution_status == "suspended" and goal == "running":
+            _log(f"job {job_id} (table {job.table_name}) was suspended by someone: resume it")
+        health = job.health.model_dump(mode="json", exclude_none=True) if job.health else None
+        return outs | {"execution_status": job.execution_status, "health": health}

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import weakref
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -20,8 +22,11 @@ from polaris_pulumi._inputs import (
 from polaris_pulumi._provider import (
     CONNECTION_OUTPUT_KEYS,
     JOB_OUTPUT_KEYS,
+    START_OUTPUT_KEYS,
     ConnectionProvider,
     StreamingJobProvider,
+    StreamingJobsCreatedProvider,
+    StreamingJobStartProvider,
 )
 
 
@@ -132,6 +137,9 @@ class StreamingJob(Resource, module="polaris", name="StreamingJob"):
 
     Polaris changes no spec of a running streaming job: any change makes a new job that takes
     the old one's place on the table (`replaceRunning`), keeping the table's read position.
+    Suspending, resuming (`desired_execution_status`) and resetting the read position
+    (`read_position_reset_trigger`) happen in place. Its child `started` (a StreamingJobStart)
+    waits until the job runs, after every job of the program was created, so waits overlap.
     `pulumi destroy` cancels it (Polaris never deletes jobs) and waits until it is canceled.
     """
 
@@ -153,6 +161,11 @@ class StreamingJob(Resource, module="polaris", name="StreamingJob"):
     upsert_key_columns: pulumi.Output[list[str] | None]
     upsert_version_column: pulumi.Output[str | None]
     desired_execution_status: pulumi.Output[str]
+    metrics: pulumi.Output[dict[str, int] | None]
+    """Row counters from /jobs/{id}/metrics, as of the last create, update or refresh."""
+    read_position_reset_trigger: pulumi.Output[str | None]
+    started: StreamingJobStart | None
+    """The wait for this job to start (None with wait_for_running=False or for `.get`)."""
     job_id: pulumi.Output[str]
     execution_status: pulumi.Output[str]
     health: pulumi.Output[dict[str, Any]]
@@ -190,6 +203,8 @@ class StreamingJob(Resource, module="polaris", name="StreamingJob"):
         enable_upserts: pulumi.Input[bool] | None = None,
         upsert_key_columns: pulumi.Input[Sequence[pulumi.Input[str]]] | None = None,
         upsert_version_column: pulumi.Input[str] | None = None,
+        desired_execution_status: pulumi.Input[str] | None = None,
+        read_position_reset_trigger: pulumi.Input[str] | None = None,
         wait_for_running: pulumi.Input[bool] | None = None,
         wait_timeout: pulumi.Input[float] | None = None,
         adopt_existing: pulumi.Input[bool] | None = None,
@@ -215,6 +230,8 @@ class StreamingJob(Resource, module="polaris", name="StreamingJob"):
                 "enable_upserts": enable_upserts,
                 "upsert_key_columns": upsert_key_columns,
                 "upsert_version_column": upsert_version_column,
+                "desired_execution_status": desired_execution_status,
+                "read_position_reset_trigger": read_position_reset_trigger,
                 "wait_for_running": wait_for_running,
                 "wait_timeout": wait_timeout,
                 "adopt_existing": adopt_existing,
@@ -224,6 +241,15 @@ class StreamingJob(Resource, module="polaris", name="StreamingJob"):
         super().__init__(
             StreamingJobProvider(), resource_name, _props(JOB_OUTPUT_KEYS, values), opts
         )
+        self.started = None
+        if (opts is None or opts.id is None) and values.get("wait_for_running") is not False:
+            self.started = StreamingJobStart(
+                f"{resource_name}-started",
+                job=self,
+                goal=values.get("desired_execution_status") or "running",
+                wait=values.get("wait_for_running"),
+                wait_timeout=values.get("wait_timeout"),
+            )
 
     @staticmethod
     def get(
@@ -232,4 +258,89 @@ class StreamingJob(Resource, module="polaris", name="StreamingJob"):
         """Read an existing streaming job by id."""
         return StreamingJob(
             resource_name, opts=pulumi.ResourceOptions.merge(opts, pulumi.ResourceOptions(id=id))
+        )
+
+
+class StreamingJobsCreated(Resource, module="polaris", name="StreamingJobsCreated"):
+    """A barrier, one per program: done once every StreamingJob of the program exists.
+
+    Each job's StreamingJobStart depends on it rather than on every job, so the state stays
+    linear in the number of jobs. It makes no API call.
+    """
+
+    def __init__(self, resource_name: str, jobs: Sequence[pulumi.Resource]) -> None:
+        super().__init__(
+            StreamingJobsCreatedProvider(),
+            resource_name,
+            {},
+            pulumi.ResourceOptions(depends_on=list(jobs)),
+        )
+
+
+class _Batch:
+    """The StreamingJobs a program builds in one stretch of its synchronous body (normally all).
+
+    The loop's next turn comes once the program's body has returned (or awaits): by then every
+    job it declared is registered, and the batch's barrier is made.
+    """
+
+    def __init__(self, loop: asyncio.AbstractEventLoop, index: int) -> None:
+        self.jobs: list[pulumi.Resource] = []
+        self.index = index
+        self.ready: asyncio.Future[list[pulumi.Resource]] = loop.create_future()
+        loop.call_soon(self._close, loop)
+
+    def _close(self, loop: asyncio.AbstractEventLoop) -> None:
+        _BATCHES.pop(loop, None)
+        name = "streaming-jobs-created" + (f"-{self.index}" if self.index > 1 else "")
+        try:
+            self.ready.set_result([StreamingJobsCreated(name, self.jobs)])
+        except Exception as exc:  # noqa: BLE001 - surfaces in every job's wait instead
+            self.ready.set_exception(exc)
+
+
+_BATCHES: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, _Batch] = weakref.WeakKeyDictionary()
+_BATCH_COUNTS: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, int] = (
+    weakref.WeakKeyDictionary()
+)
+
+
+def _every_job(job: pulumi.Resource) -> asyncio.Future[list[pulumi.Resource]]:
+    """The barrier after `job` and the other jobs of its batch, once the program declared them."""
+    loop = asyncio.get_event_loop()
+    batch = _BATCHES.get(loop)
+    if batch is None:
+        _BATCH_COUNTS[loop] = _BATCH_COUNTS.get(loop, 0) + 1
+        batch = _BATCHES[loop] = _Batch(loop, _BATCH_COUNTS[loop])
+    batch.jobs.append(job)
+    return batch.ready
+
+
+class StreamingJobStart(Resource, module="polaris", name="StreamingJobStart"):
+    """Waits until a StreamingJob has started (`running` or `idle`), or is `suspended` when
+    that is its desired state; fails the `up` with Polaris' reason when the job fails.
+
+    Made by StreamingJob itself (its `started` attribute), as its child. It runs after every
+    job of the program was created (through the StreamingJobsCreated barrier), so the waits
+    overlap: N jobs wait about one start time. Its refresh and delete make no API call.
+    """
+
+    job_id: pulumi.Output[str]
+    goal: pulumi.Output[str]
+    execution_status: pulumi.Output[str | None]
+    health: pulumi.Output[dict[str, Any] | None]
+
+    def __init__(
+        self,
+        resource_name: str,
+        *,
+        job: StreamingJob,
+        goal: pulumi.Input[str],
+        wait: pulumi.Input[bool] | None,
+        wait_timeout: pulumi.Input[float] | None,
+    ) -> None:
+        values = {"job_id": job.id, "goal": goal, "wait": wait, "wait_timeout": wait_timeout}
+        opts = pulumi.ResourceOptions(parent=job, depends_on=_every_job(job))
+        super().__init__(
+            StreamingJobStartProvider(), resource_name, _props(START_OUTPUT_KEYS, values), opts
         )

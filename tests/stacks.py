@@ -25,6 +25,7 @@ conn = polaris.Connection(
     topic_name_is_pattern=cfg.get_bool("pattern"),
     secrets={"type": "sasl_plain", "username": "CONFLUENTKEY", "password": cfg.require("kafka_password")},
     adopt_existing=cfg.get_bool("adopt"),
+    test_connection=cfg.get_bool("test_connection"),
 )
 job = polaris.StreamingJob(
     "events-ingest",
@@ -42,12 +43,15 @@ job = polaris.StreamingJob(
     late_message_rejection_period=cfg.get("late"),
     max_parse_exceptions=cfg.get_int("max_parse_exceptions"),
     adopt_existing=cfg.get_bool("adopt"),
+    desired_execution_status=cfg.get("desired"),
+    read_position_reset_trigger=cfg.get("reset"),
     wait_timeout=30,
 )
 pulumi.export("connection_name", conn.name)
 pulumi.export("job_id", job.id)
-pulumi.export("status", job.execution_status)
+pulumi.export("status", job.started.execution_status)  # as the wait for it ended
 pulumi.export("table", job.target["table_name"])
+pulumi.export("metrics", job.metrics)
 """
 
 

@@ -14,7 +14,7 @@ pytestmark = pytest.mark.e2e
 
 def test_benchmark_smoke() -> None:
     run = subprocess.run(
-        [sys.executable, "-m", "benchmarks.bench_up", "--sizes", "1"],
+        [sys.executable, "-m", "benchmarks.bench_up", "--sizes", "1", "--delays", "0.2"],
         cwd=REPO,
         capture_output=True,
         text=True,
@@ -24,6 +24,7 @@ def test_benchmark_smoke() -> None:
     rows = [line for line in run.stdout.splitlines() if line.startswith("| 1 |")]
     assert len(rows) == 1, run.stdout
     cells = [c.strip() for c in rows[0].strip("|").split("|")]
-    # Deterministic facts only (poll counts vary with timing): a no-op up makes no API call,
-    # refresh reads each of the 2 resources once and writes nothing.
-    assert (cells[9], cells[10], cells[11], cells[12]) == ("0", "0", "2", "0"), rows[0]
+    # Deterministic facts only (poll counts vary with timing): a no-op up makes no API call;
+    # refresh reads the connection, the job and its metrics, and writes nothing (the job's
+    # StreamingJobStart reads nothing).
+    assert (cells[9], cells[10], cells[11], cells[12]) == ("0", "0", "3", "0"), rows[0]

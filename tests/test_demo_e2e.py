@@ -33,7 +33,8 @@ def test_demo_program_up_noop_refresh_destroy(tmp_path: Path, emulator: Emulator
     assert emulator.counters()["total_received"] == 0  # a no-op up makes no API call
     pulumi.refresh("--skip-preview", "--expect-no-changes")
     reads = emulator.counters()
-    assert reads["writes_received"] == 0 and reads["total_received"] == 3  # one read per resource
+    # One read per connection, two per job (the job and its metrics), none per wait.
+    assert reads["writes_received"] == 0 and reads["total_received"] == 5
     # A spec change: a new job takes the running one's place on the table (replaceRunning).
     hourly = client.get_job(jobs["page-views-hourly"]["id"])
     pulumi.config_set("lateMessageRejectionPeriod", "P90D")

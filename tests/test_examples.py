@@ -38,7 +38,7 @@ class ConfluentMocks(pulumi.runtime.Mocks):
             outs["secret"] = READER_SECRET if "reader" in args.name else "cc-admin-secret"
         if args.typ.endswith("polaris:Connection"):
             outs["name"] = args.inputs.get("name") or f"{args.name}-auto"  # check() auto-names
-        if args.typ.endswith("polaris:StreamingJob"):
+        if args.typ.endswith("polaris:StreamingJobStart"):
             outs["execution_status"] = "running"
         return f"{args.name}-id", outs
 
@@ -110,4 +110,4 @@ def test_dependency_order(example: tuple[ConfluentMocks, dict[str, Any]]) -> Any
             "crn://confluent.cloud/organization=o/environment=env-1/cloud-cluster=lkc-1/kafka=events-id/group=*",
         }
 
-    return program["job"].execution_status.apply(check)
+    return program["job"].started.execution_status.apply(check)

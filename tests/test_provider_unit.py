@@ -18,6 +18,7 @@ from polaris_pulumi import ConnectionSpec, StreamingJobSpec
 from polaris_pulumi._provider import (
     ConnectionProvider,
     StreamingJobProvider,
+    StreamingJobStartProvider,
     _job_view,
     auto_name,
 )
@@ -142,6 +143,18 @@ def test_check_follows_the_contract() -> None:
     assert "regular expression" in failures(ConnectionProvider().check({}, pattern))["topic_name"]
 
 
+def test_suspend_resume_and_reset_are_in_place() -> None:
+    provider = StreamingJobProvider()
+    old = outs_from(JOB) | {"desired_execution_status": "running"}
+    suspend = provider.diff("j1", old, job(desired_execution_status="suspended"))
+    assert suspend.changes and suspend.replaces == []
+    assert provider.diff("j1", old, job()).changes is False  # unset means running
+    reset = provider.diff("j1", old, job(read_position_reset_trigger="2026-11-25"))
+    assert reset.changes and reset.replaces == []
+    found = failures(provider.check({}, job(desired_execution_status="canceled")))
+    assert "destroy" in found["desired_execution_status"]
+
+
 def test_check_flags_types() -> None:
     found = failures(
         StreamingJobProvider().check({}, job(wait_timeout=-1.0, wait_for_running="yes"))
@@ -251,6 +264,7 @@ def test_configured_provider_pickles_without_credentials(emulator: EmulatorProce
 
 def test_provider_lifecycle_directly(emulator: EmulatorProcess) -> None:
     conn_provider, job_provider = ConnectionProvider(), StreamingJobProvider()
+    start_provider = StreamingJobStartProvider()
     config = Config(
         {
             "polaris:apiKey": emulator.api_key,
@@ -259,13 +273,17 @@ def test_provider_lifecycle_directly(emulator: EmulatorProcess) -> None:
         },
         "proj",
     )
-    for p in (conn_provider, job_provider):
+    for p in (conn_provider, job_provider, start_provider):
         p.configure(ConfigureRequest(config))
     created = conn_provider.create(conn_provider.check({}, CONN).inputs)
     assert created.id == "events" and created.outs is not None
     assert created.outs["secrets"]["password"] == KAFKA_PASSWORD  # kept for diffs; secret in state
     made = job_provider.create(job_provider.check({}, job(wait_timeout=10.0)).inputs)
-    assert made.outs is not None and made.outs["execution_status"] == "running"
+    # Create does not wait: the job is recorded at once; its StreamingJobStart waits.
+    assert made.outs is not None and made.outs["execution_status"] == "pending"
+    assert made.outs["metrics"]["num_rows_processed"] == 0
+    started = start_provider.create({"job_id": made.id, "goal": "running", "wait_timeout": 10.0})
+    assert started.outs is not None and started.outs["execution_status"] == "running"
     read = job_provider.read(made.id, made.outs)
     assert read.id == made.id and read.outs is not None
     assert job_provider.diff(made.id, read.outs, job(wait_timeout=10.0)).changes is False

@@ -220,7 +220,8 @@ def test_preview_with_unknown_bootstrap_servers(tmp_path: Path, emulator: Emulat
     pulumi = polaris_stack(tmp_path, emulator, UNKNOWN_BOOTSTRAP_PROGRAM)
     emulator.reset_counters()
     preview = pulumi.preview()
-    assert "+ 4 to create" in preview.output
+    # The stack, cluster, connection, job, its wait and the jobs-created barrier.
+    assert "+ 6 to create" in preview.output
     assert emulator.counters()["total_received"] == 0  # unknowns never reach the API
     pulumi.up()
     assert pulumi.outputs()["bootstrap"] == "pkc-9z9z9.us-east-1.aws.confluent.cloud:9092"

@@ -109,4 +109,4 @@ job = polaris.StreamingJob(
 pulumi.export("bootstrap_servers", connection.bootstrap_servers)
 pulumi.export("connection", connection.name)
 pulumi.export("job_id", job.id)
-pulumi.export("job_status", job.execution_status)
+pulumi.export("job_status", job.started.execution_status)  # once it started

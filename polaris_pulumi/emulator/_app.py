@@ -453,10 +453,15 @@ class Emulator:
         job.setdefault("_emulator", {})["changeAt"] = now + delay
 
     def _advance(self, job: Doc, now: float) -> bool:
-        """Move a streaming job toward its desired status; True if it changed."""
+        """Move a streaming job toward its desired status; True if it changed.
+
+        Transitions are applied when the job is next looked at, stamped with the time they
+        became due (so a job's timestamps do not depend on who polled it, or when).
+        """
         emu = job.setdefault("_emulator", {})
         status, desired = job["executionStatus"], job["desiredExecutionStatus"]
-        if status in TERMINAL_STATUSES or now < emu.get("changeAt", 0):
+        due = emu.get("changeAt", 0)
+        if status in TERMINAL_STATUSES or now < due:
             return False
         if desired == "running" and status in ("pending", "suspended"):
             if failures := emu.get("failure"):
@@ -466,7 +471,7 @@ class Emulator:
                     "code": failures[0][0] if len(failures) == 1 else "multiple",
                     "message": "; ".join(message for _, message in failures),
                 }
-                job["completedTimestamp"] = _iso_nano(now)
+                job["completedTimestamp"] = _iso_nano(due)
                 return True
             job["executionStatus"] = "idle" if emu.get("idle") else "running"
             if emu.get("warning"):
@@ -474,17 +479,17 @@ class Emulator:
                     "status": "warn",
                     "code": "invalid_rows_found",
                     "log": {
-                        "timestamp": _iso_micro(now),
+                        "timestamp": _iso_micro(due),
                         "healthStatus": "warn",
                         "code": "invalid_rows_found",
                         "message": emu["warning"],
                     },
                 }
-            job["startedTimestamp"] = job.get("startedTimestamp") or _iso_nano(now)
+            job["startedTimestamp"] = job.get("startedTimestamp") or _iso_nano(due)
             return True
         if desired == "canceled":
             job["executionStatus"] = "canceled"
-            job["completedTimestamp"] = _iso_nano(now)
+            job["completedTimestamp"] = _iso_nano(due)
             return True
         if desired == "suspended" and status in ("pending", "running", "idle"):
             job["executionStatus"] = "suspended"

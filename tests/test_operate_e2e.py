@@ -1,0 +1,125 @@
+"""Operating ingestion through the real CLI: suspend/resume, read-position reset, health and
+metrics outputs, drift, and waits that overlap."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from pathlib import Path
+
+import pytest
+
+from tests.emulator_proc import EmulatorProcess
+from tests.stacks import MANY_PROGRAM, polaris_stack
+
+pytestmark = pytest.mark.e2e
+
+JOBS = "/v1/projects/{projectId}/jobs"
+
+
+def handled(emulator: EmulatorProcess, key: str) -> int:
+    return int(emulator.counters()["handled"].get(key, 0))
+
+
+def test_suspend_resume_reset_metrics_and_drift(tmp_path: Path, emulator: EmulatorProcess) -> None:
+    pulumi = polaris_stack(tmp_path, emulator)
+    client = emulator.client()
+
+    # Created suspended: the wait ends when it is suspended.
+    pulumi.config_set("desired", "suspended")
+    pulumi.up()
+    out = pulumi.outputs()
+    job_id = out["job_id"]
+    assert out["status"] == "suspended"
+    assert client.get_job(job_id).execution_status == "suspended"
+    assert out["metrics"]["num_rows_processed"] == 0  # from /jobs/{id}/metrics
+
+    # Resume: an in-place update through POST /jobs/{id}/status, same job.
+    pulumi.config_set("desired", "running")
+    preview = pulumi.preview("--diff")
+    assert "desired_execution_status" in preview.output and "replace" not in preview.output
+    emulator.reset_counters()
+    result = pulumi.up()
+    assert "replaced" not in result.output and "updated" in result.output
+    assert handled(emulator, "POST " + JOBS + "/{id}/status") == 1
+    assert handled(emulator, "POST " + JOBS) == 0
+    assert pulumi.outputs()["job_id"] == job_id and pulumi.outputs()["status"] == "running"
+
+    # Reset the read position on purpose: one POST /reset, same job.
+    pulumi.config_set("reset", "2026-11-25")
+    assert "read_position_reset_trigger" in pulumi.preview("--diff").output
+    emulator.reset_counters()
+    pulumi.up()
+    assert handled(emulator, "POST " + JOBS + "/{id}/reset") == 1
+    assert pulumi.outputs()["job_id"] == job_id
+    pulumi.preview("--expect-no-changes")
+
+    # Suspended outside Pulumi: refresh shows it, up resumes it.
+    client.set_job_status(job_id, "suspended")
+    result = pulumi.refresh()
+    assert "1 updated" in result.output
+    preview = pulumi.preview("--diff")
+    assert "desired_execution_status" in preview.output and "suspended" in preview.output
+    pulumi.up()
+    assert client.get_job(job_id).execution_status == "running"
+    assert client.get_job(job_id).desired_execution_status == "running"
+    pulumi.preview("--expect-no-changes")
+    pulumi.destroy()
+
+
+def test_waits_overlap(tmp_path: Path) -> None:
+    """8 jobs that each take 3 s to start: every job exists before the first one starts.
+
+    Evidence from the emulator's own timestamps, not wall time: with one wait per call slot
+    (4 in the provider, 8 in the engine), jobs 5-8 would be created only after jobs 1-4 ran.
+    """
+    emulator = EmulatorProcess(tmp_path / "emulator", flags=["--job-start-delay", "3"]).start()
+    try:
+        pulumi = polaris_stack(tmp_path, emulator, MANY_PROGRAM)
+        pulumi.config_set("count", "8")
+        pulumi.up()
+        client = emulator.client()
+        jobs = [client.get_job(j.id) for j in client.list_jobs()]
+        assert len(jobs) == 8 and all(j.execution_status == "running" for j in jobs)
+
+        def at(stamp: str | None) -> datetime:
+            assert stamp is not None
+            return datetime.fromisoformat(stamp[:26] + "+00:00")
+
+        last_created = max(at(j.created_timestamp) for j in jobs)
+        first_started = min(at(j.started_timestamp) for j in jobs)
+        assert last_created < first_started, (last_created, first_started)
+        resources = pulumi.resources()
+        starts = [r for r in resources if r["type"].endswith(":StreamingJobStart")]
+        assert sorted(r["outputs"]["execution_status"] for r in starts) == ["running"] * 8
+        # State stays linear: each wait depends on the one barrier, the barrier on the jobs.
+        [barrier] = [r for r in resources if r["type"].endswith(":StreamingJobsCreated")]
+        assert len(barrier["dependencies"]) == 8
+        for start in starts:  # the barrier, and its own job (through the job_id input)
+            assert barrier["urn"] in start["dependencies"] and len(start["dependencies"]) == 2
+        pulumi.destroy()
+    finally:
+        emulator.stop()
+
+
+def test_a_job_that_fails_to_start_fails_the_up_and_is_recorded(
+    tmp_path: Path, emulator: EmulatorProcess
+) -> None:
+    pulumi = polaris_stack(tmp_path, emulator)
+    pulumi.config_set("bootstrap", "broker.invalid:9092")
+    pulumi.config_set("test_connection", "false")
+    result = pulumi.up(check=False)
+    assert result.returncode != 0
+    assert (
+        "could_not_connect_to_source" in result.output and "Unable to reach broker" in result.output
+    )
+    [job] = [r for r in pulumi.resources() if r["type"].endswith(":StreamingJob")]
+    assert emulator.client().get_job(job["id"]).execution_status == "failed"  # in state, no orphan
+
+    # Fix the connection; `up --refresh` sees the failed job and makes a new one.
+    pulumi.config_set("bootstrap", "pkc-xxxxx.us-east-1.aws.confluent.cloud:9092")
+    pulumi.up("--refresh")
+    client = emulator.client()
+    active = [j.id for j in client.list_jobs() if not j.is_terminal]
+    assert active == [pulumi.outputs()["job_id"]] and pulumi.outputs()["status"] == "running"
+    pulumi.preview("--expect-no-changes")
+    pulumi.destroy()
