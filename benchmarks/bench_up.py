@@ -28,8 +28,6 @@ from tests.emulator_proc import EmulatorProcess
 from tests.pulumi_cli import Pulumi
 from tests.stacks import MANY_PROGRAM, polaris_stack
 
-PARALLELISM = 4  # the dynamic provider's gRPC server runs up to 4 calls at once
-
 
 class PeakRSS:
     """Highest VmHWM of any `python -m pulumi.dynamic` process while running."""
@@ -64,7 +62,7 @@ class PeakRSS:
 
 
 def raw_script(emulator: EmulatorProcess, n: int) -> None:
-    """The same calls as the provider, by hand."""
+    """The same calls as the provider, by hand, every pair at once."""
     base = f"{emulator.url}/v1/projects/{emulator.project_id}"
     headers = {"Authorization": f"Basic {emulator.api_key}"}
 
@@ -97,7 +95,7 @@ def raw_script(emulator: EmulatorProcess, n: int) -> None:
                 time.sleep(delay)
                 delay = min(delay * 2, 1.0)
 
-    with ThreadPoolExecutor(PARALLELISM) as pool:
+    with ThreadPoolExecutor(max(n, 1)) as pool:
         list(pool.map(pair, range(n)))
 
 
@@ -110,87 +108,91 @@ def timed_up(pulumi: Pulumi, count: int) -> tuple[float, int]:
     return elapsed, rss.peak_kib
 
 
+def measure(tmp: Path, delay: float, sizes: list[int]) -> list[tuple[object, ...]]:
+    """The rows of one job start delay."""
+    emulator = EmulatorProcess(tmp / f"emulator-{delay:g}", flags=["--job-start-delay", str(delay)])
+    emulator.start()
+    rows: list[tuple[object, ...]] = []
+    try:
+        empty = polaris_stack(tmp / f"empty-{delay:g}", emulator, MANY_PROGRAM, stack="empty")
+        t_empty, _ = timed_up(empty, 0)
+        for n in sizes:
+            emulator.admin("POST", "wipe")
+            emulator.reset_counters()
+            pulumi = polaris_stack(tmp / f"n{n}-{delay:g}", emulator, MANY_PROGRAM, stack=f"n{n}")
+            t_up, peak = timed_up(pulumi, n)
+            up_calls = emulator.counters()["total_received"]
+            # Per pair: its connection, its job, the job's wait, a share of the barrier.
+            resources = [r for r in pulumi.resources() if "dynamic" in r["type"]]
+            state_bytes = len(json.dumps(resources))
+            emulator.reset_counters()
+            pulumi.up("--expect-no-changes")
+            noop = emulator.counters()
+            emulator.reset_counters()
+            pulumi.refresh("--skip-preview")
+            refresh = emulator.counters()
+            pulumi.destroy()
+
+            emulator.admin("POST", "wipe")
+            emulator.reset_counters()
+            started = time.monotonic()
+            raw_script(emulator, n)
+            t_raw = time.monotonic() - started
+            raw_calls = emulator.counters()["total_received"]
+            rows.append(
+                (
+                    n,
+                    delay,
+                    t_up,
+                    t_empty,
+                    t_raw,
+                    t_up / t_raw,
+                    (t_up - t_empty) / t_raw,
+                    up_calls,
+                    raw_calls,
+                    noop["total_received"],
+                    noop["writes_received"],
+                    refresh["total_received"],
+                    refresh["writes_received"],
+                    state_bytes / n,
+                    peak / 1024,
+                )
+            )
+    finally:
+        emulator.stop()
+    return rows
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--sizes", default="5,25,50")
-    parser.add_argument("--job-start-delay", type=float, default=0.2)
+    parser.add_argument("--sizes", default="25")
+    parser.add_argument("--delays", default="0.2,10", help="job start delays, seconds")
     args = parser.parse_args()
     sizes = [int(s) for s in args.sizes.split(",")]
-
+    rows = []
     with tempfile.TemporaryDirectory(prefix="polaris-bench-") as tmp_dir:
-        tmp = Path(tmp_dir)
-        emulator = EmulatorProcess(
-            tmp / "emulator", flags=["--job-start-delay", str(args.job_start_delay)]
-        )
-        emulator.start()
-        rows = []
-        try:
-            empty = polaris_stack(tmp / "empty", emulator, MANY_PROGRAM, stack="empty")
-            t_empty, _ = timed_up(empty, 0)
-            for n in sizes:
-                emulator.admin("POST", "wipe")
-                emulator.reset_counters()
-                pulumi = polaris_stack(tmp / f"n{n}", emulator, MANY_PROGRAM, stack=f"n{n}")
-                t_up, peak = timed_up(pulumi, n)
-                up_calls = emulator.counters()["total_received"]
-                resources = [r for r in pulumi.resources() if "dynamic" in r["type"]]
-                state_bytes = len(json.dumps(resources))
-                emulator.reset_counters()
-                pulumi.up("--expect-no-changes")
-                noop = emulator.counters()
-                emulator.reset_counters()
-                pulumi.refresh("--skip-preview")
-                refresh = emulator.counters()
-                pulumi.destroy()
-
-                emulator.admin("POST", "wipe")
-                emulator.reset_counters()
-                started = time.monotonic()
-                raw_script(emulator, n)
-                t_raw = time.monotonic() - started
-                raw_calls = emulator.counters()["total_received"]
-                net = t_up - t_empty
-                rows.append(
-                    (
-                        n,
-                        t_up,
-                        t_empty,
-                        net,
-                        t_raw,
-                        net / t_raw,
-                        up_calls,
-                        raw_calls,
-                        net / (2 * n),
-                        noop["total_received"],
-                        noop["writes_received"],
-                        refresh["total_received"],
-                        refresh["writes_received"],
-                        state_bytes / len(resources),
-                        peak / 1024,
-                    )
-                )
-        finally:
-            emulator.stop()
+        for delay in (float(d) for d in args.delays.split(",")):
+            rows += measure(Path(tmp_dir), delay, sizes)
 
     print(
         f"machine: {platform.platform()}, {os.cpu_count()} cores, Python {platform.python_version()}"
     )
-    print(f"emulator job start delay: {args.job_start_delay}s; raw script threads: {PARALLELISM}\n")
+    print("raw script: one thread per pair (full parallelism)\n")
     header = (
         "N",
+        "job start s",
         "T_up s",
         "T_up(0) s",
-        "T_up-T_up(0) s",
         "T_raw s",
-        "ratio",
+        "T_up/T_raw",
+        "(T_up-T_up(0))/T_raw",
         "API calls up",
         "API calls raw",
-        "s/resource",
         "no-op up calls",
         "no-op writes",
         "refresh calls",
         "refresh writes",
-        "state B/resource",
+        "state B/pair",
         "provider peak RSS MiB",
     )
     print("| " + " | ".join(header) + " |")
