@@ -12,7 +12,9 @@ the emulator are validated with `STRICT` context, where an unknown key is an err
 from __future__ import annotations
 
 import copy
+import difflib
 import re
+import typing
 import unicodedata
 from dataclasses import dataclass
 from typing import Any, Literal
@@ -30,7 +32,7 @@ from pydantic import (
     model_validator,
 )
 from pydantic.alias_generators import to_camel, to_snake
-from pydantic_core import InitErrorDetails
+from pydantic_core import InitErrorDetails, PydanticCustomError
 
 # --- Contract enums (project_api/models/_enums.py) ----------------------------------------
 
@@ -118,7 +120,12 @@ class PolarisModel(BaseModel):
         if not unknown:
             return handler(data)
         errors = [
-            InitErrorDetails(type="extra_forbidden", loc=(k,), input=data[k]) for k in unknown
+            InitErrorDetails(
+                type=PydanticCustomError("extra_forbidden", "{hint}", {"hint": _key_hint(k, cls)}),
+                loc=(k,),
+                input=data[k],
+            )
+            for k in unknown
         ]
         try:
             handler({k: v for k, v in data.items() if k in known})
@@ -566,24 +573,67 @@ def _dotted(path: tuple[str | int, ...], *, camel: bool) -> str:
     return out
 
 
+def _key_hint(key: str, model: type[BaseModel]) -> str:
+    """The known key closest to a misspelt one, or the known keys when none is close."""
+    fields = model.model_fields
+    names = sorted(set(fields) | {f.alias for f in fields.values() if f.alias})
+    close = difflib.get_close_matches(key, names, n=1, cutoff=0.6)
+    if close:
+        return f"; did you mean {close[0]!r}?"
+    return f"; {model.__name__} takes {', '.join(sorted(n.rstrip('_') for n in fields))}"
+
+
+def _holds_secret(annotation: Any) -> bool:
+    if annotation is SecretStr:
+        return True
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return any(_holds_secret(f.annotation) for f in annotation.model_fields.values())
+    return any(_holds_secret(a) for a in typing.get_args(annotation))
+
+
+def _secret_properties(*models: type[BaseModel]) -> frozenset[str]:
+    """Names of fields that are, or hold, a SecretStr: their values are never echoed."""
+    found: set[str] = set()
+    todo = list(models)
+    while todo:
+        model = todo.pop()
+        for name, f in model.model_fields.items():
+            if _holds_secret(f.annotation):
+                found.add(name)
+                todo += [
+                    a
+                    for a in (f.annotation, *typing.get_args(f.annotation))
+                    if isinstance(a, type) and issubclass(a, BaseModel)
+                ]
+    return frozenset(found)
+
+
+SECRET_PROPERTIES = _secret_properties(ConnectionSpec)
+
+
 def problems_from_validation_error(error: ValidationError) -> list[Problem]:
-    """Pydantic's type errors as Problems with snake_case paths."""
+    """Pydantic's type errors as Problems with snake_case paths.
+
+    The value given is quoted back, except under a secret property (a mistyped password).
+    """
     out = []
     for e in error.errors(include_url=False):
         path = tuple(p if isinstance(p, int) else to_snake(str(p)) for p in e["loc"])
-        out.append(Problem(path, _type_message(e)))
+        secret = any(p in SECRET_PROPERTIES for p in path)
+        out.append(Problem(path, _type_message(e, quote=not secret)))
     return out
 
 
-def _type_message(e: Any) -> str:
+def _type_message(e: Any, *, quote: bool) -> str:
     kind = e.get("type", "")
+    got = f" (got {e.get('input')!r})" if quote else ""
     if kind == "missing":
         return "is required"
     if kind == "extra_forbidden":
-        return "is not a known property"
+        return "is not a known property" + str((e.get("ctx") or {}).get("hint", ""))
     if kind == "literal_error":
-        return f"must be {e['ctx']['expected']} (got {e.get('input')!r})"
-    return f"{e['msg'].lower()} (got {e.get('input')!r})"
+        return f"must be {e['ctx']['expected']}{got}"
+    return f"{e['msg'].lower()}{got}"
 
 
 def bootstrap_servers_problem(value: str) -> str | None:

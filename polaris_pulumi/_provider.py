@@ -44,6 +44,7 @@ from polaris_pulumi._exceptions import (
     WaitTimeoutError,
 )
 from polaris_pulumi._models import (
+    SECRET_PROPERTIES,
     STRICT,
     Connection,
     ConnectionSpec,
@@ -204,7 +205,15 @@ def _check_flags(props: dict[str, Any], flags: Mapping[str, tuple[type, ...]]) -
 
 
 def _failures(problems: list[Problem]) -> list[CheckFailure]:
-    return [CheckFailure(p.property_name, p.message) for p in problems]
+    """CheckFailures; a failure on a top-level secret property names it in the reason instead,
+    because the engine prints a named top-level property's value, secret or not
+    (`issueCheckFailures`: `inputs[failure.Property]`)."""
+    return [
+        CheckFailure("", f"property {p.property_name}: {p.message}")
+        if len(p.path) == 1 and p.path[0] in SECRET_PROPERTIES
+        else CheckFailure(p.property_name, p.message)
+        for p in problems
+    ]
 
 
 # --- base provider -----------------------------------------------------------------------

@@ -102,12 +102,14 @@ class Connection(Resource, module="polaris", name="Connection"):
 
 
 def _secret_password(secrets: Any) -> Any:
-    """Mark the password secret even when given as a plain string."""
-    if isinstance(secrets, dict) and secrets.get("password") is not None:
+    """Mark the password secret even when given as a plain string; anything that is not an
+    object (an Output, or a mistake such as "KEY:SECRET") is secret whole, so that not even
+    the engine's own check-failure message can print it."""
+    if isinstance(secrets, dict):
+        if secrets.get("password") is None:
+            return secrets
         return {**secrets, "password": pulumi.Output.secret(secrets["password"])}
-    if isinstance(secrets, pulumi.Output):
-        return pulumi.Output.secret(secrets)
-    return secrets
+    return None if secrets is None else pulumi.Output.secret(secrets)
 
 
 # Table names (known at program time) already targeted by a StreamingJob of this program.

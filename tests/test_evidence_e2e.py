@@ -220,6 +220,34 @@ BAD_CASES: list[tuple[str, dict[str, Any], str, str]] = [
         "not a known property",
     ),
     (
+        "typo in a mapping key",
+        {
+            "job": {
+                "mappings": [
+                    {
+                        "column_name": "__time",
+                        "expression": 'TIME_PARSE("ts")',
+                        "is_aggregaton": False,
+                    }
+                ]
+            }
+        },
+        "mappings[0].is_aggregaton",
+        "did you mean 'is_aggregation'",
+    ),
+    (
+        "typo in input_schema",
+        {"job": {"source": {"input_shema": [{"name": "ts", "data_type": "string"}]}}},
+        "source.input_shema",
+        "did you mean 'input_schema'",
+    ),
+    (
+        "a key in the wrong object",
+        {"job": {"target": {"filter_expression": "1=1"}}},
+        "target.filter_expression",
+        "TableTarget takes intervals, table_name, type",
+    ),
+    (
         "kafka format without its value format",
         {"job": {"source": {"format_settings": {"format": "kafka"}}}},
         "source.format_settings.value_format",
@@ -371,6 +399,24 @@ def test_bad_input_rejected_at_preview(
     assert prop in result.output and words in result.output, result.output[-3000:]
     assert emulator.counters()["total_received"] == 0  # nothing was sent, so nothing was created
     assert "pw-123456" not in result.output
+
+
+SECRET_TYPO_CASES = [
+    {"type": "sasl_plain", "username": "KEY", "password": 98765432101},
+    {"type": "sasl_plain", "username": "KEY", "password": ["98765432101"]},
+    "KEY:98765432101",
+]
+
+
+@pytest.mark.parametrize("secrets", SECRET_TYPO_CASES, ids=["number", "list", "string"])
+def test_a_mistyped_secret_is_never_printed(
+    bad_input_stack: tuple[Pulumi, EmulatorProcess], secrets: Any
+) -> None:
+    pulumi, emulator = bad_input_stack
+    pulumi.config_set("case", json.dumps({"conn": {"secrets": secrets}}))
+    result = pulumi.up(check=False, skip_preview=False)
+    assert result.returncode != 0 and "secrets" in result.output
+    assert "98765432101" not in result.output, result.output[-2000:]
 
 
 def test_secrets_at_debug_verbosity(tmp_path: Path, emulator: EmulatorProcess) -> None:

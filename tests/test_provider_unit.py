@@ -117,7 +117,7 @@ def test_check_follows_the_contract() -> None:
     typo = job()
     typo["source"]["format_settings"]["flaten_spec"] = {}
     assert failures(provider.check({}, typo)) == {
-        "source.format_settings.flaten_spec": "is not a known property"
+        "source.format_settings.flaten_spec": "is not a known property; did you mean 'flatten_spec'?"
     }
     kafka = job()
     kafka["source"]["format_settings"] = {"format": "kafka"}
@@ -153,6 +153,34 @@ def test_suspend_resume_and_reset_are_in_place() -> None:
     assert reset.changes and reset.replaces == []
     found = failures(provider.check({}, job(desired_execution_status="canceled")))
     assert "destroy" in found["desired_execution_status"]
+
+
+def test_typos_name_the_closest_key_and_misspelt_required_keys_both_ways() -> None:
+    provider = StreamingJobProvider()
+    misspelt = job(target={"table_nme": "t1"})
+    assert failures(provider.check({}, misspelt)) == {
+        "target.table_nme": "is not a known property; did you mean 'table_name'?",
+        "target.table_name": "is required",
+    }
+    elsewhere = job()
+    elsewhere["target"]["filter_expression"] = "x"
+    assert failures(provider.check({}, elsewhere)) == {
+        "target.filter_expression": "is not a known property; "
+        "TableTarget takes intervals, table_name, type"
+    }
+
+
+@pytest.mark.parametrize(
+    "secrets",
+    [
+        {"type": "sasl_plain", "username": "K", "password": 98765432101.0},
+        {"type": "sasl_plain", "username": "K", "password": ["98765432101"]},
+        "KEY:98765432101",
+    ],
+)
+def test_a_mistyped_secret_is_never_echoed(secrets: Any) -> None:
+    found = failures(ConnectionProvider().check({}, CONN | {"secrets": secrets}))
+    assert found and all("98765432101" not in reason for reason in found.values()), found
 
 
 def test_check_flags_types() -> None:
