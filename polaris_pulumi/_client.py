@@ -508,9 +508,7 @@ class PolarisClient:
 
         def reached(job: StreamingJob) -> bool:
             status = job.execution_status
-            if status in ("failed", "canceled", "completed") or (
-                job.health and job.health.is_error
-            ):
+            if job.is_terminal or (job.health and job.health.is_error):
                 health = job.health.describe() if job.health else "no details"
                 raise JobFailedError(
                     f"job {job_id} (table {job.table_name}) is {status}: {health}", job

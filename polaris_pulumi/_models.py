@@ -73,7 +73,8 @@ DATA_TYPES = (
     "varchar",
     "variance",
 )
-# JobExecutionStatusV2, DesiredJobExecutionStatusV2, JobHealthStatusV2, StreamingReadFromPoint.
+# JobExecutionStatusV2, DesiredJobExecutionStatusV2, JobHealthStatusV2 (StreamingReadFromPoint
+# is the Literal of StreamingJobSpec.read_from_point).
 EXECUTION_STATUSES = (
     "pending",
     "running",
@@ -86,7 +87,6 @@ EXECUTION_STATUSES = (
 )
 DESIRED_STATUSES = ("running", "canceled", "suspended")
 HEALTH_STATUSES = ("ok", "warn", "error")
-READ_FROM_POINTS = ("earliest", "latest")
 # A job in one of these states is over: it never runs again (a new job must be created).
 TERMINAL_STATUSES = frozenset({"completed", "canceled", "failed"})
 # A streaming job that is `idle` has started and has nothing to read yet.

@@ -46,6 +46,7 @@ from polaris_pulumi._exceptions import (
 from polaris_pulumi._models import (
     SECRET_PROPERTIES,
     STRICT,
+    TERMINAL_STATUSES,
     Connection,
     ConnectionSpec,
     JobMetrics,
@@ -545,7 +546,7 @@ class StreamingJobProvider(_PolarisProvider):
         return CheckResult(inputs, _failures(problems))
 
     def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
-        if olds.get("execution_status") in ("failed", "canceled", "completed"):
+        if olds.get("execution_status") in TERMINAL_STATUSES:
             # A finished job cannot be restarted: make a new one.
             return DiffResult(
                 changes=True, replaces=["execution_status"], delete_before_replace=False
@@ -580,8 +581,9 @@ class StreamingJobProvider(_PolarisProvider):
         spec = _job_spec(props)
         table = spec.target.table_name
         with self._replacing_lock:
-            replacing = _view_key(props) in self._replacing
-            self._replacing.discard(_view_key(props))
+            key = _view_key(props)
+            replacing = key in self._replacing
+            self._replacing.discard(key)
         if replacing and spec.replace_running is None:
             spec = spec.model_copy(update={"replace_running": True})
         job = None
