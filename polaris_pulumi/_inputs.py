@@ -31,7 +31,8 @@ class ConnectionArgs:
     topic_name_is_pattern: pulumi.Input[bool] | None = None
     """Take `topic_name` as a regular expression (default false: the name is literal)."""
     name: pulumi.Input[str] | None = None
-    """Polaris connection name; default: the resource name plus a random suffix."""
+    """Polaris connection name; default: the resource name plus a suffix derived from the
+    project, stack and parent (stable: preview shows what `up` creates)."""
     description: pulumi.Input[str] | None = None
     test_connection: pulumi.Input[bool] | None = None
     """Run Polaris' connection test after create/update and fail with its details (default on)."""

@@ -11,8 +11,8 @@ the old *outputs*; integers arrive as floats; unknown values (`pulumi.output.Unk
 
 from __future__ import annotations
 
+import hashlib
 import json
-import secrets as _random
 import sys
 import threading
 import time
@@ -168,6 +168,18 @@ def _depends(problem: Problem) -> list[Path]:
 M = typing.TypeVar("M", bound=BaseModel)
 
 
+def _integral(value: Any) -> Any:
+    """Whole floats back to ints (the engine sends 1 as 1.0), so that strict validation
+    refuses only what is wrong: "100" for a number, "yes" for a flag."""
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    if isinstance(value, dict):
+        return {k: _integral(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_integral(v) for v in value]
+    return value
+
+
 def validate(
     model: type[M], props: dict[str, Any], rules: typing.Callable[[M], list[Problem]]
 ) -> tuple[M | None, list[Problem]]:
@@ -181,7 +193,7 @@ def validate(
     except _Unplaceable:
         return None, []  # a whole nested object is unknown: nothing to check yet
     try:
-        parsed = model.model_validate(known, context=STRICT)
+        parsed = model.model_validate(_integral(known), context=STRICT, strict=True)
     except ValidationError as exc:
         problems = problems_from_validation_error(exc)
         return None, [p for p in problems if not any(_related(p.path, u) for u in unknown)]
@@ -234,6 +246,7 @@ class _PolarisProvider(ResourceProvider):
                 self._settings[arg] = str(value)
         self._client = None
         self._lock = threading.Lock()
+        self._configured = True  # by the engine: `check` may look things up in Polaris
 
     def client(self) -> PolarisClient:
         if not hasattr(self, "_lock"):  # configure() not called (direct use in tests)
@@ -264,10 +277,19 @@ _CONNECTION_SERVER_KEYS = tuple(
 )
 
 
-def auto_name(prefix: str) -> str:
-    """Resource name plus a random suffix, within Polaris' 1-64 `[A-Za-z0-9._-]`."""
-    clean = "".join(c if c.isascii() and (c.isalnum() or c in "._-") else "-" for c in prefix)
-    return f"{clean[:56] or 'connection'}-{_random.token_hex(4)[:7]}"
+def auto_name(resource_name: str, scope: str) -> str:
+    """The resource name plus a suffix derived from where the resource is declared (project,
+    stack, parent), within Polaris' 1-64 `[A-Za-z0-9._-]`.
+
+    Derived, not random: preview shows the name `up` creates, and a create interrupted before
+    Pulumi recorded it is retried under the same name, so the next `up` finds it instead of
+    leaving an orphan behind.
+    """
+    clean = "".join(
+        c if c.isascii() and (c.isalnum() or c in "._-") else "-" for c in resource_name
+    )
+    digest = hashlib.sha256(f"{scope}\n{resource_name}".encode()).hexdigest()[:7]
+    return f"{clean[:56] or 'connection'}-{digest}"
 
 
 def _connection_spec(props: dict[str, Any]) -> ConnectionSpec:
@@ -289,7 +311,7 @@ def _connection_outs(conn: Connection, props: dict[str, Any]) -> dict[str, Any]:
         "topic_name_is_pattern": bool(conn.topic_name_is_pattern),
         "test_connection": props.get("test_connection"),
         "adopt_existing": props.get("adopt_existing"),
-        "auto_name_prefix": props.get("auto_name_prefix"),
+        "auto_name": props.get("auto_name"),
     }
 
 
@@ -313,19 +335,44 @@ def _connection_view(props: dict[str, Any]) -> dict[str, Any]:
     }
 
 
+def _servers(value: str | None) -> str:
+    return (value or "").replace(" ", "")
+
+
+def _same_source(existing: Connection, spec: ConnectionSpec) -> bool:
+    """Same brokers, topic and API key: what Polaris shows of a connection's spec."""
+    return (
+        _servers(existing.bootstrap_servers) == _servers(spec.bootstrap_servers)
+        and existing.topic_name == spec.topic_name
+        and bool(existing.topic_name_is_pattern) == bool(spec.topic_name_is_pattern)
+        and (existing.secrets.username if existing.secrets else None)
+        == (spec.secrets.username if spec.secrets else None)
+    )
+
+
 class ConnectionProvider(_PolarisProvider):
+    # Connections this provider process took over (adopt_existing, or this resource's own
+    # name found after an interrupted `up`). In a rename, the old resource's delete runs in the
+    # same process after the new one's create: it must not delete what the new one now holds.
+    _adopted: typing.ClassVar[set[str]] = set()
+    _adopted_lock: typing.ClassVar[threading.Lock] = threading.Lock()
+    # Names of the connections this deployment declares (checked here): a job may name one
+    # before it exists in Polaris (a preview shows a new connection's name).
+    declared: typing.ClassVar[set[str]] = set()
+
     def check(self, olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:
         inputs = dict(news)
         if inputs.get("name") is None:
-            inputs["name"] = (olds or {}).get("name") or auto_name(
-                str(inputs.get("auto_name_prefix") or "connection")
-            )
+            inputs["name"] = (olds or {}).get("name") or inputs.get("auto_name")
         spec_props = {k: inputs.get(k) for k in _CONNECTION_SPEC_KEYS if inputs.get(k) is not None}
         spec_props["type"] = "confluent"
         _, problems = validate(
             ConnectionSpec, spec_props, lambda s: connection_problems(s, require_password=True)
         )
         problems += _check_flags(inputs, _CONNECTION_FLAGS)
+        if isinstance(inputs.get("name"), str):
+            with self._adopted_lock:
+                self.declared.add(inputs["name"])
         return CheckResult(inputs, _failures(problems))
 
     def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
@@ -350,31 +397,37 @@ class ConnectionProvider(_PolarisProvider):
     def create(self, props: dict[str, Any]) -> CreateResult:
         client = self.client()
         spec = _connection_spec(props)
-        if props.get("adopt_existing"):
-            try:
-                existing = client.get_connection(spec.name)
-            except NotFoundError:
-                existing = None
-            if existing is not None:
-                have = (existing.bootstrap_servers or "").replace(" ", "")
-                if have != spec.bootstrap_servers.replace(" ", ""):
-                    raise PolarisProviderError(
-                        f"adopt_existing: connection {spec.name!r} exists but points at "
-                        f"{existing.bootstrap_servers!r}, not {spec.bootstrap_servers!r}; it is not "
-                        "the one this program declares. Choose another name or fix bootstrap_servers."
-                    )
-                _log(f"adopting existing connection {spec.name!r}")
-                conn = client.update_connection(spec)
-                self._test(conn.name, props, created=False)
-                return CreateResult(conn.name, _connection_outs(conn, props))
         try:
             conn = client.create_connection(spec)
         except ConflictError as exc:
-            raise PolarisProviderError(
-                f"connection {spec.name!r} already exists in Polaris ({exc.server_message}). "
-                "To manage it with Pulumi, set adopt_existing=True; or choose another name "
-                "(or omit name for an auto-generated one)."
-            ) from None
+            existing = client.get_connection(spec.name)
+            if props.get("adopt_existing"):
+                if _servers(existing.bootstrap_servers) != _servers(spec.bootstrap_servers):
+                    raise PolarisProviderError(
+                        f"adopt_existing: connection {spec.name!r} exists but points at "
+                        f"{existing.bootstrap_servers!r}, not {spec.bootstrap_servers!r}; it is "
+                        "not the one this program declares. Choose another name or fix "
+                        "bootstrap_servers."
+                    ) from None
+                _log(f"adopting existing connection {spec.name!r}")
+            elif spec.name == props.get("auto_name") and _same_source(existing, spec):
+                # This resource's own derived name, holding its spec: an earlier create whose
+                # answer never reached the state (an interrupted `up`).
+                _log(f"connection {spec.name!r} exists with this resource's spec: taking it")
+            else:
+                raise PolarisProviderError(
+                    f"connection {spec.name!r} already exists in Polaris "
+                    f"({exc.server_message}). If you renamed this resource in the program, "
+                    "declare its old name in `opts=pulumi.ResourceOptions(aliases=["
+                    "pulumi.Alias(name=...)])` so that Pulumi keeps managing the same "
+                    "connection; to take over a connection made outside this stack, set "
+                    "adopt_existing=True; or choose another name (or omit name)."
+                ) from None
+            with self._adopted_lock:
+                self._adopted.add(spec.name)
+            conn = client.update_connection(spec)
+            self._test(conn.name, props, created=False)
+            return CreateResult(conn.name, _connection_outs(conn, props))
         self._test(conn.name, props, created=True)
         return CreateResult(conn.name, _connection_outs(conn, props))
 
@@ -395,13 +448,35 @@ class ConnectionProvider(_PolarisProvider):
         )
 
     def update(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
-        conn = self.client().update_connection(_connection_spec(news))
-        self._test(conn.name, news, created=False)
+        """PATCH, then test; a failed test puts the previous settings back before failing,
+        so that the state (which keeps them) still tells what Polaris holds."""
+        client = self.client()
+        conn = client.update_connection(_connection_spec(news))
+        try:
+            self._test(conn.name, news, created=False)
+        except PolarisProviderError as failed:
+            try:
+                previous = _connection_spec(olds)
+                if not previous.password():
+                    raise PolarisProviderError("the previous password is not in the state")
+                client.update_connection(previous)
+            except (PolarisError, ValidationError) as undo:
+                raise PolarisProviderError(
+                    f"{failed} Putting the previous settings back failed too ({undo}): Polaris "
+                    "holds the new ones; `pulumi refresh` shows them."
+                ) from None
+            raise PolarisProviderError(
+                f"{failed} The connection was put back to its previous settings."
+            ) from None
         return UpdateResult(_connection_outs(conn, news))
 
     def delete(self, _id: str, props: dict[str, Any]) -> None:
         """Delete; while jobs that use it are being canceled (ours, deleted first), wait."""
         name = props.get("name") or _id
+        with self._adopted_lock:
+            if name in self._adopted:
+                _log(f"connection {name!r} now belongs to the resource that adopted it: kept")
+                return
         client = self.client()
         deadline = time.monotonic() + DEFAULT_WAIT_TIMEOUT
         while True:
@@ -433,7 +508,7 @@ class ConnectionProvider(_PolarisProvider):
         except NotFoundError:
             return ReadResult(None, {})  # deleted outside Pulumi: drop from state
         outs = _connection_outs(conn, props)
-        keys = (*_CONNECTION_SPEC_KEYS, *_CONNECTION_FLAGS, "auto_name_prefix")
+        keys = (*_CONNECTION_SPEC_KEYS, *_CONNECTION_FLAGS, "auto_name")
         inputs = {k: outs[k] for k in keys if outs.get(k) is not None}
         return ReadResult(conn.name, outs, inputs)
 
@@ -512,6 +587,9 @@ class StreamingJobProvider(_PolarisProvider):
     # process serves the whole deployment, so the class can. Keyed by the new spec.
     _replacing: typing.ClassVar[set[str]] = set()
     _replacing_lock: typing.ClassVar[threading.Lock] = threading.Lock()
+    # Tables that jobs of this deployment are moving away from (their replacement targets
+    # another table): a job moving onto one of them takes the leaving job's place.
+    _leaving: typing.ClassVar[set[str]] = set()
 
     def check(self, olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:
         inputs = dict(news)
@@ -528,6 +606,7 @@ class StreamingJobProvider(_PolarisProvider):
                     "`pulumi destroy` cancels a job",
                 )
             )
+        problems += self._missing_connection(inputs.get("source"), problems)
         if spec is not None:
             # Integers arrive as floats: store what the API will hold.
             dumped = spec.model_dump(mode="json", exclude_none=True)
@@ -543,7 +622,36 @@ class StreamingJobProvider(_PolarisProvider):
                 inputs["replace_running"] = True
                 with self._replacing_lock:
                     self._replacing.add(_view_key(inputs))
+            old_table = ((olds or {}).get("target") or {}).get("table_name")
+            if isinstance(old_table, str) and old_table != spec.target.table_name:
+                with self._replacing_lock:
+                    self._leaving.add(old_table)
         return CheckResult(inputs, _failures(problems))
+
+    def _missing_connection(self, source: Any, problems: list[Problem]) -> list[Problem]:
+        """A known connection name that neither Polaris nor this deployment has, at preview."""
+        name = source.get("connection_name") if isinstance(source, dict) else None
+        if (
+            not isinstance(name, str)
+            or name in ConnectionProvider.declared
+            or not getattr(self, "_configured", False)
+            or any(p.path[:2] == ("source", "connection_name") for p in problems)
+        ):
+            return []
+        try:
+            self.client().get_connection(name)
+        except NotFoundError:
+            return [
+                Problem(
+                    ("source", "connection_name"),
+                    f"connection {name!r} does not exist in Polaris: fix the name, or pass the "
+                    "`name` output of the Connection that makes it (`conn.name`), so that the "
+                    "job waits for it",
+                )
+            ]
+        except PolarisError:
+            return []  # cannot tell now (e.g. Polaris unreachable): create will say
+        return []
 
     def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
         if olds.get("execution_status") in TERMINAL_STATUSES:
@@ -579,50 +687,78 @@ class StreamingJobProvider(_PolarisProvider):
     def create(self, props: dict[str, Any]) -> CreateResult:
         client = self.client()
         spec = _job_spec(props)
-        table = spec.target.table_name
         with self._replacing_lock:
             key = _view_key(props)
             replacing = key in self._replacing
             self._replacing.discard(key)
         if replacing and spec.replace_running is None:
             spec = spec.model_copy(update={"replace_running": True})
-        job = None
-        if props.get("adopt_existing") and (existing := client.active_job_for_table(table)):
-            if existing.connection_name != spec.source.connection_name:
-                raise PolarisProviderError(
-                    f"adopt_existing: the streaming job feeding table {table!r} ({existing.id}) "
-                    f"reads connection {existing.connection_name!r}, not "
-                    f"{spec.source.connection_name!r}; it is not the job this program declares."
-                )
-            if _job_view(_job_outs(existing, {}, None)) == _job_view(props):
-                _log(f"adopting streaming job {existing.id} on table {table!r}")
-                job = existing
-            else:
-                # Its spec differs: a new job takes its place, as any spec change does.
-                _log(f"replacing streaming job {existing.id} on table {table!r} (adopt_existing)")
-                spec = spec.model_copy(update={"replace_running": True})
-        if job is None:
-            job = self._create(spec)
+        try:
+            job = client.create_job(spec)
+        except BadRequestError as exc:
+            if spec.replace_running or not (holder := self._holder(spec.target.table_name)):
+                raise PolarisProviderError(f"{exc}") from None
+            self._may_take_place(holder, spec, props)
+            # Never the holder's own id: a job id belongs to one resource only, so no later
+            # delete (of a renamed or moved resource) can cancel what this one now runs.
+            job = client.create_job(spec.model_copy(update={"replace_running": True}))
         if _desired(props) != (job.desired_execution_status or "running"):
             client.set_job_status(job.id, _desired(props))  # e.g. created suspended
             job = client.get_job(job.id)
         return CreateResult(job.id, _job_outs(job, props, client.get_job_metrics(job.id)))
 
-    def _create(self, spec: StreamingJobSpec) -> StreamingJob:
-        client = self.client()
+    def _holder(self, table: str) -> StreamingJob | None:
+        return self.client().active_job_for_table(table)
+
+    def _may_take_place(
+        self, holder: StreamingJob, spec: StreamingJobSpec, props: dict[str, Any]
+    ) -> None:
+        """Whether a new job may take the place of `holder`, the job on the target table;
+        raises with what to do when not."""
         table = spec.target.table_name
-        try:
-            return client.create_job(spec)
-        except BadRequestError as exc:
-            holder = None if spec.replace_running else client.active_job_for_table(table)
-            if holder is None:
-                raise PolarisProviderError(f"{exc}") from None
-            raise PolarisProviderError(
-                f"table {table!r} already has a streaming job ({holder.id}, reading connection "
-                f"{holder.connection_name!r}). Polaris allows one per table: set "
-                "adopt_existing=True to manage that job, set replace_running=True to replace it, "
-                "or target another table."
-            ) from None
+        if props.get("adopt_existing"):
+            if holder.connection_name != spec.source.connection_name:
+                raise PolarisProviderError(
+                    f"adopt_existing: the streaming job feeding table {table!r} ({holder.id}) "
+                    f"reads connection {holder.connection_name!r}, not "
+                    f"{spec.source.connection_name!r}; it is not the job this program declares."
+                )
+            _log(f"adopt_existing: a new job takes the place of job {holder.id} on {table!r}")
+            return
+        if _job_view(_job_outs(holder, {}, None)) == _job_view(props):
+            # This resource's very spec: a create whose answer never reached the state (an
+            # interrupted `up`), or a renamed resource. Its place is taken, nothing else.
+            _log(
+                f"job {holder.id} on {table!r} has this resource's spec: a new job takes its place"
+            )
+            return
+        if self._left(table):
+            _log(f"job {holder.id} is leaving table {table!r}: a new job takes its place")
+            return
+        raise PolarisProviderError(
+            f"table {table!r} already has a streaming job ({holder.id}, reading connection "
+            f"{holder.connection_name!r}) with another spec; Polaris allows one per table. "
+            "If you renamed this resource, declare its old name in `opts=pulumi.ResourceOptions("
+            "aliases=[pulumi.Alias(name=...)])`. If a job this stack deletes holds the table "
+            "(Pulumi deletes old resources only after creating new ones), set replace_running="
+            "True so this job takes its place now. To take over a job made outside this stack, "
+            "set adopt_existing=True. Or target another table."
+        )
+
+    @classmethod
+    def _left(cls, table: str, patience: float = 5.0) -> bool:
+        """Whether a job of this deployment announced (in `check`) that it leaves `table`.
+
+        In a swap of tables, the other job's check may still be on its way: wait a little.
+        """
+        deadline = time.monotonic() + patience
+        while True:
+            with cls._replacing_lock:
+                if table in cls._leaving:
+                    return True
+            if time.monotonic() > deadline:
+                return False
+            time.sleep(0.1)
 
     def update(self, id_: str, olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
         """Suspend or resume, reset the read position; spec changes are replacements."""

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import weakref
 from collections.abc import Mapping, Sequence
-from typing import Any
+from difflib import get_close_matches
+from typing import Any, overload
 
 import pulumi
 from pulumi.dynamic import Resource
@@ -27,7 +29,58 @@ from polaris_pulumi._provider import (
     StreamingJobProvider,
     StreamingJobsCreatedProvider,
     StreamingJobStartProvider,
+    auto_name,
 )
+
+
+def _arguments(
+    kind: str, args_type: type[Any], args: tuple[Any, ...], kwargs: dict[str, Any]
+) -> tuple[dict[str, Any], pulumi.ResourceOptions | None]:
+    """A resource's props and options from `(args, opts)` or `(opts, **keywords)`, as in
+    Pulumi's generated SDKs: an Args object or keywords, never both (nothing is dropped)."""
+    fields = [f.name for f in dataclasses.fields(args_type)]
+    positional = list(args)
+    given = kwargs.pop("args", None)
+    if positional and (positional[0] is None or isinstance(positional[0], args_type)):
+        given = positional.pop(0) if given is None else given
+    opts = kwargs.pop("opts", None)
+    if positional:
+        opts = positional.pop(0) if opts is None else opts
+    if positional or not isinstance(opts, pulumi.ResourceOptions | None):
+        raise TypeError(
+            f"{kind}(resource_name, args, opts) or {kind}(resource_name, opts, **keywords): "
+            f"got {len(args)} positional arguments of types "
+            f"{', '.join(type(a).__name__ for a in args)}"
+        )
+    unknown = [k for k in kwargs if k not in fields]
+    if unknown:
+        hints = [
+            f"{k!r}" + "".join(f" (did you mean {m!r}?)" for m in get_close_matches(k, fields, 1))
+            for k in unknown
+        ]
+        raise TypeError(f"{kind} got unexpected keyword arguments: {', '.join(hints)}")
+    keywords = {k: v for k, v in kwargs.items() if v is not None}
+    if given is not None:
+        if not isinstance(given, args_type):
+            raise TypeError(
+                f"{kind}: args must be a {args_type.__name__}, not {type(given).__name__}"
+            )
+        if keywords:
+            raise TypeError(
+                f"{kind}: give either a {args_type.__name__} or keyword arguments, not both "
+                f"(keywords given with it: {', '.join(sorted(keywords))}); put them into the "
+                f"{args_type.__name__}"
+            )
+        return to_props(given), opts
+    return to_props(keywords), opts
+
+
+def _auto_name(resource_name: str, opts: pulumi.ResourceOptions | None) -> pulumi.Input[str]:
+    """The derived connection name: scoped by the parent's URN, or by project and stack."""
+    parent = opts.parent if opts is not None else None
+    if parent is None:
+        return auto_name(resource_name, f"{pulumi.get_project()}/{pulumi.get_stack()}")
+    return parent.urn.apply(lambda urn: auto_name(resource_name, urn))
 
 
 def _props(outputs: Sequence[str], values: dict[str, Any]) -> dict[str, Any]:
@@ -53,39 +106,36 @@ class Connection(Resource, module="polaris", name="Connection"):
     test_connection: pulumi.Output[bool | None]
     adopt_existing: pulumi.Output[bool | None]
 
+    @overload
     def __init__(
         self,
         resource_name: str,
-        args: ConnectionArgs | None = None,
+        args: ConnectionArgs,
+        opts: pulumi.ResourceOptions | None = None,
+    ) -> None: ...
+
+    @overload
+    def __init__(
+        self,
+        resource_name: str,
         opts: pulumi.ResourceOptions | None = None,
         *,
-        name: pulumi.Input[str] | None = None,
-        description: pulumi.Input[str] | None = None,
         bootstrap_servers: pulumi.Input[str] | None = None,
         topic_name: pulumi.Input[str] | None = None,
-        topic_name_is_pattern: pulumi.Input[bool] | None = None,
         secrets: pulumi.Input[SaslPlainSecretsArgs | Mapping[str, Any]] | None = None,
+        topic_name_is_pattern: pulumi.Input[bool] | None = None,
+        name: pulumi.Input[str] | None = None,
+        description: pulumi.Input[str] | None = None,
         test_connection: pulumi.Input[bool] | None = None,
         adopt_existing: pulumi.Input[bool] | None = None,
-    ) -> None:
-        values = to_props(
-            args
-            if args is not None
-            else {
-                "name": name,
-                "description": description,
-                "bootstrap_servers": bootstrap_servers,
-                "topic_name": topic_name,
-                "topic_name_is_pattern": topic_name_is_pattern,
-                "secrets": secrets,
-                "test_connection": test_connection,
-                "adopt_existing": adopt_existing,
-            }
-        )
+    ) -> None: ...
+
+    def __init__(self, resource_name: str, *args: Any, **kwargs: Any) -> None:
+        values, opts = _arguments(type(self).__name__, ConnectionArgs, args, kwargs)
         values["secrets"] = _secret_password(values.get("secrets"))
         props = _props(CONNECTION_OUTPUT_KEYS, values)
-        # Auto-naming needs the resource name, which check() is not told.
-        props["auto_name_prefix"] = resource_name
+        # Auto-naming needs where the resource is declared, which check() is not told.
+        props["auto_name"] = _auto_name(resource_name, opts)
         opts = pulumi.ResourceOptions.merge(
             opts, pulumi.ResourceOptions(additional_secret_outputs=["secrets"])
         )
@@ -181,10 +231,18 @@ class StreamingJob(Resource, module="polaris", name="StreamingJob"):
     wait_timeout: pulumi.Output[float | None]
     adopt_existing: pulumi.Output[bool | None]
 
+    @overload
     def __init__(
         self,
         resource_name: str,
-        args: StreamingJobArgs | None = None,
+        args: StreamingJobArgs,
+        opts: pulumi.ResourceOptions | None = None,
+    ) -> None: ...
+
+    @overload
+    def __init__(
+        self,
+        resource_name: str,
         opts: pulumi.ResourceOptions | None = None,
         *,
         source: pulumi.Input[ConnectionSourceArgs | Mapping[str, Any]] | None = None,
@@ -210,35 +268,10 @@ class StreamingJob(Resource, module="polaris", name="StreamingJob"):
         wait_for_running: pulumi.Input[bool] | None = None,
         wait_timeout: pulumi.Input[float] | None = None,
         adopt_existing: pulumi.Input[bool] | None = None,
-    ) -> None:
-        values = to_props(
-            args
-            if args is not None
-            else {
-                "source": source,
-                "target": target,
-                "mappings": mappings,
-                "create_table_if_not_exists": create_table_if_not_exists,
-                "use_schema_discovery": use_schema_discovery,
-                "dimension_exclusions": dimension_exclusions,
-                "filter_expression": filter_expression,
-                "late_message_rejection_period": late_message_rejection_period,
-                "early_message_rejection_period": early_message_rejection_period,
-                "read_from_point": read_from_point,
-                "max_parse_exceptions": max_parse_exceptions,
-                "replace_running": replace_running,
-                "clustering_columns": clustering_columns,
-                "partitioned_by": partitioned_by,
-                "enable_upserts": enable_upserts,
-                "upsert_key_columns": upsert_key_columns,
-                "upsert_version_column": upsert_version_column,
-                "desired_execution_status": desired_execution_status,
-                "read_position_reset_trigger": read_position_reset_trigger,
-                "wait_for_running": wait_for_running,
-                "wait_timeout": wait_timeout,
-                "adopt_existing": adopt_existing,
-            }
-        )
+    ) -> None: ...
+
+    def __init__(self, resource_name: str, *args: Any, **kwargs: Any) -> None:
+        values, opts = _arguments(type(self).__name__, StreamingJobArgs, args, kwargs)
         _claim_table(resource_name, values.get("target"))
         super().__init__(
             StreamingJobProvider(), resource_name, _props(JOB_OUTPUT_KEYS, values), opts

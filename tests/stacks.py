@@ -73,7 +73,8 @@ def polaris_stack(
     return pulumi
 
 
-# N connections + N jobs, fixed names, for chaos, crash and benchmark runs.
+# N connections + N jobs, for chaos, crash and benchmark runs: fixed connection names, or
+# derived ones with config `auto_names`.
 MANY_PROGRAM = """
 import pulumi
 import polaris_pulumi as polaris
@@ -83,7 +84,7 @@ adopt = cfg.get_bool("adopt")
 for i in range(cfg.get_int("count") or 0):
     conn = polaris.Connection(
         f"conn-{i}",
-        name=f"conn_{i}",
+        name=None if cfg.get_bool("auto_names") else f"conn_{i}",
         bootstrap_servers="pkc-1.us-east-1.aws.confluent.cloud:9092",
         topic_name=f"topic_{i}",
         secrets={"username": "KEY", "password": cfg.require("kafka_password")},

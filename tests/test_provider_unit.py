@@ -23,6 +23,7 @@ from polaris_pulumi._provider import (
     auto_name,
 )
 from tests import samples
+from tests.bad_inputs import BAD_CASES, CLI_CASES, PROGRAM_ONLY, merged
 from tests.emulator_proc import EmulatorProcess
 from tests.stacks import KAFKA_PASSWORD
 
@@ -56,6 +57,48 @@ def failures(result: Any) -> dict[str, str]:
 
 
 # --- check ---------------------------------------------------------------------------------
+
+# The valid connection and job of BAD_INPUT_PROGRAM, as the engine's check sees them in a
+# first preview (the job's connection name is the connection's output: unknown).
+BAD_BASE_CONN = {
+    "name": "bad_input_conn",
+    "bootstrap_servers": "pkc-1.us-east-1.aws.confluent.cloud:9092",
+    "topic_name": "events",
+    "secrets": {"type": "sasl_plain", "username": "KEY", "password": "pw-123456"},
+}
+BAD_BASE_JOB = {
+    "source": {
+        "connection_name": Unknown(),
+        "format_settings": {"format": "nd-json"},
+        "input_schema": [
+            {"name": "ts", "data_type": "string"},
+            {"name": "page", "data_type": "string"},
+        ],
+    },
+    "mappings": [{"column_name": "__time", "expression": 'TIME_PARSE("ts")'}],
+    "target": {"table_name": "bad-input-table"},
+    "create_table_if_not_exists": True,
+}
+
+
+def test_bad_input_matrix_has_at_least_30_cases_and_its_cli_subset_exists() -> None:
+    names = [c[0] for c in BAD_CASES]
+    assert len(names) >= 30 and set(CLI_CASES) <= set(names)
+
+
+@pytest.mark.parametrize(
+    ("case", "override", "prop", "words"),
+    [c for c in BAD_CASES if c[0] not in PROGRAM_ONLY],
+    ids=[c[0] for c in BAD_CASES if c[0] not in PROGRAM_ONLY],
+)
+def test_bad_input_is_refused_by_check(
+    case: str, override: dict[str, Any], prop: str, words: str
+) -> None:
+    conn = ConnectionProvider().check({}, BAD_BASE_CONN | override.get("conn", {}))
+    job_ = StreamingJobProvider().check({}, merged(BAD_BASE_JOB, override.get("job", {})))
+    found = [f"{f.property}: {f.reason}" for f in [*conn.failures, *job_.failures]]
+    assert any(prop in f and words in f for f in found), (case, found)
+    assert not any("pw-123456" in f for f in found)
 
 
 def test_check_accepts_the_seed_and_normalizes_floats() -> None:
@@ -102,14 +145,22 @@ def test_check_with_whole_objects_unknown_does_not_crash() -> None:
     assert set(failures(ConnectionProvider().check({}, bad))) == {"topic_name"}
 
 
-def test_connection_auto_name_is_stable_and_valid() -> None:
-    news = {k: v for k, v in CONN.items() if k != "name"} | {"auto_name_prefix": "my events/stream"}
+def test_connection_auto_name_is_derived_stable_and_valid() -> None:
+    derived = auto_name("my events/stream", "proj/dev")
+    news = {k: v for k, v in CONN.items() if k != "name"} | {"auto_name": derived}
     first = ConnectionProvider().check({}, news)
     name = first.inputs["name"]
     assert first.failures == [] and name.startswith("my-events-stream-")
-    again = ConnectionProvider().check(first.inputs, news)
-    assert again.inputs["name"] == name
-    assert len(auto_name("x" * 100)) <= 64
+    # The same wherever it is computed (preview, then up), different for another scope.
+    assert (
+        name
+        == auto_name("my events/stream", "proj/dev")
+        != auto_name("my events/stream", "proj/prod")
+    )
+    # A name in the state wins, so a later change of the derivation renames nothing.
+    again = ConnectionProvider().check({"name": "events-old123"}, news)
+    assert again.inputs["name"] == "events-old123"
+    assert len(auto_name("x" * 100, "p/s")) <= 64
 
 
 def test_check_follows_the_contract() -> None:
@@ -319,3 +370,25 @@ def test_provider_lifecycle_directly(emulator: EmulatorProcess) -> None:
     assert job_provider.read(made.id, made.outs).id is None  # canceled == gone
     conn_provider.delete("events", created.outs)
     assert conn_provider.read("events", created.outs).id is None
+
+
+# --- resource arguments ----------------------------------------------------------------------
+
+
+def test_an_args_object_or_keywords_never_both() -> None:
+    from polaris_pulumi import ConnectionArgs, SaslPlainSecretsArgs
+    from polaris_pulumi._resources import _arguments
+
+    args = ConnectionArgs(
+        bootstrap_servers="b:9092", topic_name="t", secrets=SaslPlainSecretsArgs("K", "p")
+    )
+    props, opts = _arguments("Connection", ConnectionArgs, (args, None), {})
+    assert props["topic_name"] == "t" and opts is None
+    props, _ = _arguments("Connection", ConnectionArgs, (), {"topic_name": "t", "name": None})
+    assert props == {"topic_name": "t"}
+    with pytest.raises(TypeError, match="not both .*: description, name"):
+        _arguments("Connection", ConnectionArgs, (args,), {"description": "x", "name": "n"})
+    with pytest.raises(TypeError, match="'topic' \\(did you mean 'topic_name'\\?\\)"):
+        _arguments("Connection", ConnectionArgs, (), {"topic": "t"})
+    with pytest.raises(TypeError, match="positional"):
+        _arguments("Connection", ConnectionArgs, ({"topic_name": "t"},), {})
