@@ -7,7 +7,8 @@ Run from the repo root after `bash scripts/bootstrap.sh`:
 
 Both run against one emulator in this run (jobs start after --job-start-delay). The raw script
 makes what the provider makes per pair: create connection, test it, create job, poll it until
-running; with as many threads as the provider process serves calls at once (4).
+running; one thread per pair, all at once (the physical floor). `T_engine` is the engine's own
+floor: the same resource graph with a provider that makes no API call.
 """
 
 from __future__ import annotations
@@ -24,8 +25,9 @@ from pathlib import Path
 
 import httpx
 
+from benchmarks import engine_floor
 from tests.emulator_proc import EmulatorProcess
-from tests.pulumi_cli import Pulumi
+from tests.pulumi_cli import REPO, Pulumi, write_program
 from tests.stacks import MANY_PROGRAM, polaris_stack
 
 
@@ -108,6 +110,16 @@ def timed_up(pulumi: Pulumi, count: int) -> tuple[float, int]:
     return elapsed, rss.peak_kib
 
 
+def floor_up(tmp: Path, n: int) -> float:
+    """`pulumi up` of the same resource graph with a provider that makes no API call."""
+    workdir = write_program(tmp / f"floor-{n}", engine_floor.PROGRAM, name="engine-floor")
+    pulumi = Pulumi(workdir, tmp / f"floor-{n}-state", extra_env={"PYTHONPATH": str(REPO)})
+    pulumi.init()
+    elapsed, _ = timed_up(pulumi, n)
+    pulumi.destroy()
+    return elapsed
+
+
 def measure(tmp: Path, delay: float, sizes: list[int]) -> list[tuple[object, ...]]:
     """The rows of one job start delay."""
     emulator = EmulatorProcess(tmp / f"emulator-{delay:g}", flags=["--job-start-delay", str(delay)])
@@ -139,6 +151,7 @@ def measure(tmp: Path, delay: float, sizes: list[int]) -> list[tuple[object, ...
             raw_script(emulator, n)
             t_raw = time.monotonic() - started
             raw_calls = emulator.counters()["total_received"]
+            t_floor = floor_up(tmp / f"d{delay:g}", n)
             rows.append(
                 (
                     n,
@@ -148,6 +161,8 @@ def measure(tmp: Path, delay: float, sizes: list[int]) -> list[tuple[object, ...
                     t_raw,
                     t_up / t_raw,
                     (t_up - t_empty) / t_raw,
+                    t_floor,
+                    t_floor / t_raw,
                     up_calls,
                     raw_calls,
                     noop["total_received"],
@@ -186,6 +201,8 @@ def main() -> None:
         "T_raw s",
         "T_up/T_raw",
         "(T_up-T_up(0))/T_raw",
+        "T_engine s",
+        "T_engine/T_raw",
         "API calls up",
         "API calls raw",
         "no-op up calls",

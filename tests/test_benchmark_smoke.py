@@ -27,4 +27,4 @@ def test_benchmark_smoke() -> None:
     # Deterministic facts only (poll counts vary with timing): a no-op up makes no API call;
     # refresh reads the connection, the job and its metrics, and writes nothing (the job's
     # StreamingJobStart reads nothing).
-    assert (cells[9], cells[10], cells[11], cells[12]) == ("0", "0", "3", "0"), rows[0]
+    assert (cells[11], cells[12], cells[13], cells[14]) == ("0", "0", "3", "0"), rows[0]
