@@ -235,6 +235,11 @@ def _failures(problems: list[Problem]) -> list[CheckFailure]:
 class _PolarisProvider(ResourceProvider):
     """Holds nothing when pickled; builds its client from `configure` on first use."""
 
+    # The pickled provider is a reference to this class and nothing else (`__getstate__`,
+    # tested): no need to store it encrypted, twice per resource. The SDK still makes it
+    # secret if a secret were ever captured.
+    serialize_as_secret_always = False
+
     _settings: dict[str, str]
     _client: PolarisClient | None
 
@@ -806,6 +811,8 @@ class StreamingJobProvider(_PolarisProvider):
 
 class StreamingJobsCreatedProvider(ResourceProvider):
     """A barrier that makes no API call: it is done once every job it depends on exists."""
+
+    serialize_as_secret_always = False  # holds nothing at all
 
     def create(self, props: dict[str, Any]) -> CreateResult:
         return CreateResult("streaming-jobs-created", {})
