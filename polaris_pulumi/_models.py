@@ -16,6 +16,7 @@ import difflib
 import re
 import typing
 import unicodedata
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -749,68 +750,91 @@ def connection_problems(spec: ConnectionSpec, *, require_password: bool) -> list
 
 
 def job_problems(spec: StreamingJobSpec) -> list[Problem]:
-    problems: list[Problem] = []
+    """Every rule of a streaming job spec: source, mappings, target and settings."""
+    declared = {f.name for f in spec.source.input_schema if f.name}
+    problems = _source_problems(spec.source)
+    problems += _mapping_problems(spec.mappings, declared, spec.use_schema_discovery)
+    if msg := table_name_problem(spec.target.table_name):
+        problems.append(Problem(("target", "table_name"), msg))
+    return problems + _setting_problems(spec)
 
-    def bad(path: tuple[str | int, ...], msg: str) -> None:
-        problems.append(Problem(path, msg))
 
-    src = spec.source
+def _duplicates(names: Sequence[str], path: tuple[str | int, ...], what: str) -> list[Problem]:
+    """Empty or repeated names in a list: `what` says how a repeat is described."""
+    problems, seen = [], set()
+    for i, name in enumerate(names):
+        if not name:
+            problems.append(Problem((*path, i), "must not be empty"))
+        elif name in seen:
+            problems.append(Problem((*path, i), f"{name!r} is {what} twice"))
+        seen.add(name)
+    return problems
+
+
+def _source_problems(src: ConnectionSource) -> list[Problem]:
+    problems = []
     if msg := connection_name_problem(src.connection_name):
-        bad(("source", "connection_name"), msg)
+        problems.append(Problem(("source", "connection_name"), msg))
     problems += format_problems(src.format_settings, ("source", "format_settings"))
-    declared: set[str] = set()
-    for i, field in enumerate(src.input_schema):
-        if not field.name:
-            bad(("source", "input_schema", i, "name"), "must not be empty")
-        elif field.name in declared:
-            bad(("source", "input_schema", i, "name"), f"{field.name!r} is declared twice")
-        declared.add(field.name)
-        if field.data_type not in DATA_TYPES:
-            bad(
-                ("source", "input_schema", i, "data_type"),
-                f"{field.data_type!r} is not a data type of Polaris; use one of {', '.join(DATA_TYPES)}",
-            )
-    columns: set[str] = set()
-    for i, mapping in enumerate(spec.mappings):
-        if not mapping.column_name:
-            bad(("mappings", i, "column_name"), "must not be empty")
-        elif mapping.column_name in columns:
-            bad(("mappings", i, "column_name"), f"column {mapping.column_name!r} is mapped twice")
-        columns.add(mapping.column_name)
+    schema = ("source", "input_schema")
+    names = [f.name for f in src.input_schema]
+    problems += [
+        Problem((*p.path, "name"), p.message) for p in _duplicates(names, schema, "declared")
+    ]
+    problems += [
+        Problem(
+            (*schema, i, "data_type"),
+            f"{f.data_type!r} is not a data type of Polaris; use one of {', '.join(DATA_TYPES)}",
+        )
+        for i, f in enumerate(src.input_schema)
+        if f.data_type not in DATA_TYPES
+    ]
+    return problems
+
+
+def _mapping_problems(
+    mappings: Sequence[Mapping], declared: set[str], schema_discovery: bool | None
+) -> list[Problem]:
+    columns = [m.column_name for m in mappings]
+    problems = [
+        Problem((*p.path, "column_name"), p.message)
+        for p in _duplicates(columns, ("mappings",), "mapped")
+    ]
+    for i, mapping in enumerate(mappings):
         if msg := expression_problem(mapping.expression):
-            bad(("mappings", i, "expression"), msg)
+            problems.append(Problem(("mappings", i, "expression"), msg))
             continue
         unknown = [f for f in expression_fields(mapping.expression) if f not in declared]
         if unknown:
-            bad(
-                ("mappings", i, "expression"),
-                f"uses {', '.join(repr(u) for u in unknown)}, not declared in source.input_schema: "
-                "declare every input field an expression reads",
+            problems.append(
+                Problem(
+                    ("mappings", i, "expression"),
+                    f"uses {', '.join(repr(u) for u in unknown)}, not declared in "
+                    "source.input_schema: declare every input field an expression reads",
+                )
             )
-    if "__time" not in columns and not spec.use_schema_discovery:
-        bad(
-            ("mappings",),
-            'needs a mapping for the __time column (e.g. TIME_PARSE("timestamp")), '
-            "or use_schema_discovery=True to take __time from the input",
+    if "__time" not in columns and not schema_discovery:
+        problems.append(
+            Problem(
+                ("mappings",),
+                'needs a mapping for the __time column (e.g. TIME_PARSE("timestamp")), '
+                "or use_schema_discovery=True to take __time from the input",
+            )
         )
-    if msg := table_name_problem(spec.target.table_name):
-        bad(("target", "table_name"), msg)
+    return problems
+
+
+def _setting_problems(spec: StreamingJobSpec) -> list[Problem]:
+    problems = []
     for key in ("late_message_rejection_period", "early_message_rejection_period"):
         value = getattr(spec, key)
         if value is not None and (msg := period_problem(value)):
-            bad((key,), msg)
+            problems.append(Problem((key,), msg))
     if spec.max_parse_exceptions is not None and not 0 <= spec.max_parse_exceptions <= MAX_INT:
-        bad(("max_parse_exceptions",), f"must be between 0 and {MAX_INT}")
+        problems.append(Problem(("max_parse_exceptions",), f"must be between 0 and {MAX_INT}"))
     if spec.filter_expression is not None and (msg := expression_problem(spec.filter_expression)):
-        bad(("filter_expression",), msg)
-    if spec.dimension_exclusions is not None:
-        seen: set[str] = set()
-        for i, name in enumerate(spec.dimension_exclusions):
-            if not name:
-                bad(("dimension_exclusions", i), "must not be empty")
-            elif name in seen:
-                bad(("dimension_exclusions", i), f"{name!r} is listed twice")
-            seen.add(name)
+        problems.append(Problem(("filter_expression",), msg))
+    problems += _duplicates(spec.dimension_exclusions or [], ("dimension_exclusions",), "listed")
     return problems
 
 

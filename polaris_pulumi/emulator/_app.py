@@ -984,6 +984,19 @@ def _install_admin(app: FastAPI, emu: Emulator) -> None:
         return {"status": "wiped"}
 
 
+async def _principal(request: Request, project_id: str) -> Principal:
+    emu: Emulator = request.app.state.emulator
+    who = emu.authenticate(request.headers.get("authorization", ""))
+    if project_id != emu.config.project_id:
+        raise PolarisAPIError(404, f"Project '{project_id}' not found")
+    return who
+
+
+Who = Annotated[Principal, Depends(_principal)]
+Body = Annotated[Any, Depends(json_body)]
+BASE = "/v1/projects/{project_id}"
+
+
 def create_app(config: EmulatorConfig) -> FastAPI:
     emu = Emulator(config)
     app = FastAPI(
@@ -994,16 +1007,15 @@ def create_app(config: EmulatorConfig) -> FastAPI:
     app.state.emulator = emu
     _install_middleware(app, emu)
     _install_admin(app, emu)
+    _connection_routes(app, emu)
+    _job_routes(app, emu)
+    _table_routes(app, emu)
+    return app
 
-    async def principal(request: Request, project_id: str) -> Principal:
-        who = emu.authenticate(request.headers.get("authorization", ""))
-        if project_id != config.project_id:
-            raise PolarisAPIError(404, f"Project '{project_id}' not found")
-        return who
 
-    Who = Annotated[Principal, Depends(principal)]
-    Body = Annotated[Any, Depends(json_body)]
-    base = "/v1/projects/{project_id}"
+def _connection_routes(app: FastAPI, emu: Emulator) -> None:
+    """Connections v1."""
+    base = BASE
 
     @app.post(f"{base}/connections", tags=["connections"], status_code=201)
     def create_connection(body: Body, who: Who, project_id: str) -> Response:
@@ -1033,6 +1045,11 @@ def create_app(config: EmulatorConfig) -> FastAPI:
     def test_connection(name: str, who: Who) -> Response:
         emu.test_connection(name, who)
         return Response(status_code=200)
+
+
+def _job_routes(app: FastAPI, emu: Emulator) -> None:
+    """Jobs v1 (streaming, and drop_table)."""
+    base = BASE
 
     @app.post(f"{base}/jobs", tags=["jobs"], status_code=201)
     def create_job(body: Body, who: Who) -> Doc:
@@ -1068,6 +1085,11 @@ def create_app(config: EmulatorConfig) -> FastAPI:
         emu.job(job_id, who)
         return {"totals": _zero_totals()}
 
+
+def _table_routes(app: FastAPI, emu: Emulator) -> None:
+    """Tables: list and describe."""
+    base = BASE
+
     @app.post(f"{base}/tables", tags=["tables"], status_code=201)
     def create_table(body: Body, who: Who) -> Doc:
         return emu.create_table(body, who)
@@ -1079,5 +1101,3 @@ def create_app(config: EmulatorConfig) -> FastAPI:
     @app.get(f"{base}/tables/{{name}}", tags=["tables"])
     def get_table(name: str, who: Who) -> Doc:
         return emu.get_table(name, who)
-
-    return app
