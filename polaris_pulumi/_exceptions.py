@@ -14,6 +14,10 @@ class PolarisError(Exception):
     """Base of every error this package raises."""
 
 
+class DeclarationError(PolarisError, ValueError):
+    """A program declares something Polaris cannot hold (e.g. two streaming jobs on one table)."""
+
+
 class ConfigurationError(PolarisError):
     """The client is missing a setting (API key, project id, URL) or has an unsafe one."""
 

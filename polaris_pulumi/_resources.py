@@ -12,6 +12,7 @@ from typing import Any, overload
 import pulumi
 from pulumi.dynamic import Resource
 
+from polaris_pulumi._exceptions import DeclarationError
 from polaris_pulumi._inputs import (
     ConnectionArgs,
     ConnectionSourceArgs,
@@ -162,22 +163,26 @@ def _secret_password(secrets: Any) -> Any:
     return None if secrets is None else pulumi.Output.secret(secrets)
 
 
-# Table names (known at program time) already targeted by a StreamingJob of this program.
-_TABLE_OWNERS: dict[str, str] = {}
+# Per program run (its event loop, as the job batches): table name (known at program time) ->
+# the StreamingJob targeting it. Runs in one process (Automation API, tests) never share it.
+_TABLE_OWNERS: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, dict[str, str]] = (
+    weakref.WeakKeyDictionary()
+)
 
 
 def _claim_table(resource_name: str, target: Any) -> None:
     """Polaris allows one streaming job per table: refuse a second one before preview ends.
 
     Per-resource `check` cannot see other resources, so this is caught in the program; a table
-    name that is an Output is only caught by Polaris (409) at `up`.
+    name that is an Output is only caught by Polaris at `up`.
     """
     table = target.get("table_name") if isinstance(target, dict) else None
     if not isinstance(table, str):
         return
-    owner = _TABLE_OWNERS.setdefault(table, resource_name)
+    owners = _TABLE_OWNERS.setdefault(asyncio.get_event_loop(), {})
+    owner = owners.setdefault(table, resource_name)
     if owner != resource_name:
-        raise ValueError(
+        raise DeclarationError(
             f"StreamingJob {resource_name!r}: target.table_name {table!r} is also the target of "
             f"StreamingJob {owner!r}; Polaris allows one streaming job per table. Use another "
             "table, or one job with several mappings."

@@ -392,3 +392,22 @@ def test_an_args_object_or_keywords_never_both() -> None:
         _arguments("Connection", ConnectionArgs, (), {"topic": "t"})
     with pytest.raises(TypeError, match="positional"):
         _arguments("Connection", ConnectionArgs, ({"topic_name": "t"},), {})
+
+
+def test_table_claims_are_per_program_run_and_a_polaris_error() -> None:
+    import asyncio
+
+    from polaris_pulumi import PolarisError
+    from polaris_pulumi._resources import _claim_table
+
+    for _ in range(2):  # a second run in the same process starts afresh
+        loop = asyncio.new_event_loop()
+        asyncio.set_event_loop(loop)
+        try:
+            _claim_table("a", {"table_name": "t"})
+            _claim_table("a", {"table_name": "t"})  # the same resource again is fine
+            with pytest.raises(PolarisError, match="also the target of StreamingJob 'a'"):
+                _claim_table("b", {"table_name": "t"})
+        finally:
+            asyncio.set_event_loop(None)
+            loop.close()
