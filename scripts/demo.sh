@@ -1,38 +1,80 @@
 #!/usr/bin/env bash
-# Sets everything up, starts the local Polaris emulator if none is running, and runs
-# `pulumi up` of the demo stack (root Pulumi.yaml), then prints its outputs.
+# The demo stack (root Pulumi.yaml) on the local Polaris emulator.
+#   bash scripts/demo.sh [up]    set up, start the emulator if needed, `pulumi up`, print outputs
+#   bash scripts/demo.sh destroy start the emulator if needed, `pulumi destroy` the demo stack
+#   bash scripts/demo.sh stop    stop the emulator this script started
 # Set POLARIS_URL, POLARIS_PROJECT_ID and POLARIS_API_KEY to use a real Polaris instead.
+# POLARIS_EMULATOR_PORT (default 8765) moves the emulator; POLARIS_DEMO_HOME moves the state and
+# the emulator's data (default: the repository); POLARIS_DEMO_STACK names the stack (demo).
 set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$root"
-bash scripts/bootstrap.sh
+action=${1:-up}
+case "$action" in
+  up|destroy|stop) ;;
+  *) echo "usage: bash scripts/demo.sh [up|destroy|stop]" >&2; exit 2 ;;
+esac
 
-export PATH="$root/.venv/bin:$PATH"
-# POLARIS_DEMO_HOME moves the state and the emulator's data elsewhere (the tests use it).
 home=${POLARIS_DEMO_HOME:-$root}
+emu="$home/.polaris-emulator"
+mkdir -p "$emu"
+
+if [ "$action" = stop ]; then
+  if [ -s "$emu/emulator.pid" ] && kill "$(cat "$emu/emulator.pid")" 2>/dev/null; then
+    echo "demo: stopped the emulator (pid $(cat "$emu/emulator.pid"))" >&2
+  else
+    echo "demo: no emulator of this demo is running" >&2
+  fi
+  rm -f "$emu/emulator.pid"
+  exit 0
+fi
+
+bash scripts/bootstrap.sh
+export PATH="$root/.venv/bin:$PATH"
 export PULUMI_BACKEND_URL="file://$home/.pulumi-state"
 export PULUMI_CONFIG_PASSPHRASE=${PULUMI_CONFIG_PASSPHRASE:-polaris-demo}
 export PULUMI_SKIP_UPDATE_CHECK=true PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION=true
-emu="$home/.polaris-emulator"
-mkdir -p "$home/.pulumi-state" "$emu"
+mkdir -p "$home/.pulumi-state"
 
 if [ -z "${POLARIS_URL:-}" ]; then
   # The embedded default: the emulator on loopback, persistent in .polaris-emulator/.
   url=http://127.0.0.1:${POLARIS_EMULATOR_PORT:-8765}
   project=demo-project
   key_file=$emu/api-key
-  [ -s "$key_file" ] || .venv/bin/python -c 'import secrets; print("pok_demo_" + secrets.token_hex(16))' > "$key_file"
+  [ -s "$key_file" ] || (umask 077 && .venv/bin/python -c 'import secrets; print("pok_demo_" + secrets.token_hex(16))' > "$key_file")
   key=$(cat "$key_file")
-  if ! .venv/bin/python -c "import httpx, sys; sys.exit(httpx.get('$url/_emulator/health', timeout=1).status_code != 200)" 2>/dev/null; then
-    echo "demo: starting the Polaris emulator on $url (log: $emu/emulator.log)" >&2
-    nohup .venv/bin/python -m polaris_pulumi.emulator --port "${url##*:}" --db "$emu/polaris.db" \
-      --api-key "$key" --project-id "$project" --ready-file "$emu/ready" \
-      > "$emu/emulator.log" 2>&1 < /dev/null &
-    echo $! > "$emu/emulator.pid"
-    for _ in $(seq 100); do [ -s "$emu/ready" ] && break; sleep 0.1; done
-    [ -s "$emu/ready" ] || { echo "demo: the emulator did not start; see $emu/emulator.log" >&2; exit 1; }
-    rm -f "$emu/ready"
-  fi
+  # Is ours already serving there? (Its key works on its project.) Something else: refuse.
+  state=$(POLARIS_API_KEY="$key" .venv/bin/python - "$url" "$project" <<'EOF'
+import os, sys, httpx
+url, project = sys.argv[1], sys.argv[2]
+try:
+    httpx.get(f"{url}/_emulator/health", timeout=1)
+except httpx.HTTPError:
+    print("free"); sys.exit()
+r = httpx.get(f"{url}/v1/projects/{project}/connections", timeout=5,
+              headers={"Authorization": f"Basic {os.environ['POLARIS_API_KEY']}"})
+print("ours" if r.status_code == 200 else f"foreign (HTTP {r.status_code} with this demo's key)")
+EOF
+)
+  case "$state" in
+    ours) ;;
+    free)
+      echo "demo: starting the Polaris emulator on $url (log: $emu/emulator.log; stop: bash scripts/demo.sh stop)" >&2
+      rm -f "$emu/ready"
+      # The key goes through the environment, not the command line (`ps` shows that).
+      POLARIS_API_KEY="$key" nohup .venv/bin/python -m polaris_pulumi.emulator --port "${url##*:}" \
+        --db "$emu/polaris.db" --project-id "$project" --ready-file "$emu/ready" \
+        > "$emu/emulator.log" 2>&1 < /dev/null &
+      echo $! > "$emu/emulator.pid"
+      for _ in $(seq 100); do [ -s "$emu/ready" ] && break; sleep 0.1; done
+      [ -s "$emu/ready" ] || { echo "demo: the emulator did not start:" >&2; tail -3 "$emu/emulator.log" >&2; exit 1; }
+      rm -f "$emu/ready"
+      ;;
+    *)
+      echo "demo: $url answers, but not as this demo's emulator: $state. Stop what listens there (an emulator of another checkout: its \`bash scripts/demo.sh stop\`), or set POLARIS_EMULATOR_PORT to another port." >&2
+      exit 1
+      ;;
+  esac
 else
   url=$POLARIS_URL project=${POLARIS_PROJECT_ID:?set POLARIS_PROJECT_ID} key=${POLARIS_API_KEY:?set POLARIS_API_KEY}
 fi
@@ -41,9 +83,16 @@ stack=${POLARIS_DEMO_STACK:-demo}
 pulumi stack select "$stack" --create --non-interactive >/dev/null
 pulumi config set --stack "$stack" polaris:url "$url" --non-interactive
 pulumi config set --stack "$stack" polaris:projectId "$project" --non-interactive
-pulumi config set --stack "$stack" --secret polaris:apiKey "$key" --non-interactive
-pulumi config get --stack "$stack" kafkaApiSecret >/dev/null 2>&1 \
-  || pulumi config set --stack "$stack" --secret kafkaApiSecret "demo-$(date +%s%N)" --non-interactive
+printf '%s' "$key" | pulumi config set --stack "$stack" --secret polaris:apiKey --non-interactive
+if ! pulumi config get --stack "$stack" kafkaApiSecret >/dev/null 2>&1; then
+  printf 'demo-%s' "$(date +%s%N)" | pulumi config set --stack "$stack" --secret kafkaApiSecret --non-interactive
+fi
+
+if [ "$action" = destroy ]; then
+  pulumi destroy --yes --non-interactive --stack "$stack"
+  echo "demo: destroyed; stop the emulator with: bash scripts/demo.sh stop" >&2
+  exit 0
+fi
 pulumi up --yes --non-interactive --stack "$stack"
 pulumi stack output --stack "$stack" --json
 cat <<EOT
@@ -51,5 +100,6 @@ cat <<EOT
 Next:
   export PATH="$root/.venv/bin:\$PATH" PULUMI_BACKEND_URL="$PULUMI_BACKEND_URL" PULUMI_CONFIG_PASSPHRASE=$PULUMI_CONFIG_PASSPHRASE
   pulumi config set lateMessageRejectionPeriod P90D && pulumi preview --diff   # a new job takes the old one's place
-  pulumi destroy --yes                                                           # cancels the jobs, removes the connection
+  bash scripts/demo.sh destroy    # cancels the jobs, removes the connection
+  bash scripts/demo.sh stop       # stops the emulator
 EOT

@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import base64
+import os
 import re
+import subprocess
+import sys
 import threading
 import time
 from typing import Any
@@ -546,3 +549,21 @@ def test_persistence_across_restart(emulator: EmulatorProcess) -> None:
     emulator.stop(kill=True)
     emulator.start()
     assert emulator.client().get_job(job.id).execution_status == "running"
+
+
+def test_admin_refuses_a_fault_it_does_not_know(emulator: EmulatorProcess) -> None:
+    response = httpx.put(f"{emulator.url}/_emulator/faults", json={"job_start_delay": 5})
+    assert response.status_code == 422 and "job_start_delay" in response.text
+
+
+def test_a_busy_port_is_one_clear_line(emulator: EmulatorProcess) -> None:
+    port = emulator.url.rsplit(":", 1)[1]
+    run = subprocess.run(
+        [sys.executable, "-m", "polaris_pulumi.emulator", "--port", port, "--db", ":memory:"],
+        env={**os.environ, "POLARIS_API_KEY": "k"},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert run.returncode != 0 and "Traceback" not in run.stderr
+    assert f"cannot listen on 127.0.0.1:{port}" in run.stderr and "--port" in run.stderr

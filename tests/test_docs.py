@@ -9,6 +9,7 @@ import re
 import signal
 import socket
 import subprocess
+import time
 from pathlib import Path
 from typing import Any
 
@@ -84,6 +85,13 @@ def test_documented_config_keys_are_the_ones_the_provider_reads() -> None:
     assert set(CONFIG_KEYS) <= documented, set(CONFIG_KEYS) - documented  # every key is documented
 
 
+def _proc_state(pid: int) -> str:
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return "gone"
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -113,28 +121,41 @@ def test_readme_demo_command(tmp_path: Path) -> None:
         outputs = json.loads(match.group(0))
         assert outputs["connection"] == "demo_events"
         assert {j["status"] for j in outputs["jobs"].values()} == {"running"}
-        assert "pulumi destroy --yes" in run.stdout
-        destroy = subprocess.run(
-            [
-                str(REPO / ".venv/bin/pulumi"),
-                "destroy",
-                "--yes",
-                "--non-interactive",
-                "--stack",
-                stack,
-                "--remove",
-            ],
-            cwd=REPO,
-            env={
-                **env,
-                "PULUMI_BACKEND_URL": f"file://{tmp_path}/.pulumi-state",
-                "PULUMI_CONFIG_PASSPHRASE": "polaris-demo",
-            },
-            capture_output=True,
-            text=True,
-            timeout=300,
+        assert "bash scripts/demo.sh destroy" in run.stdout
+        assert run.stderr.count("starting the Polaris emulator") == 1
+        pid = int((tmp_path / ".polaris-emulator" / "emulator.pid").read_text())
+        # The key is not on the emulator's command line.
+        key = (tmp_path / ".polaris-emulator" / "api-key").read_text().strip()
+        assert key not in Path(f"/proc/{pid}/cmdline").read_bytes().decode()
+
+        # Another checkout's demo (another key) on the same port is refused, not reused.
+        other = {**env, "POLARIS_DEMO_HOME": str(tmp_path / "other")}
+        foreign = subprocess.run(
+            ["bash", "scripts/demo.sh"], cwd=REPO, env=other, capture_output=True, text=True
         )
+        assert foreign.returncode != 0 and "not as this demo's emulator" in foreign.stderr
+
+        def demo(action: str) -> subprocess.CompletedProcess[str]:
+            return subprocess.run(
+                ["bash", "scripts/demo.sh", action],
+                cwd=REPO,
+                env=env,
+                capture_output=True,
+                text=True,
+                timeout=300,
+            )
+
+        destroy = demo("destroy")
         assert destroy.returncode == 0, destroy.stdout + destroy.stderr
+        assert "Resources:" in destroy.stdout and "deleted" in destroy.stdout
+        stop = demo("stop")
+        assert stop.returncode == 0 and "stopped the emulator" in stop.stderr
+        for _ in range(50):
+            if not Path(f"/proc/{pid}").exists() or "Z" in _proc_state(pid):
+                break
+            time.sleep(0.1)
+        else:
+            raise AssertionError("the emulator still runs after `demo.sh stop`")
     finally:
         (REPO / f"Pulumi.{stack}.yaml").unlink(missing_ok=True)
         pid_file = tmp_path / ".polaris-emulator" / "emulator.pid"

@@ -84,7 +84,14 @@ def main(argv: list[str] | None = None) -> None:
     )
     sock = socket.socket(socket.AF_INET6 if ":" in args.host else socket.AF_INET)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    sock.bind((args.host, args.port))
+    try:
+        sock.bind((args.host, args.port))
+    except OSError as exc:
+        sys.exit(
+            f"polaris-emulator: cannot listen on {args.host}:{args.port}: {exc.strerror}. Another "
+            "process holds the port (an emulator started earlier? `bash scripts/demo.sh stop` "
+            "stops the demo's); choose another with --port (the demo: POLARIS_EMULATOR_PORT)."
+        )
     host, port = sock.getsockname()[:2]
     url = f"http://{'[' + host + ']' if ':' in host else host}:{port}"
     server = uvicorn.Server(

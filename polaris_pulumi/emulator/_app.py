@@ -28,7 +28,7 @@ from typing import Annotated, Any
 
 from fastapi import Depends, FastAPI, Request, Response
 from fastapi.responses import JSONResponse
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel, ConfigDict, ValidationError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from polaris_pulumi._models import (
@@ -890,6 +890,10 @@ def _zero_totals() -> dict[str, int]:
 
 
 class FaultsUpdate(BaseModel):
+    """What PUT /_emulator/faults may change; any other key is a 422 naming it."""
+
+    model_config = ConfigDict(extra="forbid")
+
     rate_429: float | None = None
     rate_503: float | None = None
     lost_write_rate: float | None = None
