@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import sys
 import threading
 import time
@@ -252,6 +253,7 @@ class _PolarisProvider(ResourceProvider):
         self._client = None
         self._lock = threading.Lock()
         self._configured = True  # by the engine: `check` may look things up in Polaris
+        _watch_engine()
 
     def client(self) -> PolarisClient:
         if not hasattr(self, "_lock"):  # configure() not called (direct use in tests)
@@ -264,6 +266,61 @@ class _PolarisProvider(ResourceProvider):
     def __getstate__(self) -> dict[str, Any]:
         # Never serialize credentials or sockets into `__provider`.
         return {}
+
+
+_WATCHING = threading.Lock()
+_watched: list[tuple[int, str]] = []
+
+
+def _proc_stat(pid: int) -> list[str] | None:
+    """Fields of /proc/<pid>/stat after the command name (Linux), or None."""
+    try:
+        return open(f"/proc/{pid}/stat").read().rsplit(")", 1)[1].split()
+    except (OSError, IndexError):
+        return None
+
+
+def _engine_pid() -> tuple[int, str] | None:
+    """The `pulumi` CLI among this process' ancestors, with its start time (against PID reuse)."""
+    pid = os.getppid()
+    for _ in range(4):
+        stat = _proc_stat(pid)
+        if stat is None:
+            return None
+        try:
+            exe = os.path.basename(os.readlink(f"/proc/{pid}/exe"))
+        except OSError:
+            exe = ""
+        if exe == "pulumi":
+            return pid, stat[19]
+        pid = int(stat[1])
+    return None
+
+
+def _watch_engine() -> None:
+    """Exit once the engine that started this provider process is gone (e.g. SIGKILLed).
+
+    The dynamic provider's gRPC server would otherwise serve nobody forever, holding its
+    HTTP connections and memory. Linux only (/proc); elsewhere nothing is watched.
+    """
+    with _WATCHING:
+        if _watched:
+            return
+        engine = _engine_pid()
+        if engine is None:
+            return
+        _watched.append(engine)
+
+    def watch() -> None:
+        pid, started = engine
+        while (stat := _proc_stat(pid)) is not None and stat[0] != "Z" and stat[19] == started:
+            time.sleep(1)
+        try:  # stderr led to the engine: it may be a broken pipe now
+            _log(f"the Pulumi engine (pid {pid}) is gone: the provider exits")
+        finally:
+            os._exit(1)
+
+    threading.Thread(target=watch, name="polaris-engine-watch", daemon=True).start()
 
 
 def _log(message: str) -> None:

@@ -41,6 +41,13 @@ def descendants(root: int) -> list[int]:
     return found
 
 
+def proc_state(pid: int) -> str:
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return "gone"
+
+
 def server_objects(emulator: EmulatorProcess) -> tuple[list[str], list[Any]]:
     client = emulator.client()
     return sorted(c.name for c in client.list_connections()), client.list_jobs()
@@ -126,13 +133,20 @@ def test_crash_mid_up_then_the_next_up_converges(tmp_path: Path, emulator: Emula
         assert proc.poll() is None, "up finished before it could be killed"
         assert time.monotonic() < deadline
         time.sleep(0.05)
-    # The CLI, language host and provider, halfway. Plugins get their own process groups, so
-    # collect the whole tree first.
+    # The CLI, halfway. Plugins get their own process groups, so collect the tree first.
     tree = descendants(proc.pid)
-    for pid in [proc.pid, *tree]:
+    providers = [p for p in tree if b"pulumi.dynamic" in Path(f"/proc/{p}/cmdline").read_bytes()]
+    assert providers
+    os.kill(proc.pid, signal.SIGKILL)
+    proc.wait()
+    # Our provider process notices that the engine is gone and exits on its own.
+    deadline = time.monotonic() + 15
+    while any(Path(f"/proc/{p}").exists() and "Z" not in proc_state(p) for p in providers):
+        assert time.monotonic() < deadline, "the provider outlived the engine"
+        time.sleep(0.1)
+    for pid in tree:  # the language host and the program are Pulumi's
         with contextlib.suppress(ProcessLookupError):
             os.kill(pid, signal.SIGKILL)
-    proc.wait()
     emulator.set_faults(latency_ms=0)
     conns, jobs = server_objects(emulator)
     assert 0 < len(conns) < 6 or 0 < len(jobs) < 6  # it really was halfway
