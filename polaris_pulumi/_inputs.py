@@ -1,13 +1,15 @@
 """Args classes of the resources, mirroring the Polaris API's nesting in snake_case.
 
-Wherever an Args class is accepted, a plain dict with the same snake_case keys is too.
+Wherever an Args class is accepted, a plain dict with the same snake_case keys is too; each
+nested Args has an `...ArgsDict` TypedDict for such dicts (as Pulumi's generated SDKs have), so
+that a type checker catches a wrong key. tests/test_provider_unit.py holds both to the models.
 """
 
 from __future__ import annotations
 
 import dataclasses
 from collections.abc import Mapping, Sequence
-from typing import Any, Literal, TypeAlias
+from typing import Any, Literal, NotRequired, TypeAlias, TypedDict
 
 import pulumi
 
@@ -21,13 +23,21 @@ class SaslPlainSecretsArgs:
     type: pulumi.Input[Literal["sasl_plain"]] = "sasl_plain"
 
 
+class SaslPlainSecretsArgsDict(TypedDict):
+    """Confluent Cloud API key (username) and secret (password)."""
+
+    username: pulumi.Input[str]
+    password: pulumi.Input[str]
+    type: NotRequired[pulumi.Input[Literal["sasl_plain"]]]
+
+
 @dataclasses.dataclass
 class ConnectionArgs:
     bootstrap_servers: pulumi.Input[str]
     """Comma-separated `host:port` list; see `polaris_pulumi.bootstrap_servers()`."""
     topic_name: pulumi.Input[str]
     """A topic; with `topic_name_is_pattern`, a regular expression matching several topics."""
-    secrets: pulumi.Input[SaslPlainSecretsArgs | Mapping[str, Any]]
+    secrets: pulumi.Input[SaslPlainSecretsArgs | SaslPlainSecretsArgsDict]
     topic_name_is_pattern: pulumi.Input[bool] | None = None
     """Take `topic_name` as a regular expression (default false: the name is literal)."""
     name: pulumi.Input[str] | None = None
@@ -46,20 +56,41 @@ class InputFieldArgs:
     data_type: pulumi.Input[str]
 
 
+class InputFieldArgsDict(TypedDict):
+    name: pulumi.Input[str]
+    data_type: pulumi.Input[str]
+
+
 @dataclasses.dataclass
 class FormatSettingsArgs:
     format: pulumi.Input[str]
     flatten_spec: pulumi.Input[Mapping[str, Any]] | None = None
 
 
+class FormatSettingsArgsDict(TypedDict):
+    """The other settings of a format (delimiter, value_format, ...) go in a plain dict."""
+
+    format: pulumi.Input[str]
+    flatten_spec: NotRequired[pulumi.Input[Mapping[str, Any]]]
+
+
 @dataclasses.dataclass
 class ConnectionSourceArgs:
     connection_name: pulumi.Input[str]
-    format_settings: pulumi.Input[FormatSettingsArgs | Mapping[str, Any]]
+    format_settings: pulumi.Input[FormatSettingsArgs | FormatSettingsArgsDict | Mapping[str, Any]]
     input_schema: (
-        pulumi.Input[Sequence[pulumi.Input[InputFieldArgs | Mapping[str, Any]]]] | None
+        pulumi.Input[Sequence[pulumi.Input[InputFieldArgs | InputFieldArgsDict]]] | None
     ) = None
     type: pulumi.Input[Literal["connection"]] = "connection"
+
+
+class ConnectionSourceArgsDict(TypedDict):
+    connection_name: pulumi.Input[str]
+    format_settings: pulumi.Input[FormatSettingsArgs | FormatSettingsArgsDict | Mapping[str, Any]]
+    input_schema: NotRequired[
+        pulumi.Input[Sequence[pulumi.Input[InputFieldArgs | InputFieldArgsDict]]]
+    ]
+    type: NotRequired[pulumi.Input[Literal["connection"]]]
 
 
 @dataclasses.dataclass
@@ -69,17 +100,28 @@ class MappingArgs:
     is_aggregation: pulumi.Input[bool] | None = None
 
 
+class MappingArgsDict(TypedDict):
+    column_name: pulumi.Input[str]
+    expression: pulumi.Input[str]
+    is_aggregation: NotRequired[pulumi.Input[bool]]
+
+
 @dataclasses.dataclass
 class TableTargetArgs:
     table_name: pulumi.Input[str]
     type: pulumi.Input[Literal["table"]] = "table"
 
 
+class TableTargetArgsDict(TypedDict):
+    table_name: pulumi.Input[str]
+    type: NotRequired[pulumi.Input[Literal["table"]]]
+
+
 @dataclasses.dataclass
 class StreamingJobArgs:
-    source: pulumi.Input[ConnectionSourceArgs | Mapping[str, Any]]
-    target: pulumi.Input[TableTargetArgs | Mapping[str, Any]]
-    mappings: pulumi.Input[Sequence[pulumi.Input[MappingArgs | Mapping[str, Any]]]] | None = None
+    source: pulumi.Input[ConnectionSourceArgs | ConnectionSourceArgsDict]
+    target: pulumi.Input[TableTargetArgs | TableTargetArgsDict]
+    mappings: pulumi.Input[Sequence[pulumi.Input[MappingArgs | MappingArgsDict]]] | None = None
     create_table_if_not_exists: pulumi.Input[bool] | None = None
     use_schema_discovery: pulumi.Input[bool] | None = None
     dimension_exclusions: pulumi.Input[Sequence[pulumi.Input[str]]] | None = None

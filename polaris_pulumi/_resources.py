@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import weakref
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from difflib import get_close_matches
 from typing import Any, overload
 
@@ -16,10 +16,14 @@ from polaris_pulumi._exceptions import DeclarationError
 from polaris_pulumi._inputs import (
     ConnectionArgs,
     ConnectionSourceArgs,
+    ConnectionSourceArgsDict,
     MappingArgs,
+    MappingArgsDict,
     SaslPlainSecretsArgs,
+    SaslPlainSecretsArgsDict,
     StreamingJobArgs,
     TableTargetArgs,
+    TableTargetArgsDict,
     to_props,
 )
 from polaris_pulumi._provider import (
@@ -123,7 +127,7 @@ class Connection(Resource, module="polaris", name="Connection"):
         *,
         bootstrap_servers: pulumi.Input[str] | None = None,
         topic_name: pulumi.Input[str] | None = None,
-        secrets: pulumi.Input[SaslPlainSecretsArgs | Mapping[str, Any]] | None = None,
+        secrets: pulumi.Input[SaslPlainSecretsArgs | SaslPlainSecretsArgsDict] | None = None,
         topic_name_is_pattern: pulumi.Input[bool] | None = None,
         name: pulumi.Input[str] | None = None,
         description: pulumi.Input[str] | None = None,
@@ -250,10 +254,9 @@ class StreamingJob(Resource, module="polaris", name="StreamingJob"):
         resource_name: str,
         opts: pulumi.ResourceOptions | None = None,
         *,
-        source: pulumi.Input[ConnectionSourceArgs | Mapping[str, Any]] | None = None,
-        target: pulumi.Input[TableTargetArgs | Mapping[str, Any]] | None = None,
-        mappings: pulumi.Input[Sequence[pulumi.Input[MappingArgs | Mapping[str, Any]]]]
-        | None = None,
+        source: pulumi.Input[ConnectionSourceArgs | ConnectionSourceArgsDict] | None = None,
+        target: pulumi.Input[TableTargetArgs | TableTargetArgsDict] | None = None,
+        mappings: pulumi.Input[Sequence[pulumi.Input[MappingArgs | MappingArgsDict]]] | None = None,
         create_table_if_not_exists: pulumi.Input[bool] | None = None,
         use_schema_discovery: pulumi.Input[bool] | None = None,
         dimension_exclusions: pulumi.Input[Sequence[pulumi.Input[str]]] | None = None,

@@ -12,7 +12,7 @@ from typing import Any
 
 import httpx
 
-from polaris_pulumi import PolarisClient, RetryPolicy
+from polaris_pulumi.api import PolarisClient, RetryPolicy
 
 FAST_RETRIES = RetryPolicy(max_attempts=8, max_seconds=30, initial_backoff=0.01, max_backoff=0.1)
 

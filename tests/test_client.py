@@ -14,7 +14,7 @@ from typing import Any
 import httpx
 import pytest
 
-from polaris_pulumi import (
+from polaris_pulumi.api import (
     AuthenticationError,
     BadRequestError,
     ConfigurationError,

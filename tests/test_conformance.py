@@ -21,7 +21,7 @@ import pytest
 from polaris.sdk.client import ProjectClient
 from polaris.sdk.project_api._serialization import Deserializer
 
-from polaris_pulumi import ConnectionSpec, PolarisClient, StreamingJobSpec
+from polaris_pulumi.api import ConnectionSpec, PolarisClient, StreamingJobSpec
 from tests import samples
 from tests.contract import MODELS, operation, sdk_request, serialize, shape_problems
 from tests.emulator_proc import FAST_RETRIES, EmulatorProcess

@@ -14,7 +14,6 @@ from pulumi.dynamic.config import Config
 from pulumi.dynamic.dynamic import serialize_provider
 from pulumi.output import Unknown
 
-from polaris_pulumi import ConnectionSpec, StreamingJobSpec
 from polaris_pulumi._provider import (
     ConnectionProvider,
     StreamingJobProvider,
@@ -22,6 +21,7 @@ from polaris_pulumi._provider import (
     _job_view,
     auto_name,
 )
+from polaris_pulumi.api import ConnectionSpec, StreamingJobSpec
 from tests import samples
 from tests.bad_inputs import BAD_CASES, CLI_CASES, PROGRAM_ONLY, merged
 from tests.emulator_proc import EmulatorProcess
@@ -397,9 +397,10 @@ def test_an_args_object_or_keywords_never_both() -> None:
 def test_table_claims_are_per_program_run_and_a_polaris_error() -> None:
     import asyncio
 
-    from polaris_pulumi import PolarisError
     from polaris_pulumi._resources import _claim_table
+    from polaris_pulumi.api import PolarisError
 
+    previous = asyncio.get_event_loop_policy().get_event_loop()
     for _ in range(2):  # a second run in the same process starts afresh
         loop = asyncio.new_event_loop()
         asyncio.set_event_loop(loop)
@@ -409,5 +410,35 @@ def test_table_claims_are_per_program_run_and_a_polaris_error() -> None:
             with pytest.raises(PolarisError, match="also the target of StreamingJob 'a'"):
                 _claim_table("b", {"table_name": "t"})
         finally:
-            asyncio.set_event_loop(None)
+            asyncio.set_event_loop(previous)
             loop.close()
+
+
+def test_args_and_args_dicts_name_exactly_the_models_fields() -> None:
+    """The Args classes and ArgsDicts are written for editors; the models stay the source."""
+    import dataclasses
+
+    import polaris_pulumi as polaris
+    from polaris_pulumi import _models, _provider
+
+    nested = {
+        "SaslPlainSecrets": _models.SaslPlainSecrets,
+        "InputField": _models.InputField,
+        "FormatSettings": _models.FormatSettings,
+        "ConnectionSource": _models.ConnectionSource,
+        "Mapping": _models.Mapping,
+        "TableTarget": _models.TableTarget,
+    }
+    for name, model in nested.items():
+        args = {f.name for f in dataclasses.fields(getattr(polaris, f"{name}Args"))}
+        td = getattr(polaris, f"{name}ArgsDict")
+        hints = set(td.__required_keys__ | td.__optional_keys__)
+        assert args == hints, name
+        assert args <= {n.rstrip("_") for n in model.model_fields}, (name, args)
+    resources = {
+        "Connection": set(_provider.CONNECTION_OUTPUT_KEYS),
+        "StreamingJob": {*_provider.JOB_OUTPUT_KEYS, "desired_execution_status"},
+    }
+    for name, outputs in resources.items():
+        args = {f.name for f in dataclasses.fields(getattr(polaris, f"{name}Args"))}
+        assert args <= outputs, (name, args - outputs)

@@ -9,7 +9,7 @@ from pathlib import Path
 import dill
 import pytest
 
-from polaris_pulumi import ConnectionSpec, StreamingJobSpec
+from polaris_pulumi.api import ConnectionSpec, StreamingJobSpec
 from tests import samples
 from tests.emulator_proc import EmulatorProcess
 from tests.pulumi_cli import Pulumi, Result, write_program

@@ -1,0 +1,61 @@
+"""The Polaris REST client under the resources: for scripts, tests and tools.
+
+`PolarisClient` (httpx, retries with backoff, no duplicate after a lost create), the request
+and response models (pydantic, named after Polaris' official SDK) and the typed errors. A
+Pulumi program needs none of it: the resources are in `polaris_pulumi`.
+"""
+
+from polaris_pulumi._client import PolarisClient, RetryPolicy
+from polaris_pulumi._exceptions import (
+    APIStatusError,
+    AuthenticationError,
+    BadRequestError,
+    ConfigurationError,
+    ConflictError,
+    DeclarationError,
+    JobFailedError,
+    NotFoundError,
+    PermissionDeniedError,
+    PolarisError,
+    RateLimitError,
+    ServerError,
+    TransportError,
+    WaitTimeoutError,
+)
+from polaris_pulumi._models import (
+    Connection,
+    ConnectionSpec,
+    ConnectionTestResult,
+    JobMetrics,
+    StreamingJob,
+    StreamingJobSpec,
+    Table,
+)
+from polaris_pulumi._provider import PolarisProviderError
+
+__all__ = [
+    "APIStatusError",
+    "AuthenticationError",
+    "BadRequestError",
+    "ConfigurationError",
+    "ConflictError",
+    "Connection",
+    "ConnectionSpec",
+    "ConnectionTestResult",
+    "DeclarationError",
+    "JobFailedError",
+    "JobMetrics",
+    "NotFoundError",
+    "PermissionDeniedError",
+    "PolarisClient",
+    "PolarisError",
+    "PolarisProviderError",
+    "RateLimitError",
+    "RetryPolicy",
+    "ServerError",
+    "StreamingJob",
+    "StreamingJobSpec",
+    "Table",
+    "TransportError",
+    "WaitTimeoutError",
+]
