@@ -381,12 +381,10 @@ def _connection_view(props: dict[str, Any]) -> dict[str, Any]:
     """What a diff compares: the declared spec, normalized (server defaults applied)."""
     secrets = props.get("secrets") or {}
     servers = props.get("bootstrap_servers")
-    if isinstance(servers, str):
-        servers = ",".join(s.strip() for s in servers.split(","))
     return {
         "name": props.get("name"),
         "description": props.get("description"),
-        "bootstrap_servers": servers,
+        "bootstrap_servers": _servers(servers) if isinstance(servers, str) else servers,
         "topic_name": props.get("topic_name"),
         "topic_name_is_pattern": bool(props.get("topic_name_is_pattern")),
         "secrets": {
@@ -398,7 +396,8 @@ def _connection_view(props: dict[str, Any]) -> dict[str, Any]:
 
 
 def _servers(value: str | None) -> str:
-    return (value or "").replace(" ", "")
+    """A broker list as Polaris compares it: `host:port` entries, no blanks around commas."""
+    return ",".join(s.strip() for s in (value or "").split(","))
 
 
 def _same_source(existing: Connection, spec: ConnectionSpec) -> bool:
