@@ -23,11 +23,21 @@ from polaris_pulumi._inputs import (  # noqa: E402
     TableTargetArgs,
     TableTargetArgsDict,
 )
+from polaris_pulumi._outputs import (  # noqa: E402
+    ConnectionSecretsDict,
+    HealthDict,
+    MetricsDict,
+    UserDict,
+)
 from polaris_pulumi._resources import Connection, StreamingJob, StreamingJobStart  # noqa: E402
 
 __all__ = [
     "Connection",
     "ConnectionArgs",
+    "ConnectionSecretsDict",
+    "HealthDict",
+    "MetricsDict",
+    "UserDict",
     "ConnectionSourceArgs",
     "ConnectionSourceArgsDict",
     "FormatSettingsArgs",

@@ -7,7 +7,7 @@ import dataclasses
 import weakref
 from collections.abc import Sequence
 from difflib import get_close_matches
-from typing import Any, overload
+from typing import TYPE_CHECKING, Any, overload
 
 import pulumi
 from pulumi.dynamic import Resource
@@ -26,6 +26,7 @@ from polaris_pulumi._inputs import (
     TableTargetArgsDict,
     to_props,
 )
+from polaris_pulumi._outputs import ConnectionSecretsDict, HealthDict, MetricsDict, UserDict
 from polaris_pulumi._provider import (
     CONNECTION_OUTPUT_KEYS,
     JOB_OUTPUT_KEYS,
@@ -102,14 +103,17 @@ class Connection(Resource, module="polaris", name="Connection"):
     bootstrap_servers: pulumi.Output[str]
     topic_name: pulumi.Output[str]
     topic_name_is_pattern: pulumi.Output[bool]
-    secrets: pulumi.Output[dict[str, Any]]
-    """Always secret: holds the Confluent API secret."""
-    submitted_by_user: pulumi.Output[dict[str, Any]]
-    modified_by_user: pulumi.Output[dict[str, Any]]
     submitted_on_timestamp: pulumi.Output[str]
     modified_on_timestamp: pulumi.Output[str]
     test_connection: pulumi.Output[bool | None]
     adopt_existing: pulumi.Output[bool | None]
+
+    if TYPE_CHECKING:  # typed for editors; at run time plain dicts (the runtime
+        # would check a TypedDict annotation as a class)
+        secrets: pulumi.Output[ConnectionSecretsDict]
+        """Always secret: holds the Confluent API secret."""
+        submitted_by_user: pulumi.Output[UserDict]
+        modified_by_user: pulumi.Output[UserDict]
 
     @overload
     def __init__(
@@ -222,16 +226,11 @@ class StreamingJob(Resource, module="polaris", name="StreamingJob"):
     upsert_key_columns: pulumi.Output[list[str] | None]
     upsert_version_column: pulumi.Output[str | None]
     desired_execution_status: pulumi.Output[str]
-    metrics: pulumi.Output[dict[str, int] | None]
-    """Row counters from /jobs/{id}/metrics, as of the last create, update or refresh."""
     read_position_reset_trigger: pulumi.Output[str | None]
     started: StreamingJobStart | None
     """The wait for this job to start (None with wait_for_running=False or for `.get`)."""
     job_id: pulumi.Output[str]
     execution_status: pulumi.Output[str]
-    health: pulumi.Output[dict[str, Any]]
-    created_by: pulumi.Output[dict[str, Any]]
-    last_modified_by: pulumi.Output[dict[str, Any]]
     created_timestamp: pulumi.Output[str]
     last_updated_timestamp: pulumi.Output[str]
     started_timestamp: pulumi.Output[str | None]
@@ -239,6 +238,14 @@ class StreamingJob(Resource, module="polaris", name="StreamingJob"):
     wait_for_running: pulumi.Output[bool | None]
     wait_timeout: pulumi.Output[float | None]
     adopt_existing: pulumi.Output[bool | None]
+
+    if TYPE_CHECKING:  # typed for editors; at run time plain dicts (the runtime
+        # would check a TypedDict annotation as a class)
+        metrics: pulumi.Output[MetricsDict | None]
+        """Row counters from /jobs/{id}/metrics, as of the last create, update or refresh."""
+        health: pulumi.Output[HealthDict]
+        created_by: pulumi.Output[UserDict]
+        last_modified_by: pulumi.Output[UserDict]
 
     @overload
     def __init__(
@@ -371,7 +378,9 @@ class StreamingJobStart(Resource, module="polaris", name="StreamingJobStart"):
     job_id: pulumi.Output[str]
     goal: pulumi.Output[str]
     execution_status: pulumi.Output[str | None]
-    health: pulumi.Output[dict[str, Any] | None]
+    if TYPE_CHECKING:  # typed for editors; at run time plain dicts (the runtime
+        # would check a TypedDict annotation as a class)
+        health: pulumi.Output[HealthDict | None]
 
     def __init__(
         self,

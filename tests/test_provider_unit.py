@@ -435,6 +435,14 @@ def test_args_and_args_dicts_name_exactly_the_models_fields() -> None:
         hints = set(td.__required_keys__ | td.__optional_keys__)
         assert args == hints, name
         assert args <= {n.rstrip("_") for n in model.model_fields}, (name, args)
+    outputs = {
+        "UserDict": _models.User,
+        "HealthDict": _models.Health,
+        "MetricsDict": _models.JobTotals,
+    }
+    for name, model in outputs.items():
+        td = getattr(polaris, name)
+        assert set(td.__required_keys__ | td.__optional_keys__) == set(model.model_fields), name
     resources = {
         "Connection": set(_provider.CONNECTION_OUTPUT_KEYS),
         "StreamingJob": {*_provider.JOB_OUTPUT_KEYS, "desired_execution_status"},
