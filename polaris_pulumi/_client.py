@@ -282,12 +282,21 @@ class PolarisClient:
                 | stop_after_delay(self.retry.max_seconds),
                 wait=self._wait,
                 reraise=True,
-                before_sleep=lambda s: log.info(
-                    "retrying after %s (attempt %d)",
-                    type(s.outcome.exception()).__name__ if s.outcome else "?",
-                    s.attempt_number,
-                ),
+                before_sleep=self._report_retry,
             )
+        )
+
+    def _report_retry(self, state: RetryCallState) -> None:
+        """Progress while Polaris does not answer: one WARNING line per retry (our messages
+        name the method and path only, never a body or header)."""
+        exc = state.outcome.exception() if state.outcome else None
+        log.warning(
+            "%s; retrying in %.1fs (attempt %d of at most %d, within %.0fs)",
+            exc,
+            state.next_action.sleep if state.next_action else 0.0,
+            state.attempt_number + 1,
+            self.retry.max_attempts,
+            self.retry.max_seconds,
         )
 
     def _request(self, method: str, path: str, **kwargs: Any) -> httpx.Response:

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 import os
 import sys
 import threading
@@ -253,7 +254,7 @@ class _PolarisProvider(ResourceProvider):
         self._client = None
         self._lock = threading.Lock()
         self._configured = True  # by the engine: `check` may look things up in Polaris
-        _watch_engine()
+        _attach_to_engine()
 
     def client(self) -> PolarisClient:
         if not hasattr(self, "_lock"):  # configure() not called (direct use in tests)
@@ -297,11 +298,11 @@ def _engine_pid() -> tuple[int, str] | None:
     return None
 
 
-def _watch_engine() -> None:
-    """Exit once the engine that started this provider process is gone (e.g. SIGKILLed).
-
-    The dynamic provider's gRPC server would otherwise serve nobody forever, holding its
-    HTTP connections and memory. Linux only (/proc); elsewhere nothing is watched.
+def _attach_to_engine() -> None:
+    """In the provider process the engine started (once): show the client's warnings on
+    stderr, and exit once the engine is gone (e.g. SIGKILLed); the dynamic provider's gRPC
+    server would otherwise serve nobody forever. Linux only (/proc); elsewhere, and in any
+    other process (tests, scripts), nothing happens.
     """
     with _WATCHING:
         if _watched:
@@ -310,6 +311,7 @@ def _watch_engine() -> None:
         if engine is None:
             return
         _watched.append(engine)
+    _show_client_warnings()
 
     def watch() -> None:
         pid, started = engine
@@ -321,6 +323,21 @@ def _watch_engine() -> None:
             os._exit(1)
 
     threading.Thread(target=watch, name="polaris-engine-watch", daemon=True).start()
+
+
+def _show_client_warnings() -> None:
+    """The client's warnings (a retry while Polaris does not answer) on stderr, which the CLI
+    shows beside the resource: progress instead of minutes of silence."""
+    logger = logging.getLogger("polaris_pulumi")
+    if any(getattr(h, "polaris_stderr", False) for h in logger.handlers):
+        return
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(logging.Formatter("polaris-pulumi: %(message)s"))
+    handler.setLevel(logging.WARNING)
+    handler.polaris_stderr = True  # type: ignore[attr-defined]
+    logger.addHandler(handler)
+    if logger.level == logging.NOTSET or logger.level > logging.WARNING:
+        logger.setLevel(logging.WARNING)
 
 
 def _log(message: str) -> None:

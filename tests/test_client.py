@@ -567,3 +567,23 @@ def test_a_busy_port_is_one_clear_line(emulator: EmulatorProcess) -> None:
     )
     assert run.returncode != 0 and "Traceback" not in run.stderr
     assert f"cannot listen on 127.0.0.1:{port}" in run.stderr and "--port" in run.stderr
+
+
+def test_a_hung_endpoint_reports_progress_then_fails_in_bounded_time(
+    emulator: EmulatorProcess, caplog: pytest.LogCaptureFixture
+) -> None:
+    emulator.set_faults(latency_ms=1000)
+    client = PolarisClient(
+        emulator.api_key,
+        url=emulator.url,
+        project_id=emulator.project_id,
+        timeout=0.2,
+        retry=RetryPolicy(max_attempts=3, max_seconds=30, initial_backoff=0.01, max_backoff=0.05),
+    )
+    started = time.monotonic()
+    with caplog.at_level("WARNING", logger="polaris_pulumi"), pytest.raises(TransportError):
+        client.list_connections()
+    assert time.monotonic() - started < 10
+    retries = [r.getMessage() for r in caplog.records if "retrying in" in r.getMessage()]
+    assert len(retries) == 2 and "attempt 3 of at most 3" in retries[-1], retries
+    assert "GET /connections: no response" in retries[0] and emulator.api_key not in retries[0]

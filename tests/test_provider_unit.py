@@ -450,3 +450,24 @@ def test_args_and_args_dicts_name_exactly_the_models_fields() -> None:
     for name, outputs in resources.items():
         args = {f.name for f in dataclasses.fields(getattr(polaris, f"{name}Args"))}
         assert args <= outputs, (name, args - outputs)
+
+
+def test_client_warnings_reach_stderr_in_the_provider_process(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    import logging
+
+    from polaris_pulumi._provider import _show_client_warnings
+
+    logger = logging.getLogger("polaris_pulumi")
+    before = list(logger.handlers)
+    try:
+        _show_client_warnings()
+        _show_client_warnings()  # once only
+        logging.getLogger("polaris_pulumi").warning("GET /jobs: no response; retrying in 1.0s")
+        assert (
+            capsys.readouterr().err == "polaris-pulumi: GET /jobs: no response; retrying in 1.0s\n"
+        )
+    finally:
+        for handler in set(logger.handlers) - set(before):
+            logger.removeHandler(handler)
