@@ -276,7 +276,8 @@ _watched: list[tuple[int, str]] = []
 def _proc_stat(pid: int) -> list[str] | None:
     """Fields of /proc/<pid>/stat after the command name (Linux), or None."""
     try:
-        return open(f"/proc/{pid}/stat").read().rsplit(")", 1)[1].split()
+        with open(f"/proc/{pid}/stat") as stat:
+            return stat.read().rsplit(")", 1)[1].split()
     except (OSError, IndexError):
         return None
 
@@ -433,7 +434,7 @@ class ConnectionProvider(_PolarisProvider):
     # name found after an interrupted `up`). In a rename, the old resource's delete runs in the
     # same process after the new one's create: it must not delete what the new one now holds.
     _adopted: typing.ClassVar[set[str]] = set()
-    _adopted_lock: typing.ClassVar[threading.Lock] = threading.Lock()
+    _registry_lock: typing.ClassVar[threading.Lock] = threading.Lock()
     # Names of the connections this deployment declares (checked here): a job may name one
     # before it exists in Polaris (a preview shows a new connection's name).
     declared: typing.ClassVar[set[str]] = set()
@@ -449,7 +450,7 @@ class ConnectionProvider(_PolarisProvider):
         )
         problems += _check_flags(inputs, _CONNECTION_FLAGS)
         if isinstance(inputs.get("name"), str):
-            with self._adopted_lock:
+            with self._registry_lock:
                 self.declared.add(inputs["name"])
         return CheckResult(inputs, _failures(problems))
 
@@ -501,7 +502,7 @@ class ConnectionProvider(_PolarisProvider):
                     "connection; to take over a connection made outside this stack, set "
                     "adopt_existing=True; or choose another name (or omit name)."
                 ) from None
-            with self._adopted_lock:
+            with self._registry_lock:
                 self._adopted.add(spec.name)
             conn = client.update_connection(spec)
             self._test(conn.name, props, created=False)
@@ -551,7 +552,7 @@ class ConnectionProvider(_PolarisProvider):
     def delete(self, _id: str, props: dict[str, Any]) -> None:
         """Delete; while jobs that use it are being canceled (ours, deleted first), wait."""
         name = props.get("name") or _id
-        with self._adopted_lock:
+        with self._registry_lock:
             if name in self._adopted:
                 _log(f"connection {name!r} now belongs to the resource that adopted it: kept")
                 return
