@@ -772,10 +772,12 @@ class StreamingJobProvider(_PolarisProvider):
             self._replacing.discard(key)
         if replacing and spec.replace_running is None:
             spec = spec.model_copy(update={"replace_running": True})
+        table = spec.target.table_name
         try:
             job = client.create_job(spec)
         except BadRequestError as exc:
-            if spec.replace_running or not (holder := self._holder(spec.target.table_name)):
+            holder = None if spec.replace_running else client.active_job_for_table(table)
+            if holder is None:
                 raise PolarisProviderError(f"{exc}") from None
             self._may_take_place(holder, spec, props)
             # Never the holder's own id: a job id belongs to one resource only, so no later
@@ -785,9 +787,6 @@ class StreamingJobProvider(_PolarisProvider):
             client.set_job_status(job.id, _desired(props))  # e.g. created suspended
             job = client.get_job(job.id)
         return CreateResult(job.id, _job_outs(job, props, client.get_job_metrics(job.id)))
-
-    def _holder(self, table: str) -> StreamingJob | None:
-        return self.client().active_job_for_table(table)
 
     def _may_take_place(
         self, holder: StreamingJob, spec: StreamingJobSpec, props: dict[str, Any]
