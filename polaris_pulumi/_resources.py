@@ -47,11 +47,11 @@ def _arguments(
     fields = [f.name for f in dataclasses.fields(args_type)]
     positional = list(args)
     given = kwargs.pop("args", None)
-    if positional and (positional[0] is None or isinstance(positional[0], args_type)):
-        given = positional.pop(0) if given is None else given
+    if positional and given is None and isinstance(positional[0], args_type | None):
+        given = positional.pop(0)
     opts = kwargs.pop("opts", None)
-    if positional:
-        opts = positional.pop(0) if opts is None else opts
+    if positional and opts is None:
+        opts = positional.pop(0)
     if positional or not isinstance(opts, pulumi.ResourceOptions | None):
         raise TypeError(
             f"{kind}(resource_name, args, opts) or {kind}(resource_name, opts, **keywords): "

@@ -392,6 +392,8 @@ def test_an_args_object_or_keywords_never_both() -> None:
         _arguments("Connection", ConnectionArgs, (), {"topic": "t"})
     with pytest.raises(TypeError, match="positional"):
         _arguments("Connection", ConnectionArgs, ({"topic_name": "t"},), {})
+    with pytest.raises(TypeError, match="positional"):  # given twice: neither is dropped
+        _arguments("Connection", ConnectionArgs, (args,), {"args": args})
 
 
 def test_table_claims_are_per_program_run_and_a_polaris_error() -> None:
