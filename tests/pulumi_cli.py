@@ -27,6 +27,15 @@ def cli_path() -> Path:
     return path
 
 
+def process_gone(pid: int) -> bool:
+    """Whether a process has exited: no /proc entry, or a zombie nobody reaped yet."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return True
+    return stat.rsplit(")", 1)[1].split()[0] == "Z"
+
+
 def write_program(directory: Path, source: str, name: str = "test-project") -> Path:
     """A Python Pulumi project using this repo's virtualenv."""
     directory.mkdir(parents=True, exist_ok=True)

@@ -17,7 +17,7 @@ import pulumi
 import pytest
 
 from polaris_pulumi._provider import CONFIG_KEYS
-from tests.pulumi_cli import REPO
+from tests.pulumi_cli import REPO, process_gone
 from tests.test_examples import ConfluentMocks
 
 DOCS = [
@@ -85,13 +85,6 @@ def test_documented_config_keys_are_the_ones_the_provider_reads() -> None:
     assert set(CONFIG_KEYS) <= documented, set(CONFIG_KEYS) - documented  # every key is documented
 
 
-def _proc_state(pid: int) -> str:
-    try:
-        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
-    except OSError:
-        return "gone"
-
-
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -151,7 +144,7 @@ def test_readme_demo_command(tmp_path: Path) -> None:
         stop = demo("stop")
         assert stop.returncode == 0 and "stopped the emulator" in stop.stderr
         for _ in range(50):
-            if not Path(f"/proc/{pid}").exists() or "Z" in _proc_state(pid):
+            if process_gone(pid):
                 break
             time.sleep(0.1)
         else:

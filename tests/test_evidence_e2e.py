@@ -16,7 +16,7 @@ import pytest
 
 from tests.bad_inputs import BAD_CASES, CLI_CASES
 from tests.emulator_proc import EmulatorProcess
-from tests.pulumi_cli import Pulumi, cli_path
+from tests.pulumi_cli import Pulumi, cli_path, process_gone
 from tests.stacks import BAD_INPUT_PROGRAM, KAFKA_PASSWORD, MANY_PROGRAM, polaris_stack
 
 pytestmark = pytest.mark.e2e
@@ -39,13 +39,6 @@ def descendants(root: int) -> list[int]:
             found.append(child)
             todo.append(child)
     return found
-
-
-def proc_state(pid: int) -> str:
-    try:
-        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
-    except OSError:
-        return "gone"
 
 
 def server_objects(emulator: EmulatorProcess) -> tuple[list[str], list[Any]]:
@@ -141,7 +134,7 @@ def test_crash_mid_up_then_the_next_up_converges(tmp_path: Path, emulator: Emula
     proc.wait()
     # Our provider process notices that the engine is gone and exits on its own.
     deadline = time.monotonic() + 15
-    while any(Path(f"/proc/{p}").exists() and "Z" not in proc_state(p) for p in providers):
+    while not all(process_gone(p) for p in providers):
         assert time.monotonic() < deadline, "the provider outlived the engine"
         time.sleep(0.1)
     for pid in tree:  # the language host and the program are Pulumi's
