@@ -106,6 +106,10 @@ class EmulatorProcess:
         response.raise_for_status()
         return response.json()
 
+    def active_jobs(self) -> dict[str, str]:
+        """The jobs that are not over: id -> table, in the list's order."""
+        return {j.id: j.table_name for j in self.client().list_jobs() if not j.is_terminal}
+
     def counters(self) -> dict[str, Any]:
         return dict(self.admin("GET", "counters"))
 

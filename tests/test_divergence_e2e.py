@@ -53,11 +53,6 @@ pulumi.export("job_id", job.id)
 """
 
 
-def active_jobs(emulator: EmulatorProcess) -> dict[str, str]:
-    """Active job id -> table."""
-    return {j.id: j.table_name for j in emulator.client().list_jobs() if not j.is_terminal}
-
-
 def state_ids(pulumi: Pulumi, kind: str) -> set[str]:
     return {r["id"] for r in pulumi.resources() if r["type"].endswith(f":{kind}")}
 
@@ -65,7 +60,7 @@ def state_ids(pulumi: Pulumi, kind: str) -> set[str]:
 def assert_truthful(pulumi: Pulumi, emulator: EmulatorProcess) -> None:
     """Polaris holds exactly the state's objects, running, and preview and refresh agree."""
     client = emulator.client()
-    jobs = active_jobs(emulator)
+    jobs = emulator.active_jobs()
     assert set(jobs) == state_ids(pulumi, "StreamingJob")
     assert all(client.get_job(j).execution_status == "running" for j in jobs)
     assert {c.name for c in client.list_connections()} == state_ids(pulumi, "Connection")
@@ -84,7 +79,7 @@ def test_renames_keep_what_the_stack_manages(tmp_path: Path, emulator: EmulatorP
     pulumi.config_set("job_resource", "j2")
     refused = pulumi.up(check=False)
     assert refused.returncode != 0 and "aliases=[pulumi.Alias(name=" in refused.output
-    assert active_jobs(emulator) == {first: "renamed-table"}
+    assert emulator.active_jobs() == {first: "renamed-table"}
 
     # With aliases: the same objects, nothing created or deleted.
     pulumi.config_set("aliases", json.dumps({"conn": "c1", "job": "j1"}))
@@ -112,7 +107,7 @@ def test_renames_keep_what_the_stack_manages(tmp_path: Path, emulator: EmulatorP
     assert_truthful(pulumi, emulator)
 
     pulumi.destroy()
-    assert active_jobs(emulator) == {} and emulator.client().list_connections() == []
+    assert emulator.active_jobs() == {} and emulator.client().list_connections() == []
 
 
 def test_a_failed_test_on_update_puts_the_connection_back(
@@ -197,7 +192,7 @@ def test_jobs_swap_tables_in_one_up(tmp_path: Path, emulator: EmulatorProcess) -
     def tables() -> dict[str, str]:
         """Table -> the job resource whose spec runs there (each job maps its own name)."""
         out = {}
-        for job_id, table in active_jobs(emulator).items():
+        for job_id, table in emulator.active_jobs().items():
             spec = client.get_job(job_id).spec
             (mapping,) = [m for m in spec.mappings if m.column_name == "from_job"]
             out[table] = mapping.expression.strip("'")
@@ -285,5 +280,5 @@ def test_a_job_canceled_outside_pulumi_is_replaced_after_refresh(
     pulumi.preview("--expect-no-changes")  # the state's view: nothing read from Polaris
     pulumi.up("--refresh")
     new = pulumi.outputs()["job_id"]
-    assert new != old and set(active_jobs(emulator)) == {new}
+    assert new != old and set(emulator.active_jobs()) == {new}
     pulumi.destroy()

@@ -19,7 +19,7 @@ pytestmark = pytest.mark.e2e
 
 
 def active_jobs(emulator: EmulatorProcess) -> list[str]:
-    return [j.id for j in emulator.client().list_jobs() if not j.is_terminal]
+    return list(emulator.active_jobs())
 
 
 def assert_no_secrets(emulator: EmulatorProcess, texts: list[str]) -> None:
