@@ -51,6 +51,7 @@ from polaris_pulumi._models import (
     StreamingJob,
     StreamingJobSpec,
     Table,
+    TableSpec,
 )
 
 log = logging.getLogger("polaris_pulumi")
@@ -539,6 +540,52 @@ class PolarisClient:
         return self._poll(job_id, lambda j: j.is_terminal, "end", timeout, poll_interval)
 
     # --- tables ----------------------------------------------------------------------------
+
+    def create_table(self, spec: TableSpec) -> Table:
+        """Create (201); a retry meeting 409 takes the table its lost first attempt made."""
+        body = spec.to_api() | {"version": 0}
+        for attempt in self._attempts():
+            with attempt:
+                try:
+                    return Table.model_validate(self._send("POST", "/tables", json=body).json())
+                except ConflictError:
+                    if attempt.retry_state.attempt_number == 1:
+                        raise
+                    existing = self.get_table(spec.name)
+                    if _subset(spec.to_api(), existing.to_api()):
+                        log.info("table %s: found the one a lost create made", spec.name)
+                        return existing
+                    raise
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    def update_table(self, spec: TableSpec, *, tries: int = 3) -> Table:
+        """PUT the whole table at its current version, read first. A 409 means the version
+        moved (someone else's change, or our own lost attempt): read it again and retry."""
+        path = f"/tables/{quote(spec.name, safe='')}"
+        for left in reversed(range(tries)):
+            body = spec.to_api() | {"version": self.get_table(spec.name).version or 0}
+            try:
+                return Table.model_validate(self._request("PUT", path, json=body).json())
+            except ConflictError:
+                if not left:
+                    raise
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    def wait_for_table_gone(
+        self, name: str, *, timeout: float = 300.0, poll_interval: float = 0.5
+    ) -> None:
+        """Until a dropped table is gone (it is `deleting` while its drop_table job runs)."""
+        deadline = time.monotonic() + timeout
+        while True:
+            try:
+                table = self.get_table(name)
+            except NotFoundError:
+                return
+            if time.monotonic() > deadline:
+                raise WaitTimeoutError(
+                    f"table {name!r} is still {table.availability!r} after {timeout:.0f}s"
+                )
+            time.sleep(poll_interval)
 
     def get_table(self, name: str) -> Table:
         return self._get_model(f"/tables/{quote(name, safe='')}", Table)

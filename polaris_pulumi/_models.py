@@ -74,6 +74,55 @@ DATA_TYPES = (
     "varchar",
     "variance",
 )
+# TableColumnDataType is the same list; AggregateTableMeasureColumnDataType, a part of it.
+TABLE_COLUMN_DATA_TYPES = DATA_TYPES
+MEASURE_DATA_TYPES = (
+    "bigint",
+    "double",
+    "float",
+    "HLLSketch",
+    "long",
+    "longStringPair",
+    "quantilesDoublesSketch",
+    "string",
+    "thetaSketch",
+    "ingest_timeseries",
+    "varchar",
+    "variance",
+)
+# TablePartitioningGranularity (`week` is deprecated: no new table may use it).
+PARTITIONING_GRANULARITIES = (
+    "second",
+    "minute",
+    "five_minute",
+    "ten_minute",
+    "fifteen_minute",
+    "thirty_minute",
+    "hour",
+    "six_hour",
+    "eight_hour",
+    "day",
+    "week",
+    "month",
+    "quarter",
+    "year",
+    "all",
+)
+# TimeResolution: an aggregate table's rollup granularity.
+TIME_RESOLUTIONS = (
+    "millisecond",
+    "second",
+    "minute",
+    "fifteen_minute",
+    "thirty_minute",
+    "hour",
+    "day",
+    "week",
+    "month",
+    "quarter",
+    "year",
+    "all",
+)
 # JobExecutionStatusV2, DesiredJobExecutionStatusV2, JobHealthStatusV2 (StreamingReadFromPoint
 # is the Literal of StreamingJobSpec.read_from_point).
 EXECUTION_STATUSES = (
@@ -510,15 +559,107 @@ class JobStatus(PolarisModel):
 # --- Tables ------------------------------------------------------------------------------
 
 
-class Table(PolarisModel):
-    """TablePayload / TableSummaryPayload (the fields this project reads)."""
+class TableColumn(PolarisModel):
+    """DetailTableColumn, or AggregateTableDimensionColumn / ...MeasureColumn (with `type`)."""
 
     name: str
-    type: str | None = None
-    version: int | None = None
-    schema_mode: str | None = None
+    data_type: str
+    type: Literal["dimension", "measure"] | None = None
+
+
+class StoragePolicy(PolarisModel):
+    """StoragePolicyPayload: IntervalsPolicyPayload or PeriodPolicyPayload."""
+
+    type: Literal["intervals", "period"]
+    intervals: list[str] | None = None
+    period: str | None = None
+
+
+class TableStoragePolicy(PolarisModel):
+    """TableStoragePolicy: how long data is kept (`retain`) and precached (`cached`)."""
+
+    cached: StoragePolicy | None = None
+    retain: StoragePolicy | None = None
+
+
+class QueryGranularity(PolarisModel):
+    """GranularityPayload: SimpleGranularityPayload or PeriodGranularityPayload."""
+
+    type: Literal["simple", "period"]
+    granularity: str | None = None
+    period: str | None = None
+    time_zone: str | None = None
+    origin: str | None = None
+
+
+class TableSpec(PolarisModel):
+    """What a user declares for a table (TablePayload's writable fields, both subtypes:
+    DetailTablePayload and AggregateTablePayload). None means "server default"."""
+
+    name: str
+    type: Literal["detail", "aggregate"]
+    description: str | None = None
+    schema_mode: Literal["flexible", "strict"] | None = None
     partitioning_granularity: str | None = None
+    clustering_columns: list[str] | None = None
+    storage_policy: TableStoragePolicy | None = None
+    schema_: list[TableColumn] | None = Field(default=None, alias="schema")
+    # aggregate tables only
+    time_resolution: str | None = None
+    query_granularity: QueryGranularity | None = None
+
+    def with_defaults(self) -> TableSpec:
+        """This spec with the defaults the server fills in, for comparing specs."""
+        spec = self.model_copy(deep=True)
+        for key, value in TABLE_DEFAULTS.items():
+            if getattr(spec, key) is None:
+                setattr(spec, key, copy.deepcopy(value))
+        if spec.type == "aggregate" and spec.time_resolution is None:
+            spec.time_resolution = "millisecond"
+        return spec
+
+
+# Server defaults of a table (TablePayload's: partitioning `day`; docs: schema mode flexible).
+TABLE_DEFAULTS: dict[str, Any] = {
+    "schema_mode": "flexible",
+    "partitioning_granularity": "day",
+    "clustering_columns": [],
+    "schema_": [],
+}
+# Fields a table keeps for life (TablePayload: "the unique, immutable name"; the docs: name
+# and type cannot change): a change to one is a new table, and its data is lost.
+TABLE_IMMUTABLE = ("name", "type")
+
+
+class QueryableColumn(PolarisModel):
+    """DruidTableColumn."""
+
+    name: str
+    data_type: str
+    is_discovered: bool | None = None
+
+
+class Table(TableSpec):
+    """A table as the server returns it (TablePayload; TableSummaryPayload in lists)."""
+
+    type: str  # type: ignore[assignment]  # also `table` (a visualization) in the contract
     id: str | None = None
+    version: int | None = None
+    availability: str | None = None
+    created_by_user: User | None = None
+    modified_by_user: User | None = None
+    created_on_timestamp: str | None = None
+    modified_on_timestamp: str | None = None
+    queryable_schema: list[QueryableColumn] | None = None
+    segment_count: int | None = None
+    total_rows: int | None = None
+    total_data_size_bytes: int | None = None
+
+    def spec(self) -> TableSpec:
+        """What this table was declared with (the writable fields)."""
+        return TableSpec.model_validate(
+            self.model_dump(include=set(TableSpec.model_fields), by_alias=True)
+        )
 
 
 class ListResponse(PolarisModel):
@@ -867,4 +1008,179 @@ def format_problems(fmt: FormatSettings, path: tuple[str | int, ...]) -> list[Pr
         nested = getattr(fmt, name)
         if nested is not None and name in allowed:
             problems += format_problems(nested, (*path, name))
+    return problems
+
+
+def table_problems(spec: TableSpec, *, new: bool) -> list[Problem]:
+    """Every rule of a table declaration; `new`: rules that hold only when creating."""
+    problems = []
+    if msg := table_name_problem(spec.name):
+        problems.append(Problem(("name",), msg))
+    if spec.description is not None and len(spec.description) > 1000:
+        problems.append(Problem(("description",), "has more than 1000 characters"))
+    problems += _enum_problem(
+        spec.partitioning_granularity, PARTITIONING_GRANULARITIES, ("partitioning_granularity",)
+    )
+    if new and spec.partitioning_granularity == "week":
+        problems.append(
+            Problem(("partitioning_granularity",), "'week' is deprecated: no new table may use it")
+        )
+    problems += _column_problems(spec)
+    problems += _clustering_problems(spec)
+    if spec.type == "detail":
+        problems += [
+            Problem((key,), "is only for aggregate tables (type='aggregate')")
+            for key in ("time_resolution", "query_granularity")
+            if getattr(spec, key) is not None
+        ]
+    problems += _enum_problem(spec.time_resolution, TIME_RESOLUTIONS, ("time_resolution",))
+    if spec.query_granularity is not None:
+        problems += _granularity_problems(spec.query_granularity, ("query_granularity",))
+    policy = spec.storage_policy
+    for key in ("cached", "retain"):
+        value = getattr(policy, key) if policy is not None else None
+        if value is not None:
+            problems += _storage_problems(value, ("storage_policy", key))
+    return problems
+
+
+def _enum_problem(
+    value: str | None, allowed: Sequence[str], path: tuple[str | int, ...]
+) -> list[Problem]:
+    if value is None or value in allowed:
+        return []
+    return [Problem(path, f"{value!r} is not one of {', '.join(allowed)}")]
+
+
+def _column_problems(spec: TableSpec) -> list[Problem]:
+    columns = spec.schema_ or []
+    problems = [
+        Problem((*p.path, "name"), p.message)
+        for p in _duplicates([c.name for c in columns], ("schema",), "declared")
+    ]
+    for i, column in enumerate(columns):
+        at = ("schema", i)
+        allowed = MEASURE_DATA_TYPES if column.type == "measure" else TABLE_COLUMN_DATA_TYPES
+        problems += _enum_problem(column.data_type, allowed, (*at, "data_type"))
+        if (column.data_type == "timestamp") != (column.name == "__time"):
+            problems.append(
+                Problem(
+                    (*at, "data_type"),
+                    "the timestamp type is for the __time column only, which must have it",
+                )
+            )
+        if spec.type == "detail" and column.type is not None:
+            problems.append(
+                Problem((*at, "type"), "is only for aggregate tables (dimension or measure)")
+            )
+        if spec.type == "aggregate" and column.type is None:
+            problems.append(
+                Problem((*at, "type"), "is required in an aggregate table: dimension or measure")
+            )
+    return problems
+
+
+def _clustering_problems(spec: TableSpec) -> list[Problem]:
+    declared = {c.name: c for c in spec.schema_ or []}
+    names = spec.clustering_columns or []
+    problems = _duplicates(names, ("clustering_columns",), "listed")
+    for i, name in enumerate(names):
+        column = declared.get(name)
+        if name and column is None:
+            problems.append(
+                Problem(
+                    ("clustering_columns", i),
+                    f"{name!r} is not a column of the table's schema: declare it in `schema`",
+                )
+            )
+        elif column is not None and column.type == "measure":
+            problems.append(
+                Problem(("clustering_columns", i), f"{name!r} is a measure: cluster by dimensions")
+            )
+    return problems
+
+
+def _granularity_problems(value: QueryGranularity, path: tuple[str | int, ...]) -> list[Problem]:
+    if value.type == "simple":
+        if value.granularity is None:
+            return [Problem((*path, "granularity"), "is required for type 'simple'")]
+        extra = [k for k in ("period", "time_zone", "origin") if getattr(value, k) is not None]
+        return _enum_problem(value.granularity, TIME_RESOLUTIONS, (*path, "granularity")) + [
+            Problem((*path, k), "is only for type 'period'") for k in extra
+        ]
+    if value.granularity is not None:
+        return [Problem((*path, "granularity"), "is only for type 'simple'")]
+    if value.period is None:
+        return [Problem((*path, "period"), "is required for type 'period'")]
+    return [Problem((*path, "period"), msg)] if (msg := period_problem(value.period)) else []
+
+
+def _storage_problems(value: StoragePolicy, path: tuple[str | int, ...]) -> list[Problem]:
+    if value.type == "intervals":
+        if value.period is not None:
+            return [Problem((*path, "period"), "is only for type 'period'")]
+        if not value.intervals:
+            return [Problem((*path, "intervals"), "is required for type 'intervals'")]
+        return [
+            Problem((*path, "intervals", i), f"{v!r} is not an ISO-8601 interval (start/end)")
+            for i, v in enumerate(value.intervals)
+            if v.count("/") != 1
+        ]
+    if value.intervals is not None:
+        return [Problem((*path, "intervals"), "is only for type 'intervals'")]
+    if value.period is None:
+        return [Problem((*path, "period"), "is required for type 'period'")]
+    return [Problem((*path, "period"), msg)] if (msg := period_problem(value.period)) else []
+
+
+def table_job_problems(job: StreamingJobSpec, table: TableSpec) -> list[Problem]:
+    """A streaming job against the declared table it writes to: where the table's schema
+    refuses the job's mappings."""
+    columns = {c.name: c for c in table.schema_ or []}
+    strict = table.schema_mode == "strict"
+    problems = []
+    if strict and job.use_schema_discovery:
+        problems.append(
+            Problem(
+                ("use_schema_discovery",),
+                f"table {table.name!r} has a strict schema: schema discovery needs a flexible "
+                "table (schema_mode='flexible')",
+            )
+        )
+    for i, mapping in enumerate(job.mappings):
+        column = columns.get(mapping.column_name)
+        at = ("mappings", i)
+        if column is None:
+            if strict and mapping.column_name != "__time":
+                problems.append(
+                    Problem(
+                        (*at, "column_name"),
+                        f"{mapping.column_name!r} is not a column of table {table.name!r}, whose "
+                        "schema is strict: declare the column in the Table's schema",
+                    )
+                )
+            continue
+        if table.type == "detail" and mapping.is_aggregation:
+            problems.append(
+                Problem(
+                    (*at, "is_aggregation"),
+                    f"table {table.name!r} is a detail table: aggregations need type='aggregate'",
+                )
+            )
+        elif column.type == "measure" and not mapping.is_aggregation:
+            problems.append(
+                Problem(
+                    (*at, "is_aggregation"),
+                    f"column {column.name!r} is a measure of table {table.name!r}: map it with an "
+                    "aggregation (e.g. SUM(...)) and is_aggregation=True",
+                )
+            )
+        elif column.type == "dimension" and mapping.is_aggregation:
+            problems.append(
+                Problem(
+                    (*at, "is_aggregation"),
+                    f"column {column.name!r} is a dimension of table {table.name!r}: dimensions "
+                    "are not aggregated",
+                )
+            )
     return problems

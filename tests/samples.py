@@ -49,3 +49,35 @@ def job(
     body["target"]["tableName"] = table
     body["source"]["connectionName"] = connection_name
     return body
+
+
+# An hourly rollup table, every writable field of AggregateTablePayload set.
+AGGREGATE_TABLE: dict[str, Any] = {
+    "type": "aggregate",
+    "name": "page-views-hourly",
+    "description": "Page views per page and hour",
+    "schemaMode": "strict",
+    "partitioningGranularity": "day",
+    "clusteringColumns": ["page"],
+    "timeResolution": "hour",
+    "queryGranularity": {"type": "period", "period": "PT1H", "timeZone": "Europe/Paris"},
+    "storagePolicy": {
+        "retain": {"type": "period", "period": "P365D"},
+        "cached": {"type": "intervals", "intervals": ["2026-01-01/2027-01-01"]},
+    },
+    "schema": [
+        {"type": "dimension", "name": "__time", "dataType": "timestamp"},
+        {"type": "dimension", "name": "page", "dataType": "string"},
+        {"type": "measure", "name": "views", "dataType": "long"},
+        {"type": "measure", "name": "total_bytes", "dataType": "long"},
+    ],
+}
+
+DETAIL_TABLE: dict[str, Any] = {
+    "type": "detail",
+    "name": "clicks",
+    "schema": [
+        {"name": "__time", "dataType": "timestamp"},
+        {"name": "url", "dataType": "string"},
+    ],
+}

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import time
+import typing
 from collections.abc import Callable, Iterator
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
@@ -21,7 +22,8 @@ import pytest
 from polaris.sdk.client import ProjectClient
 from polaris.sdk.project_api._serialization import Deserializer
 
-from polaris_pulumi.api import ConnectionSpec, PolarisClient, StreamingJobSpec
+from polaris_pulumi import _models
+from polaris_pulumi.api import ConnectionSpec, PolarisClient, StreamingJobSpec, TableSpec
 from tests import samples
 from tests.contract import MODELS, operation, sdk_request, serialize, shape_problems
 from tests.emulator_proc import FAST_RETRIES, EmulatorProcess
@@ -261,6 +263,30 @@ def test_tables_and_errors_through_the_official_sdk(
     described = body(call(sdk.tables.describe_table, "sample-confluent-ingestion", expect=200))
     assert (described["type"], described["schemaMode"]) == ("detail", "flexible")
     call(sdk.tables.describe_table, "nope", expect=404)
+    # Declared tables: create (201 and Location), duplicate (409), PUT at the current version
+    # (200), at a stale one (409), and what cannot change (400).
+    for declared in (samples.AGGREGATE_TABLE, samples.DETAIL_TABLE):
+        created = call(sdk.tables.create_table, model("TablePayload", declared), expect=201)
+        assert created.headers["Location"].endswith(f"/tables/{declared['name']}")
+        assert body(created)["schema"] == declared["schema"]
+        call(sdk.tables.create_table, model("TablePayload", declared), expect=409)
+    hourly = samples.AGGREGATE_TABLE["name"]
+    changed = samples.AGGREGATE_TABLE | {"partitioningGranularity": "hour", "version": 0}
+    updated = body(
+        call(sdk.tables.update_table, hourly, model("TablePayload", changed), expect=200)
+    )
+    assert (updated["version"], updated["partitioningGranularity"]) == (1, "hour")
+    call(sdk.tables.update_table, hourly, model("TablePayload", changed), expect=409)
+    as_detail = samples.DETAIL_TABLE | {"name": hourly, "version": 1}
+    call(sdk.tables.update_table, hourly, model("TablePayload", as_detail), expect=400)
+    listed = body(call(sdk.tables.list_tables, partitioning_granularity="hour", expect=200))
+    assert [t["name"] for t in listed["values"]] == [hourly]
+    # A table a running streaming job writes to is not dropped (a 400 on createJob).
+    drop = {
+        "type": "drop_table",
+        "target": {"type": "table", "tableName": samples.JOB["target"]["tableName"]},
+    }
+    call(sdk.jobs.create_job, model("CreateJobRequest", drop), expect=400)
     # Errors outside any operation's accepted codes still have the ErrorResponse shape.
     for headers in ({"Authorization": "Basic wrong"}, {}):
         unauthorized = httpx.get(
@@ -420,6 +446,16 @@ def test_client_requests_are_the_sdks(
     client.wait_for_end(job.id, timeout=10, poll_interval=0.05)
     rec.take()
 
+    table = TableSpec.model_validate(samples.AGGREGATE_TABLE)
+    client.create_table(table)
+    assert_as_sdk(rec.take()[0], p, "build_tables_create_table_request", "TablePayload")
+    client.update_table(table.model_copy(update={"description": "hourly"}))
+    [get, put] = rec.take()
+    assert_as_sdk(get, p, "build_tables_describe_table_request", table_name=table.name)
+    assert_as_sdk(
+        put, p, "build_tables_update_table_request", "TablePayload", table_name=table.name
+    )
+    assert json.loads(put.content)["version"] == 0
     client.get_table("sample-confluent-ingestion")
     assert_as_sdk(
         rec.take()[0],
@@ -445,7 +481,7 @@ def test_every_client_operation_is_covered() -> None:
         "create_connection", "get_connection", "list_connections", "update_connection",
         "delete_connection", "test_connection", "create_job", "get_job", "get_job_status",
         "get_job_metrics", "list_jobs", "set_job_status", "cancel_job", "reset_job",
-        "get_table", "list_tables", "delete_table",
+        "get_table", "list_tables", "delete_table", "create_table", "update_table",
     }  # fmt: skip
     # Built from the others (their requests are the ones compared): no requests of their own.
     composed = {
@@ -454,6 +490,7 @@ def test_every_client_operation_is_covered() -> None:
         "active_job_for_table",
         "wait_for_start",
         "wait_for_end",
+        "wait_for_table_gone",
         "close",
     }
     public = {
@@ -506,3 +543,22 @@ def test_the_contract_checks_catch_departures() -> None:
     assert operation(
         type(ProjectClient.from_endpoint("p", "http://x", "k").jobs).create_job
     ).accepted == {201, 400, 415}
+
+
+def test_our_enums_are_the_contracts() -> None:
+    """Each value list in the models is the SDK's enum, in its order."""
+    ours = {
+        "DataFormat": _models.DATA_FORMATS,
+        "FieldNameAndDataTypeDataType": _models.DATA_TYPES,
+        "TableColumnDataType": _models.TABLE_COLUMN_DATA_TYPES,
+        "AggregateTableMeasureColumnDataType": _models.MEASURE_DATA_TYPES,
+        "TablePartitioningGranularity": _models.PARTITIONING_GRANULARITIES,
+        "TimeResolution": _models.TIME_RESOLUTIONS,
+        "JobExecutionStatusV2": _models.EXECUTION_STATUSES,
+    }
+    for name, values in ours.items():
+        contract = [e.value for e in MODELS[name]]  # type: ignore[attr-defined]
+        assert sorted(values) == sorted(contract), name
+    assert {e.value for e in MODELS["TableSchemaMode"]} == set(  # type: ignore[attr-defined]
+        typing.get_args(TableSpec.model_fields["schema_mode"].annotation)[0].__args__
+    )

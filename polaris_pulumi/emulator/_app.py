@@ -42,16 +42,24 @@ from polaris_pulumi._models import (
     JobState,
     Problem,
     StreamingJobSpec,
+    Table,
+    TableSpec,
     connection_problems,
     job_problems,
     problems_from_validation_error,
-    table_name_problem,
+    table_job_problems,
+    table_problems,
 )
 from polaris_pulumi.emulator._store import Doc, Store
 
 ALL_PERMISSIONS = frozenset({"ManageConnections", "ManageIngestionJobs", "ManageTables"})
 WRITE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 _AGGREGATORS = re.compile(r"\b(SUM|COUNT|MIN|MAX|LATEST|EARLIEST|APPROX_\w+|DS_\w+)\s*\(", re.I)
+
+# TablePayload's fields that TableSummaryPayload (a table in a list) leaves out.
+_NOT_IN_SUMMARY = frozenset(
+    {"clusteringColumns", "schema", "queryableSchema", "timeResolution", "queryGranularity"}
+)
 
 # ErrorResponse.code per status: the contract names no codes, so these are ours (assumption).
 ERROR_CODES = {
@@ -618,9 +626,8 @@ class Emulator:
             aggregate = any(
                 m.is_aggregation or _AGGREGATORS.search(m.expression) for m in spec.mappings
             )
-            table = self._new_table(
-                name, "aggregate" if aggregate else "detail", "flexible", who, now
-            )
+            auto = TableSpec(name=name, type="aggregate" if aggregate else "detail")
+            table = self._new_table(auto, who, now)
             self.store.put_table(table)
         if spec.use_schema_discovery and table.get("schemaMode") == "strict":
             return [
@@ -629,7 +636,8 @@ class Emulator:
                     f"Table '{name}' has a strict schema: useSchemaDiscovery needs a flexible table",
                 )
             ]
-        return []
+        declared = Table.model_validate(table)
+        return [("query_not_supported", p.message) for p in table_job_problems(spec, declared)]
 
     def set_job_status(self, job_id: str, body: Any, who: Principal) -> Doc:
         """PUT /jobs/{id} and POST /jobs/{id}/status: only desiredExecutionStatus."""
@@ -713,16 +721,19 @@ class Emulator:
     # --- tables ----------------------------------------------------------------------------
 
     @staticmethod
-    def _new_table(name: str, kind: str, mode: str, who: Principal, now: float) -> Doc:
-        return {
+    def _new_table(spec: TableSpec, who: Principal, now: float) -> Doc:
+        doc = spec.with_defaults().to_api()
+        if spec.type == "detail":
+            doc.pop("timeResolution", None)
+        doc.setdefault("description", None)
+        return doc | {
             "id": str(uuid.uuid4()),
-            "name": name,
-            "type": kind,
             "version": 0,
-            "schemaMode": mode,
-            "partitioningGranularity": "day",
             "availability": "available",
-            "clusteringColumns": [],
+            "queryableSchema": [
+                {"name": c["name"], "dataType": c["dataType"], "isDiscovered": False}
+                for c in doc["schema"]
+            ],
             "createdByUser": who.user(),
             "modifiedByUser": who.user(),
             "createdOnTimestamp": _iso_micro(now),
@@ -779,22 +790,56 @@ class Emulator:
             self.store.put_job(doc)
         return doc
 
+    @staticmethod
+    def _table_body(body: Any, *, new: bool) -> tuple[TableSpec, Any]:
+        """A TablePayload request: the spec, and the `version` it carries (the SDK always
+        sends one: 0 on create, the current one on update)."""
+        body = dict(body) if isinstance(body, dict) else {}
+        version = body.pop("version", None)
+        spec: TableSpec = _parse(TableSpec, body, "table")
+        if problems := table_problems(spec, new=new):
+            raise PolarisAPIError(
+                400, f"Invalid table: {problems[0].api_field} {problems[0].message}", problems
+            )
+        return spec, version
+
     def create_table(self, body: Any, who: Principal) -> Doc:
         self.require(who, "ManageTables")
-        body = body if isinstance(body, dict) else {}
-        name = body.get("name")
-        if not isinstance(name, str) or (msg := table_name_problem(name)):
-            raise PolarisAPIError(400, f"Invalid table: name {msg or 'is required'}", target="name")
-        kind = body.get("type", "detail")
-        mode = body.get("schemaMode", "flexible")
-        if kind not in ("detail", "aggregate") or mode not in ("strict", "flexible"):
-            raise PolarisAPIError(
-                400, "Invalid table: type is detail|aggregate, schemaMode strict|flexible"
-            )
+        spec, version = self._table_body(body, new=True)
+        if version not in (None, 0):
+            raise PolarisAPIError(400, "A new table has version 0", target="version")
         with self.store.tx():
-            if self.store.get_table(name):
-                raise PolarisAPIError(409, f"A table named '{name}' already exists", target="name")
-            doc = self._new_table(name, kind, mode, who, _now())
+            if self.store.get_table(spec.name):
+                raise PolarisAPIError(
+                    409, f"A table named '{spec.name}' already exists", target="name"
+                )
+            doc = self._new_table(spec, who, _now())
+            self.store.put_table(doc)
+        return doc
+
+    def update_table(self, name: str, body: Any, who: Principal) -> Doc:
+        """PUT: the whole table (omitted optional fields take their defaults), at its current
+        version; name and type cannot change."""
+        self.require(who, "ManageTables")
+        spec, version = self._table_body(body, new=False)
+        with self.store.tx():
+            old = self.get_table(name, who)
+            if spec.name != name:
+                raise PolarisAPIError(400, "A table's name cannot be changed", target="name")
+            if spec.type != old["type"]:
+                raise PolarisAPIError(400, "A table's type cannot be changed", target="type")
+            if not isinstance(version, int) or version != old["version"]:
+                raise PolarisAPIError(
+                    409,
+                    f"Table '{name}' is at version {old['version']}, not {version}: read it "
+                    "again and retry",
+                    target="version",
+                )
+            now = _now()
+            doc = self._new_table(spec, who, now) | {
+                k: old[k] for k in ("id", "createdByUser", "createdOnTimestamp")
+            }
+            doc["version"] = old["version"] + 1
             self.store.put_table(doc)
         return doc
 
@@ -812,7 +857,7 @@ class Emulator:
             tables = [t for t in tables if t["partitioningGranularity"] == granularity]
         if (count := request.query_params.get("segmentCount")) is not None:
             tables = [t for t in tables if str(t["segmentCount"]) == count]
-        summary = [{k: v for k, v in t.items() if k != "clusteringColumns"} for t in tables]
+        summary = [{k: v for k, v in t.items() if k not in _NOT_IN_SUMMARY} for t in tables]
         return {"values": summary}
 
     # --- counters --------------------------------------------------------------------------
@@ -1095,8 +1140,10 @@ def _table_routes(app: FastAPI, emu: Emulator) -> None:
     base = BASE
 
     @app.post(f"{base}/tables", tags=["tables"], status_code=201)
-    def create_table(body: Body, who: Who) -> Doc:
-        return emu.create_table(body, who)
+    def create_table(body: Body, who: Who, project_id: str) -> Response:
+        doc = emu.create_table(body, who)
+        location = f"/v1/projects/{project_id}/tables/{doc['name']}"
+        return JSONResponse(doc, status_code=201, headers={"Location": location})
 
     @app.get(f"{base}/tables", tags=["tables"])
     def list_tables(who: Who, request: Request) -> Doc:
@@ -1105,3 +1152,7 @@ def _table_routes(app: FastAPI, emu: Emulator) -> None:
     @app.get(f"{base}/tables/{{name}}", tags=["tables"])
     def get_table(name: str, who: Who) -> Doc:
         return emu.get_table(name, who)
+
+    @app.put(f"{base}/tables/{{name}}", tags=["tables"])
+    def update_table(name: str, body: Body, who: Who) -> Doc:
+        return emu.update_table(name, body, who)
