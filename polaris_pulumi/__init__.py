@@ -1,4 +1,4 @@
-"""Imply Polaris streaming ingestion (connections, streaming jobs) as Pulumi resources.
+"""Imply Polaris streaming ingestion (connections, streaming jobs, tables) as Pulumi resources.
 
 The resources, their Args classes and ArgsDicts, and helpers. The REST client, its models and
 errors are in `polaris_pulumi.api`.
@@ -17,9 +17,18 @@ from polaris_pulumi._inputs import (  # noqa: E402
     InputFieldArgsDict,
     MappingArgs,
     MappingArgsDict,
+    QueryGranularityArgs,
+    QueryGranularityArgsDict,
     SaslPlainSecretsArgs,
     SaslPlainSecretsArgsDict,
+    StoragePolicyArgs,
+    StoragePolicyArgsDict,
     StreamingJobArgs,
+    TableArgs,
+    TableColumnArgs,
+    TableColumnArgsDict,
+    TableStoragePolicyArgs,
+    TableStoragePolicyArgsDict,
     TableTargetArgs,
     TableTargetArgsDict,
 )
@@ -27,9 +36,15 @@ from polaris_pulumi._outputs import (  # noqa: E402
     ConnectionSecretsDict,
     HealthDict,
     MetricsDict,
+    QueryableColumnDict,
     UserDict,
 )
-from polaris_pulumi._resources import Connection, StreamingJob, StreamingJobStart  # noqa: E402
+from polaris_pulumi._resources import (  # noqa: E402
+    Connection,
+    StreamingJob,
+    StreamingJobStart,
+    Table,
+)
 
 __all__ = [
     "Connection",
@@ -46,11 +61,22 @@ __all__ = [
     "InputFieldArgsDict",
     "MappingArgs",
     "MappingArgsDict",
+    "QueryGranularityArgs",
+    "QueryGranularityArgsDict",
+    "QueryableColumnDict",
     "SaslPlainSecretsArgs",
     "SaslPlainSecretsArgsDict",
+    "StoragePolicyArgs",
+    "StoragePolicyArgsDict",
     "StreamingJob",
     "StreamingJobArgs",
     "StreamingJobStart",
+    "Table",
+    "TableArgs",
+    "TableColumnArgs",
+    "TableColumnArgsDict",
+    "TableStoragePolicyArgs",
+    "TableStoragePolicyArgsDict",
     "TableTargetArgs",
     "TableTargetArgsDict",
     "__version__",

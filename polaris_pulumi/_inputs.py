@@ -157,6 +157,103 @@ class StreamingJobArgs:
     """Take over the streaming job already feeding the target table on create."""
 
 
+@dataclasses.dataclass
+class TableColumnArgs:
+    """A column of the table's schema; `type` (dimension or measure) in aggregate tables only."""
+
+    name: pulumi.Input[str]
+    data_type: pulumi.Input[str]
+    type: pulumi.Input[Literal["dimension", "measure"]] | None = None
+
+
+class TableColumnArgsDict(TypedDict):
+    name: pulumi.Input[str]
+    data_type: pulumi.Input[str]
+    type: NotRequired[pulumi.Input[Literal["dimension", "measure"]]]
+
+
+@dataclasses.dataclass
+class StoragePolicyArgs:
+    """`intervals` (ISO-8601 `start/end` intervals) or `period` (an ISO-8601 period back from
+    now, e.g. P90D)."""
+
+    type: pulumi.Input[Literal["intervals", "period"]]
+    intervals: pulumi.Input[Sequence[pulumi.Input[str]]] | None = None
+    period: pulumi.Input[str] | None = None
+
+
+class StoragePolicyArgsDict(TypedDict):
+    type: pulumi.Input[Literal["intervals", "period"]]
+    intervals: NotRequired[pulumi.Input[Sequence[pulumi.Input[str]]]]
+    period: NotRequired[pulumi.Input[str]]
+
+
+@dataclasses.dataclass
+class TableStoragePolicyArgs:
+    """How long data is kept (`retain`; older data is deleted) and precached (`cached`)."""
+
+    cached: pulumi.Input[StoragePolicyArgs | StoragePolicyArgsDict] | None = None
+    retain: pulumi.Input[StoragePolicyArgs | StoragePolicyArgsDict] | None = None
+
+
+class TableStoragePolicyArgsDict(TypedDict):
+    cached: NotRequired[pulumi.Input[StoragePolicyArgs | StoragePolicyArgsDict]]
+    retain: NotRequired[pulumi.Input[StoragePolicyArgs | StoragePolicyArgsDict]]
+
+
+@dataclasses.dataclass
+class QueryGranularityArgs:
+    """`simple` with a `granularity` (hour, day, ...), or `period` with an ISO-8601 `period`
+    and optional `time_zone` and `origin`."""
+
+    type: pulumi.Input[Literal["simple", "period"]]
+    granularity: pulumi.Input[str] | None = None
+    period: pulumi.Input[str] | None = None
+    time_zone: pulumi.Input[str] | None = None
+    origin: pulumi.Input[str] | None = None
+
+
+class QueryGranularityArgsDict(TypedDict):
+    type: pulumi.Input[Literal["simple", "period"]]
+    granularity: NotRequired[pulumi.Input[str]]
+    period: NotRequired[pulumi.Input[str]]
+    time_zone: NotRequired[pulumi.Input[str]]
+    origin: NotRequired[pulumi.Input[str]]
+
+
+@dataclasses.dataclass
+class TableArgs:
+    name: pulumi.Input[str]
+    """The table's name in Polaris; it cannot change (a new name is a new table)."""
+    type: pulumi.Input[Literal["detail", "aggregate"]]
+    """`detail` (rows as ingested) or `aggregate` (rolled up); it cannot change."""
+    schema: pulumi.Input[Sequence[pulumi.Input[TableColumnArgs | TableColumnArgsDict]]] | None = (
+        None
+    )
+    """Declared columns, in order; `__time` has data type `timestamp`."""
+    schema_mode: pulumi.Input[Literal["flexible", "strict"]] | None = None
+    """`flexible` (default: undeclared columns are added as data arrives) or `strict`."""
+    partitioning_granularity: pulumi.Input[str] | None = None
+    """Time partitioning (default `day`)."""
+    clustering_columns: pulumi.Input[Sequence[pulumi.Input[str]]] | None = None
+    """Declared columns (dimensions) to sort by within a partition."""
+    description: pulumi.Input[str] | None = None
+    storage_policy: pulumi.Input[TableStoragePolicyArgs | TableStoragePolicyArgsDict] | None = None
+    time_resolution: pulumi.Input[str] | None = None
+    """Aggregate tables: the rollup granularity (default `millisecond`)."""
+    query_granularity: pulumi.Input[QueryGranularityArgs | QueryGranularityArgsDict] | None = None
+    """Aggregate tables: a rollup granularity that overrides `time_resolution`."""
+    deletion_protection: bool | None = None
+    """A plain bool, default True: a protected table is never dropped (destroy, replace or
+    removal fails first, before any job is canceled). Set False and run `pulumi up` before
+    deleting or replacing the table."""
+    adopt_existing: pulumi.Input[bool] | None = None
+    """Take over an existing table of this name and type on create (then bring it to this
+    spec)."""
+    wait_timeout: pulumi.Input[float] | None = None
+    """Seconds to wait for a dropped table to be gone (default 300)."""
+
+
 ArgsLike: TypeAlias = Any
 
 

@@ -42,3 +42,11 @@ class ConnectionSecretsDict(TypedDict, total=False):
     type: str
     username: str | None
     password: str | None
+
+
+class QueryableColumnDict(TypedDict, total=False):
+    """A queryable column of a table: declared, or discovered as data arrived."""
+
+    name: str
+    data_type: str
+    is_discovered: bool | None

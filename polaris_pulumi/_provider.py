@@ -48,6 +48,7 @@ from polaris_pulumi._exceptions import (
 from polaris_pulumi._models import (
     SECRET_PROPERTIES,
     STRICT,
+    TABLE_IMMUTABLE,
     TERMINAL_STATUSES,
     Connection,
     ConnectionSpec,
@@ -56,9 +57,13 @@ from polaris_pulumi._models import (
     Problem,
     StreamingJob,
     StreamingJobSpec,
+    Table,
+    TableSpec,
     connection_problems,
     job_problems,
     problems_from_validation_error,
+    table_job_problems,
+    table_problems,
 )
 
 Path = tuple[str | int, ...]
@@ -160,8 +165,19 @@ _DEPENDS_ON: dict[Path, list[Path]] = {
 }
 
 
+# Table rules read the table's type and declared columns: a problem under these keys is void
+# while those are unknown.
+_DEPENDS_ON_KEY: dict[str | int, list[Path]] = {
+    "schema": [("type",)],
+    "clustering_columns": [("schema",), ("type",)],
+    "time_resolution": [("type",)],
+    "query_granularity": [("type",)],
+}
+
+
 def _depends(problem: Problem) -> list[Path]:
     extra = list(_DEPENDS_ON.get(problem.path, []))
+    extra += _DEPENDS_ON_KEY.get(problem.path[0], []) if problem.path else []
     if problem.path[:1] == ("mappings",) and "declared in source.input_schema" in problem.message:
         extra.append(("source", "input_schema"))
     return [problem.path, *extra]
@@ -601,6 +617,8 @@ _JOB_FLAGS = {
     "adopt_existing": (bool,),
     "wait_timeout": (int, float),
     "read_position_reset_trigger": (str,),
+    # Set by the program when the target is a Table resource: its deletion_protection.
+    "target_table_protected": (bool,),
 }
 # The job's own state (JobState), with its id as `job_id` (the resource's id is the same).
 _JOB_SERVER_KEYS = tuple("job_id" if k == "id" else k for k in JobState.model_fields if k != "type")
@@ -686,6 +704,10 @@ class StreamingJobProvider(_PolarisProvider):
                 )
             )
         problems += self._missing_connection(inputs.get("source"), problems)
+        if spec is not None and (table := TableProvider.declared.get(spec.target.table_name)):
+            # The table is declared in this deployment: its schema takes these mappings?
+            problems += table_job_problems(spec, table)
+            spec = None if problems else spec
         if spec is not None:
             # Integers arrive as floats: store what the API will hold.
             dumped = spec.model_dump(mode="json", exclude_none=True)
@@ -854,6 +876,17 @@ class StreamingJobProvider(_PolarisProvider):
 
         A job a newer one replaced (replaceRunning) is already canceled or on its way.
         """
+        table = (props.get("target") or {}).get("table_name")
+        if props.get("target_table_protected") and table not in TableProvider.declared:
+            # No check of the table in this deployment: it goes too (`destroy`, or both left
+            # the program), and the engine will refuse that (protect). Refuse first, so that
+            # the job keeps writing to the table that stays.
+            raise PolarisProviderError(
+                f"job {id_} writes to table {table!r}, which is protected (deletion_protection) "
+                "and would be deleted with it: nothing was canceled. To delete both, set "
+                "deletion_protection=False on the Table and run `pulumi up` first; to remove "
+                "only the job, keep the Table in the program."
+            )
         client = self.client()
         try:
             job = client.cancel_job(id_)
@@ -954,3 +987,180 @@ class StreamingJobStartProvider(_PolarisProvider):
             _log(f"job {job_id} (table {job.table_name}) was suspended by someone: resume it")
         health = job.health.model_dump(mode="json", exclude_none=True) if job.health else None
         return outs | {"execution_status": job.execution_status, "health": health}
+
+
+# --- tables ----------------------------------------------------------------------------------
+
+
+def _key(field: str) -> str:
+    """The property name of a model field (`schema_`, named so beside pydantic's own
+    attributes, is `schema`, as in the API)."""
+    return field.rstrip("_")
+
+
+# The spec's fields, named once in the model.
+_TABLE_SPEC_KEYS = tuple(_key(k) for k in TableSpec.model_fields)
+_TABLE_FLAGS = {
+    "deletion_protection": (bool,),
+    "adopt_existing": (bool,),
+    "wait_timeout": (int, float),
+}
+# What the server adds, from the response model; its id is `table_id` (`id` is Pulumi's).
+_TABLE_SERVER_KEYS = tuple(
+    "table_id" if k == "id" else k for k in Table.model_fields if k not in TableSpec.model_fields
+)
+TABLE_OUTPUT_KEYS = (*_TABLE_SPEC_KEYS, *_TABLE_SERVER_KEYS, *_TABLE_FLAGS)
+
+
+def _table_spec(props: dict[str, Any]) -> TableSpec:
+    return TableSpec.model_validate(
+        {k: props[k] for k in _TABLE_SPEC_KEYS if props.get(k) is not None}
+    )
+
+
+def _table_view(props: dict[str, Any]) -> dict[str, Any]:
+    """A table spec with server defaults, as a diff compares it."""
+    view = _table_spec(props).with_defaults().model_dump(mode="json")
+    return {_key(k): v for k, v in view.items()}
+
+
+def _table_outs(table: Table, props: dict[str, Any]) -> dict[str, Any]:
+    spec = table.spec().model_dump(mode="json")
+    server = table.model_dump(mode="json", include=set(Table.model_fields) - set(spec))
+    server["table_id"] = server.pop("id")
+    return {_key(k): v for k, v in spec.items()} | server | {k: props.get(k) for k in _TABLE_FLAGS}
+
+
+def _protected(props: dict[str, Any]) -> bool:
+    """Tables are protected unless the user said otherwise."""
+    return props.get("deletion_protection") is not False
+
+
+class TableProvider(_PolarisProvider):
+    """Creates, changes and drops tables; never drops a protected one (the default)."""
+
+    # Tables this deployment declares (checked here), with their spec when fully known: a
+    # job's check holds its mappings to the declared schema, and a job's delete knows whether
+    # its protected table stays.
+    declared: typing.ClassVar[dict[str, TableSpec | None]] = {}
+    _declared_lock: typing.ClassVar[threading.Lock] = threading.Lock()
+
+    def check(self, olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:
+        inputs = dict(news)
+        spec_props = {k: inputs[k] for k in _TABLE_SPEC_KEYS if inputs.get(k) is not None}
+        spec, problems = validate(TableSpec, spec_props, lambda s: table_problems(s, new=not olds))
+        problems += _check_flags(inputs, _TABLE_FLAGS)
+        problems += _replace_problems(olds or {}, inputs)
+        if isinstance(inputs.get("name"), str):
+            with self._declared_lock:
+                self.declared[inputs["name"]] = spec
+        return CheckResult(inputs, _failures(problems))
+
+    def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
+        unknown = unknown_paths({k: news.get(k) for k in _TABLE_SPEC_KEYS})
+        if unknown:
+            replaces = sorted({str(p[0]) for p in unknown} & set(TABLE_IMMUTABLE))
+            return DiffResult(changes=True, replaces=replaces, delete_before_replace=True)
+        old, new = _table_view(olds), _table_view(news)
+        changed = [k for k in new if old.get(k) != new.get(k)]
+        changed += [k for k in _TABLE_FLAGS if olds.get(k) != news.get(k)]
+        replaces = [k for k in TABLE_IMMUTABLE if k in changed]
+        # Names are unique in a project: a new table under the same name needs the old gone.
+        return DiffResult(
+            changes=bool(changed),
+            replaces=replaces,
+            delete_before_replace=bool(replaces) and old["name"] == new["name"],
+        )
+
+    def create(self, props: dict[str, Any]) -> CreateResult:
+        client = self.client()
+        spec = _table_spec(props)
+        try:
+            table = client.create_table(spec)
+        except ConflictError as exc:
+            existing = client.get_table(spec.name)
+            if props.get("adopt_existing"):
+                if existing.type != spec.type:
+                    raise PolarisProviderError(
+                        f"adopt_existing: table {spec.name!r} exists as a {existing.type} table, "
+                        f"not {spec.type}; a table's type cannot change. Declare "
+                        f"type={existing.type!r}, or choose another name."
+                    ) from None
+                _log(f"adopting existing table {spec.name!r}")
+                table = client.update_table(spec)
+            elif existing.spec().with_defaults() == spec.with_defaults():
+                # This resource's very spec: a create whose answer never reached the state.
+                _log(f"table {spec.name!r} exists with this resource's spec: taking it")
+                table = existing
+            else:
+                raise PolarisProviderError(
+                    f"table {spec.name!r} already exists in Polaris ({exc.server_message}). "
+                    "If you renamed this resource in the program, declare its old name in "
+                    "`opts=pulumi.ResourceOptions(aliases=[pulumi.Alias(name=...)])`; to take "
+                    "over a table made outside this stack, set adopt_existing=True; or choose "
+                    "another name."
+                ) from None
+        return CreateResult(table.name, _table_outs(table, props))
+
+    def update(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
+        client = self.client()
+        if _table_view(olds) == _table_view(news):
+            return UpdateResult(_table_outs(client.get_table(_id), news))  # our settings only
+        return UpdateResult(_table_outs(client.update_table(_table_spec(news)), news))
+
+    def delete(self, _id: str, props: dict[str, Any]) -> None:
+        """Drop (a `drop_table` job, soft: Polaris keeps the data 30 days), then wait until
+        the table is gone; never a protected table."""
+        name = props.get("name") or _id
+        if _protected(props):
+            raise PolarisProviderError(
+                f"table {name!r} is protected (deletion_protection, on by default): dropping "
+                "it would delete its data. Nothing was deleted. To drop it, set "
+                "deletion_protection=False and run `pulumi up`, then delete it."
+            )
+        client = self.client()
+        try:
+            client.delete_table(name)
+        except BadRequestError as exc:
+            try:
+                client.get_table(name)
+            except NotFoundError:
+                return  # already gone
+            raise PolarisProviderError(
+                f"table {name!r} was not dropped: {exc.server_message}. A streaming job still "
+                "writes to it: cancel the job, or declare it in this stack."
+            ) from None
+        timeout = float(props.get("wait_timeout") or DEFAULT_WAIT_TIMEOUT)
+        try:
+            client.wait_for_table_gone(name, timeout=timeout)
+        except WaitTimeoutError as exc:
+            raise PolarisProviderError(f"{exc}. Raise wait_timeout.") from None
+
+    def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
+        try:
+            table = self.client().get_table(id_)
+        except NotFoundError:
+            return ReadResult(None, {})  # dropped outside Pulumi: drop from state
+        outs = _table_outs(table, props)
+        keys = (*_TABLE_SPEC_KEYS, *_TABLE_FLAGS)
+        inputs = {k: outs[k] for k in keys if outs.get(k) is not None}
+        return ReadResult(table.name, outs, inputs)
+
+
+def _replace_problems(olds: dict[str, Any], news: dict[str, Any]) -> list[Problem]:
+    """A change that makes a new table (and drops the old one, with its data) is refused
+    while the table is protected, at preview: the protection in force is the one `up` last
+    recorded, as with Terraform's deletion_protection."""
+    if not olds or not _protected(olds):
+        return []
+    return [
+        Problem(
+            (key,),
+            f"changing {key} from {olds[key]!r} to {news[key]!r} drops table {olds.get('name')!r} "
+            f"and its data (Polaris cannot change a table's {key}), and the table is protected "
+            "(deletion_protection). To do it anyway, set deletion_protection=False and run "
+            "`pulumi up` first.",
+        )
+        for key in TABLE_IMMUTABLE
+        if isinstance(news.get(key), str) and olds.get(key) is not None and olds[key] != news[key]
+    ]

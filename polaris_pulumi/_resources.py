@@ -1,4 +1,4 @@
-"""`Connection` and `StreamingJob`: what users write in their Pulumi programs."""
+"""`Connection`, `StreamingJob` and `Table`: what users write in their Pulumi programs."""
 
 from __future__ import annotations
 
@@ -19,22 +19,37 @@ from polaris_pulumi._inputs import (
     ConnectionSourceArgsDict,
     MappingArgs,
     MappingArgsDict,
+    QueryGranularityArgs,
+    QueryGranularityArgsDict,
     SaslPlainSecretsArgs,
     SaslPlainSecretsArgsDict,
     StreamingJobArgs,
+    TableArgs,
+    TableColumnArgs,
+    TableColumnArgsDict,
+    TableStoragePolicyArgs,
+    TableStoragePolicyArgsDict,
     TableTargetArgs,
     TableTargetArgsDict,
     to_props,
 )
-from polaris_pulumi._outputs import ConnectionSecretsDict, HealthDict, MetricsDict, UserDict
+from polaris_pulumi._outputs import (
+    ConnectionSecretsDict,
+    HealthDict,
+    MetricsDict,
+    QueryableColumnDict,
+    UserDict,
+)
 from polaris_pulumi._provider import (
     CONNECTION_OUTPUT_KEYS,
     JOB_OUTPUT_KEYS,
     START_OUTPUT_KEYS,
+    TABLE_OUTPUT_KEYS,
     ConnectionProvider,
     StreamingJobProvider,
     StreamingJobsCreatedProvider,
     StreamingJobStartProvider,
+    TableProvider,
     auto_name,
 )
 
@@ -197,6 +212,119 @@ def _claim_table(resource_name: str, target: Any) -> None:
         )
 
 
+# Per program run: the `name` output of each Table resource (by identity) -> whether the table
+# is protected. A job whose target is that output knows it writes to a protected table.
+_TABLE_NAMES: weakref.WeakKeyDictionary[
+    asyncio.AbstractEventLoop, dict[int, tuple[pulumi.Output[str], bool]]
+] = weakref.WeakKeyDictionary()
+
+
+def _table_protection(target: Any) -> bool | None:
+    name = target.get("table_name") if isinstance(target, dict) else None
+    found = _TABLE_NAMES.get(asyncio.get_event_loop(), {}).get(id(name))
+    return found[1] if found is not None and found[0] is name else None
+
+
+class Table(Resource, module="polaris", name="Table"):
+    """A Polaris table: detail or aggregate (rollup), its schema, partitioning and clustering.
+
+    Name and type cannot change in Polaris: a change to either is a new table, and the old
+    one is dropped with its data. So a table is protected by default (`deletion_protection`):
+    `pulumi destroy`, a replacement or removing it from the program fails, before any job is
+    canceled, until `deletion_protection=False` was applied by a `pulumi up`. Every other
+    field is changed in place. A StreamingJob whose `target.table_name` is this table's `name`
+    output is created after it, canceled before it, and its mappings are checked against the
+    declared schema at preview.
+    """
+
+    name: pulumi.Output[str]
+    type: pulumi.Output[str]
+    schema: pulumi.Output[list[dict[str, Any]]]
+    schema_mode: pulumi.Output[str]
+    partitioning_granularity: pulumi.Output[str]
+    clustering_columns: pulumi.Output[list[str]]
+    description: pulumi.Output[str | None]
+    storage_policy: pulumi.Output[dict[str, Any] | None]
+    time_resolution: pulumi.Output[str | None]
+    query_granularity: pulumi.Output[dict[str, Any] | None]
+    table_id: pulumi.Output[str]
+    version: pulumi.Output[int]
+    availability: pulumi.Output[str]
+    created_on_timestamp: pulumi.Output[str]
+    modified_on_timestamp: pulumi.Output[str]
+    segment_count: pulumi.Output[int | None]
+    total_rows: pulumi.Output[int | None]
+    total_data_size_bytes: pulumi.Output[int | None]
+    deletion_protection: pulumi.Output[bool]
+    adopt_existing: pulumi.Output[bool | None]
+    wait_timeout: pulumi.Output[float | None]
+
+    if TYPE_CHECKING:  # typed for editors; at run time plain dicts
+        created_by_user: pulumi.Output[UserDict]
+        modified_by_user: pulumi.Output[UserDict]
+        queryable_schema: pulumi.Output[list[QueryableColumnDict]]
+        """Every queryable column, declared or discovered."""
+
+    @overload
+    def __init__(
+        self,
+        resource_name: str,
+        args: TableArgs,
+        opts: pulumi.ResourceOptions | None = None,
+    ) -> None: ...
+
+    @overload
+    def __init__(
+        self,
+        resource_name: str,
+        opts: pulumi.ResourceOptions | None = None,
+        *,
+        name: pulumi.Input[str] | None = None,
+        type: pulumi.Input[str] | None = None,
+        schema: pulumi.Input[Sequence[pulumi.Input[TableColumnArgs | TableColumnArgsDict]]]
+        | None = None,
+        schema_mode: pulumi.Input[str] | None = None,
+        partitioning_granularity: pulumi.Input[str] | None = None,
+        clustering_columns: pulumi.Input[Sequence[pulumi.Input[str]]] | None = None,
+        description: pulumi.Input[str] | None = None,
+        storage_policy: pulumi.Input[TableStoragePolicyArgs | TableStoragePolicyArgsDict]
+        | None = None,
+        time_resolution: pulumi.Input[str] | None = None,
+        query_granularity: pulumi.Input[QueryGranularityArgs | QueryGranularityArgsDict]
+        | None = None,
+        deletion_protection: bool | None = None,
+        adopt_existing: pulumi.Input[bool] | None = None,
+        wait_timeout: pulumi.Input[float] | None = None,
+    ) -> None: ...
+
+    def __init__(self, resource_name: str, *args: Any, **kwargs: Any) -> None:
+        values, opts = _arguments(type(self).__name__, TableArgs, args, kwargs)
+        protected = values.get("deletion_protection", True)
+        if not isinstance(protected, bool):
+            raise TypeError(
+                f"Table {resource_name!r}: deletion_protection must be a plain True or False "
+                f"(got {type(protected).__name__}): Pulumi's engine enforces it before any step "
+                "runs, so it must be known when the program runs"
+            )
+        values["deletion_protection"] = protected
+        if protected:
+            opts = pulumi.ResourceOptions.merge(opts, pulumi.ResourceOptions(protect=True))
+        super().__init__(TableProvider(), resource_name, _props(TABLE_OUTPUT_KEYS, values), opts)
+        names = _TABLE_NAMES.setdefault(asyncio.get_event_loop(), {})
+        names[id(self.name)] = (self.name, protected)
+
+    @staticmethod
+    def get(
+        resource_name: str, id: pulumi.Input[str], opts: pulumi.ResourceOptions | None = None
+    ) -> Table:
+        """Read an existing table by name (not managed: see adopt_existing for that)."""
+        return Table(
+            resource_name,
+            opts=pulumi.ResourceOptions.merge(opts, pulumi.ResourceOptions(id=id)),
+            deletion_protection=False,
+        )
+
+
 class StreamingJob(Resource, module="polaris", name="StreamingJob"):
     """A Polaris streaming ingestion job from a connection into a table.
 
@@ -288,6 +416,9 @@ class StreamingJob(Resource, module="polaris", name="StreamingJob"):
     def __init__(self, resource_name: str, *args: Any, **kwargs: Any) -> None:
         values, opts = _arguments(type(self).__name__, StreamingJobArgs, args, kwargs)
         _claim_table(resource_name, values.get("target"))
+        protected = _table_protection(values.get("target"))
+        if protected is not None:
+            values["target_table_protected"] = protected
         super().__init__(
             StreamingJobProvider(), resource_name, _props(JOB_OUTPUT_KEYS, values), opts
         )

@@ -30,6 +30,7 @@ from polaris_pulumi._models import (
     StreamingJob,
     StreamingJobSpec,
     Table,
+    TableSpec,
 )
 from polaris_pulumi._provider import PolarisProviderError
 
@@ -56,6 +57,7 @@ __all__ = [
     "StreamingJob",
     "StreamingJobSpec",
     "Table",
+    "TableSpec",
     "TransportError",
     "WaitTimeoutError",
 ]

@@ -430,6 +430,10 @@ def test_args_and_args_dicts_name_exactly_the_models_fields() -> None:
         "ConnectionSource": _models.ConnectionSource,
         "Mapping": _models.Mapping,
         "TableTarget": _models.TableTarget,
+        "TableColumn": _models.TableColumn,
+        "StoragePolicy": _models.StoragePolicy,
+        "TableStoragePolicy": _models.TableStoragePolicy,
+        "QueryGranularity": _models.QueryGranularity,
     }
     for name, model in nested.items():
         args = {f.name for f in dataclasses.fields(getattr(polaris, f"{name}Args"))}
@@ -441,6 +445,7 @@ def test_args_and_args_dicts_name_exactly_the_models_fields() -> None:
         "UserDict": _models.User,
         "HealthDict": _models.Health,
         "MetricsDict": _models.JobTotals,
+        "QueryableColumnDict": _models.QueryableColumn,
     }
     for name, model in outputs.items():
         td = getattr(polaris, name)
@@ -448,10 +453,14 @@ def test_args_and_args_dicts_name_exactly_the_models_fields() -> None:
     resources = {
         "Connection": set(_provider.CONNECTION_OUTPUT_KEYS),
         "StreamingJob": {*_provider.JOB_OUTPUT_KEYS, "desired_execution_status"},
+        "Table": set(_provider.TABLE_OUTPUT_KEYS),
     }
     for name, outputs in resources.items():
         args = {f.name for f in dataclasses.fields(getattr(polaris, f"{name}Args"))}
         assert args <= outputs, (name, args - outputs)
+    # Every writable field of a table is an argument.
+    table_args = {f.name for f in dataclasses.fields(polaris.TableArgs)}
+    assert {n.rstrip("_") for n in _models.TableSpec.model_fields} <= table_args
 
 
 def test_client_warnings_reach_stderr_in_the_provider_process(
