@@ -1,7 +1,8 @@
 """Demo stack: one Confluent connection feeding two Polaris tables (the local emulator by default).
 
 A detail table with schema discovery (the Polaris docs' seed example), and an hourly aggregate
-table with an explicit schema and aggregation mappings. Both jobs share the connection.
+table declared as a `Table` (strict schema, dimensions and measures, hourly rollup) with
+aggregation mappings checked against it at preview. Both jobs share the connection.
 """
 
 import pulumi
@@ -44,6 +45,26 @@ detail = polaris.StreamingJob(
     dimension_exclusions=["date", "time"],
 )
 
+hourly_table = polaris.Table(
+    "page-views-hourly",
+    name="page-views-hourly",
+    type="aggregate",
+    description="Page views and bytes per page and hour",
+    schema_mode="strict",
+    time_resolution="hour",
+    partitioning_granularity="day",
+    clustering_columns=["page"],
+    schema=[
+        polaris.TableColumnArgs(name="__time", data_type="timestamp", type="dimension"),
+        polaris.TableColumnArgs(name="page", data_type="string", type="dimension"),
+        polaris.TableColumnArgs(name="views", data_type="long", type="measure"),
+        polaris.TableColumnArgs(name="total_bytes", data_type="long", type="measure"),
+    ],
+    # The demo's data lives in the local emulator, so `scripts/demo.sh destroy` may drop the
+    # table. Tables holding real data keep the default (protected).
+    deletion_protection=False,
+)
+
 hourly = polaris.StreamingJob(
     "page-views-hourly",
     source={
@@ -65,8 +86,7 @@ hourly = polaris.StreamingJob(
         {"column_name": "views", "expression": "COUNT(*)", "is_aggregation": True},
         {"column_name": "total_bytes", "expression": 'SUM("bytes")', "is_aggregation": True},
     ],
-    target={"table_name": "page-views-hourly"},
-    create_table_if_not_exists=True,
+    target={"table_name": hourly_table.name},
     late_message_rejection_period=config.get("lateMessageRejectionPeriod") or "P30D",
 )
 

@@ -33,8 +33,8 @@ def test_demo_program_up_noop_refresh_destroy(tmp_path: Path, emulator: Emulator
     assert emulator.counters()["total_received"] == 0  # a no-op up makes no API call
     pulumi.refresh("--skip-preview", "--expect-no-changes")
     reads = emulator.counters()
-    # One read per connection, two per job (the job and its metrics), none per wait.
-    assert reads["writes_received"] == 0 and reads["total_received"] == 5
+    # One read per connection and table, two per job (the job and its metrics), none per wait.
+    assert reads["writes_received"] == 0 and reads["total_received"] == 6
     # A spec change: a new job takes the running one's place on the table (replaceRunning).
     hourly = client.get_job(jobs["page-views-hourly"]["id"])
     pulumi.config_set("lateMessageRejectionPeriod", "P90D")
@@ -46,6 +46,9 @@ def test_demo_program_up_noop_refresh_destroy(tmp_path: Path, emulator: Emulator
     assert client.get_job(hourly.id).execution_status == "canceled"
     pulumi.preview("--expect-no-changes")
     pulumi.destroy()
+    # The declared table is dropped (the demo opts out of protection); the one the detail
+    # job had Polaris create is not the stack's.
+    assert [t.name for t in client.list_tables()] == ["page-views"]
     assert client.list_connections() == []
     assert all(j.is_terminal for j in client.list_jobs())
     assert "demo-secret-value-42" not in pulumi.export()
