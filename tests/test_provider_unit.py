@@ -18,6 +18,7 @@ from polaris_pulumi._provider import (
     ConnectionProvider,
     StreamingJobProvider,
     StreamingJobStartProvider,
+    TableProvider,
     _job_view,
     auto_name,
 )
@@ -319,7 +320,9 @@ def test_connection_diff() -> None:
 # --- serialization and configuration -------------------------------------------------------
 
 
-@pytest.mark.parametrize("provider_class", [ConnectionProvider, StreamingJobProvider])
+@pytest.mark.parametrize(
+    "provider_class", [ConnectionProvider, StreamingJobProvider, TableProvider]
+)
 def test_serialized_provider_is_small_and_by_reference(provider_class: type) -> None:
     blob = serialize_provider(provider_class())
     raw = base64.b64decode(blob)
