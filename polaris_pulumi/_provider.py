@@ -445,6 +445,32 @@ def _same_source(existing: Connection, spec: ConnectionSpec) -> bool:
     )
 
 
+def _name_taken(kind: str, name: str, exc: ConflictError, other: str) -> PolarisProviderError:
+    """What to do when a create meets another object of the name (a 409)."""
+    return PolarisProviderError(
+        f"{kind} {name!r} already exists in Polaris ({exc.server_message}). If you renamed "
+        "this resource in the program, declare its old name in `opts=pulumi.ResourceOptions("
+        f"aliases=[pulumi.Alias(name=...)])` so that Pulumi keeps managing the same {kind}; "
+        f"to take over a {kind} made outside this stack, set adopt_existing=True; or choose "
+        f"{other}."
+    )
+
+
+def _named_diff(
+    old: dict[str, Any], new: dict[str, Any], flags: list[str], immutable: typing.Sequence[str]
+) -> DiffResult:
+    """The diff of an object Polaris knows by a unique name (a connection, a table): the
+    fields it cannot change replace it, the rest (and our own `flags`) change in place."""
+    changed = [k for k in new if old.get(k) != new.get(k)] + flags
+    replaces = [k for k in immutable if k in changed]
+    return DiffResult(
+        changes=bool(changed),
+        replaces=replaces,
+        # A replacement that keeps the name must delete first: names are unique.
+        delete_before_replace=bool(replaces) and old["name"] == new["name"],
+    )
+
+
 class ConnectionProvider(_PolarisProvider):
     # Connections this provider process took over (adopt_existing, or this resource's own
     # name found after an interrupted `up`). In a rename, the old resource's delete runs in the
@@ -478,16 +504,8 @@ class ConnectionProvider(_PolarisProvider):
             return DiffResult(
                 changes=True, replaces=["name"] if name_unknown else [], delete_before_replace=False
             )
-        old, new = _connection_view(olds), _connection_view(news)
-        changed = [k for k in new if old.get(k) != new.get(k)]
-        changed += [k for k in ("test_connection",) if olds.get(k) != news.get(k)]
-        replaces = ["name"] if "name" in changed else []
-        return DiffResult(
-            changes=bool(changed),
-            replaces=replaces,
-            # A replacement that keeps the name must delete first: names are unique.
-            delete_before_replace=bool(replaces) and old["name"] == new["name"],
-        )
+        flags = [k for k in ("test_connection",) if olds.get(k) != news.get(k)]
+        return _named_diff(_connection_view(olds), _connection_view(news), flags, ("name",))
 
     def create(self, props: dict[str, Any]) -> CreateResult:
         client = self.client()
@@ -510,13 +528,8 @@ class ConnectionProvider(_PolarisProvider):
                 # answer never reached the state (an interrupted `up`).
                 _log(f"connection {spec.name!r} exists with this resource's spec: taking it")
             else:
-                raise PolarisProviderError(
-                    f"connection {spec.name!r} already exists in Polaris "
-                    f"({exc.server_message}). If you renamed this resource in the program, "
-                    "declare its old name in `opts=pulumi.ResourceOptions(aliases=["
-                    "pulumi.Alias(name=...)])` so that Pulumi keeps managing the same "
-                    "connection; to take over a connection made outside this stack, set "
-                    "adopt_existing=True; or choose another name (or omit name)."
+                raise _name_taken(
+                    "connection", spec.name, exc, "another name (or omit name)"
                 ) from None
             with self._registry_lock:
                 self._adopted.add(spec.name)
@@ -1061,16 +1074,8 @@ class TableProvider(_PolarisProvider):
         if unknown:
             replaces = sorted({str(p[0]) for p in unknown} & set(TABLE_IMMUTABLE))
             return DiffResult(changes=True, replaces=replaces, delete_before_replace=True)
-        old, new = _table_view(olds), _table_view(news)
-        changed = [k for k in new if old.get(k) != new.get(k)]
-        changed += [k for k in _TABLE_FLAGS if olds.get(k) != news.get(k)]
-        replaces = [k for k in TABLE_IMMUTABLE if k in changed]
-        # Names are unique in a project: a new table under the same name needs the old gone.
-        return DiffResult(
-            changes=bool(changed),
-            replaces=replaces,
-            delete_before_replace=bool(replaces) and old["name"] == new["name"],
-        )
+        flags = [k for k in _TABLE_FLAGS if olds.get(k) != news.get(k)]
+        return _named_diff(_table_view(olds), _table_view(news), flags, TABLE_IMMUTABLE)
 
     def create(self, props: dict[str, Any]) -> CreateResult:
         client = self.client()
@@ -1093,13 +1098,7 @@ class TableProvider(_PolarisProvider):
                 _log(f"table {spec.name!r} exists with this resource's spec: taking it")
                 table = existing
             else:
-                raise PolarisProviderError(
-                    f"table {spec.name!r} already exists in Polaris ({exc.server_message}). "
-                    "If you renamed this resource in the program, declare its old name in "
-                    "`opts=pulumi.ResourceOptions(aliases=[pulumi.Alias(name=...)])`; to take "
-                    "over a table made outside this stack, set adopt_existing=True; or choose "
-                    "another name."
-                ) from None
+                raise _name_taken("table", spec.name, exc, "another name") from None
         return CreateResult(table.name, _table_outs(table, props))
 
     def update(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:

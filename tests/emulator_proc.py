@@ -93,6 +93,19 @@ class EmulatorProcess:
             **kwargs,
         )
 
+    def configure(self, *providers: Any) -> None:
+        """Configure dynamic providers as the engine does, with this emulator's stack config."""
+        from pulumi.dynamic import ConfigureRequest
+        from pulumi.dynamic.config import Config
+
+        config = {
+            "polaris:apiKey": self.api_key,
+            "polaris:url": self.url,
+            "polaris:projectId": self.project_id,
+        }
+        for provider in providers:
+            provider.configure(ConfigureRequest(Config(config, "proj")))
+
     def env(self) -> dict[str, str]:
         """What a Pulumi program needs to reach this emulator."""
         return {

@@ -9,8 +9,6 @@ from typing import Any
 
 import dill
 import pytest
-from pulumi.dynamic import ConfigureRequest
-from pulumi.dynamic.config import Config
 from pulumi.dynamic.dynamic import serialize_provider
 from pulumi.output import Unknown
 
@@ -333,12 +331,7 @@ def test_serialized_provider_is_small_and_by_reference(provider_class: type) -> 
 
 def test_configured_provider_pickles_without_credentials(emulator: EmulatorProcess) -> None:
     provider = ConnectionProvider()
-    config = {
-        "polaris:apiKey": emulator.api_key,
-        "polaris:url": emulator.url,
-        "polaris:projectId": emulator.project_id,
-    }
-    provider.configure(ConfigureRequest(Config(config, "proj")))
+    emulator.configure(provider)
     assert provider.client().list_connections() == []
     raw = base64.b64decode(serialize_provider(provider))
     assert emulator.api_key.encode() not in raw and len(raw) < 200
@@ -347,16 +340,7 @@ def test_configured_provider_pickles_without_credentials(emulator: EmulatorProce
 def test_provider_lifecycle_directly(emulator: EmulatorProcess) -> None:
     conn_provider, job_provider = ConnectionProvider(), StreamingJobProvider()
     start_provider = StreamingJobStartProvider()
-    config = Config(
-        {
-            "polaris:apiKey": emulator.api_key,
-            "polaris:url": emulator.url,
-            "polaris:projectId": emulator.project_id,
-        },
-        "proj",
-    )
-    for p in (conn_provider, job_provider, start_provider):
-        p.configure(ConfigureRequest(config))
+    emulator.configure(conn_provider, job_provider, start_provider)
     created = conn_provider.create(conn_provider.check({}, CONN).inputs)
     assert created.id == "events" and created.outs is not None
     assert created.outs["secrets"]["password"] == KAFKA_PASSWORD  # kept for diffs; secret in state

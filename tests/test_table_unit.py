@@ -7,8 +7,6 @@ import copy
 from typing import Any
 
 import pytest
-from pulumi.dynamic import ConfigureRequest
-from pulumi.dynamic.config import Config
 from pulumi.output import Unknown
 
 from polaris_pulumi._provider import StreamingJobProvider, TableProvider
@@ -181,12 +179,7 @@ def test_a_job_on_a_protected_table_leaving_with_it_is_not_canceled() -> None:
 
 def test_table_lifecycle_directly(emulator: EmulatorProcess) -> None:
     provider = TableProvider()
-    config = {
-        "polaris:apiKey": emulator.api_key,
-        "polaris:url": emulator.url,
-        "polaris:projectId": emulator.project_id,
-    }
-    provider.configure(ConfigureRequest(Config(config, "proj")))
+    emulator.configure(provider)
     props = provider.check({}, table(deletion_protection=False)).inputs
     made = provider.create(props)
     assert made.id == HOURLY["name"] and made.outs is not None
