@@ -407,7 +407,6 @@ def _connection_outs(conn: Connection, props: dict[str, Any]) -> dict[str, Any]:
         "topic_name_is_pattern": bool(conn.topic_name_is_pattern),
         "test_connection": props.get("test_connection"),
         "adopt_existing": props.get("adopt_existing"),
-        "auto_name": props.get("auto_name"),
     }
 
 
@@ -481,10 +480,20 @@ class ConnectionProvider(_PolarisProvider):
     # before it exists in Polaris (a preview shows a new connection's name).
     declared: typing.ClassVar[set[str]] = set()
 
+    # Names `check` derived for resources without a `name` (see `auto_name`): create knows
+    # its own derived name from these, so the program's `auto_name` need not stay an input.
+    _derived: typing.ClassVar[set[str]] = set()
+
     def check(self, olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:
         inputs = dict(news)
+        # Where the resource is declared, from the program: used here, never stored (it
+        # would show in every diff).
+        derived = inputs.pop("auto_name", None)
         if inputs.get("name") is None:
-            inputs["name"] = (olds or {}).get("name") or inputs.get("auto_name")
+            inputs["name"] = (olds or {}).get("name") or derived
+            if isinstance(derived, str) and inputs["name"] == derived:
+                with self._registry_lock:
+                    self._derived.add(derived)
         spec_props = {k: inputs.get(k) for k in _CONNECTION_SPEC_KEYS if inputs.get(k) is not None}
         spec_props["type"] = "confluent"
         _, problems = validate(
@@ -523,7 +532,7 @@ class ConnectionProvider(_PolarisProvider):
                         "bootstrap_servers."
                     ) from None
                 _log(f"adopting existing connection {spec.name!r}")
-            elif spec.name == props.get("auto_name") and _same_source(existing, spec):
+            elif spec.name in self._derived and _same_source(existing, spec):
                 # This resource's own derived name, holding its spec: an earlier create whose
                 # answer never reached the state (an interrupted `up`).
                 _log(f"connection {spec.name!r} exists with this resource's spec: taking it")
@@ -616,7 +625,7 @@ class ConnectionProvider(_PolarisProvider):
         except NotFoundError:
             return ReadResult(None, {})  # deleted outside Pulumi: drop from state
         outs = _connection_outs(conn, props)
-        keys = (*_CONNECTION_SPEC_KEYS, *_CONNECTION_FLAGS, "auto_name")
+        keys = (*_CONNECTION_SPEC_KEYS, *_CONNECTION_FLAGS)
         inputs = {k: outs[k] for k in keys if outs.get(k) is not None}
         return ReadResult(conn.name, outs, inputs)
 

@@ -141,8 +141,14 @@ def test_preview_shows_the_name_up_creates_and_unknown_connections_fail_preview(
         if s["newState"]["type"].endswith(":Connection")
     }
     assert names == {auto_name("events", "polaris-e2e/test")}
+    # Where the resource is declared derives the name; it is not kept as an input.
+    assert all("auto_name" not in s["newState"].get("inputs", {}) for s in preview["steps"])
     pulumi.up()
     assert {c.name for c in emulator.client().list_connections()} == names
+    [stored] = [r for r in pulumi.resources() if r["type"].endswith(":Connection")]
+    assert "auto_name" not in stored["inputs"] and "auto_name" not in stored["outputs"]
+    pulumi.config_set("description", "derived, and described")
+    assert "auto_name" not in pulumi.preview("--diff").output
 
     # A literal connection name Polaris does not have fails at preview, naming the property.
     program = (pulumi.workdir / "__main__.py").read_text()

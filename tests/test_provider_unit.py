@@ -150,6 +150,8 @@ def test_connection_auto_name_is_derived_stable_and_valid() -> None:
     first = ConnectionProvider().check({}, news)
     name = first.inputs["name"]
     assert first.failures == [] and name.startswith("my-events-stream-")
+    # Used, not kept: an input in the state would show in every `preview --diff`.
+    assert "auto_name" not in first.inputs and name in ConnectionProvider._derived
     # The same wherever it is computed (preview, then up), different for another scope.
     assert (
         name
