@@ -1,4 +1,5 @@
-"""Imply Polaris streaming ingestion (connections, streaming jobs, tables) as Pulumi resources.
+"""Imply Polaris streaming ingestion (Kafka and Schema Registry connections, streaming jobs,
+tables) as Pulumi resources.
 
 The resources, their Args classes and ArgsDicts, and helpers. The REST client, its models and
 errors are in `polaris_pulumi.api`.
@@ -8,6 +9,8 @@ __version__ = "0.1.0"
 
 from polaris_pulumi._helpers import bootstrap_servers  # noqa: E402
 from polaris_pulumi._inputs import (  # noqa: E402
+    BasicAuthSecretsArgs,
+    BasicAuthSecretsArgsDict,
     ConnectionArgs,
     ConnectionSourceArgs,
     ConnectionSourceArgsDict,
@@ -17,10 +20,13 @@ from polaris_pulumi._inputs import (  # noqa: E402
     InputFieldArgsDict,
     MappingArgs,
     MappingArgsDict,
+    ParseSchemaProviderArgs,
+    ParseSchemaProviderArgsDict,
     QueryGranularityArgs,
     QueryGranularityArgsDict,
     SaslPlainSecretsArgs,
     SaslPlainSecretsArgsDict,
+    SchemaRegistryConnectionArgs,
     StoragePolicyArgs,
     StoragePolicyArgsDict,
     StreamingJobArgs,
@@ -41,12 +47,19 @@ from polaris_pulumi._outputs import (  # noqa: E402
 )
 from polaris_pulumi._resources import (  # noqa: E402
     Connection,
+    SchemaRegistryConnection,
     StreamingJob,
     StreamingJobStart,
     Table,
 )
 
 __all__ = [
+    "BasicAuthSecretsArgs",
+    "BasicAuthSecretsArgsDict",
+    "ParseSchemaProviderArgs",
+    "ParseSchemaProviderArgsDict",
+    "SchemaRegistryConnection",
+    "SchemaRegistryConnectionArgs",
     "Connection",
     "ConnectionArgs",
     "ConnectionSecretsDict",

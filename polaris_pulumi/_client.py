@@ -48,10 +48,13 @@ from polaris_pulumi._models import (
     JobSummary,
     ListResponse,
     PolarisModel,
+    SchemaRegistryConnection,
+    SchemaRegistryConnectionSpec,
     StreamingJob,
     StreamingJobSpec,
     Table,
     TableSpec,
+    connection_model,
 )
 
 log = logging.getLogger("polaris_pulumi")
@@ -110,6 +113,14 @@ def _subset(sent: Any, got: Any) -> bool:
             and all(_subset(a, b) for a, b in zip(sent, got, strict=True))
         )
     return bool(sent == got)
+
+
+AnyConnectionSpec = ConnectionSpec | SchemaRegistryConnectionSpec
+AnyConnection = Connection | SchemaRegistryConnection
+
+
+def _connection(doc: Any) -> AnyConnection:
+    return connection_model(doc).model_validate(doc)
 
 
 class PolarisClient:
@@ -316,7 +327,7 @@ class PolarisClient:
 
     # --- connections -----------------------------------------------------------------------
 
-    def create_connection(self, spec: ConnectionSpec) -> Connection:
+    def create_connection(self, spec: AnyConnectionSpec) -> AnyConnection:
         """Create (201); a retry meeting 409 adopts the connection its lost first attempt made."""
         body = spec.to_api(reveal_secrets=True)
         for attempt in self._attempts():
@@ -325,7 +336,7 @@ class PolarisClient:
                     response = self._send(
                         "POST", "/connections", json=body, secrets=[spec.password()]
                     )
-                    return Connection.model_validate(response.json())
+                    return _connection(response.json())
                 except ConflictError:
                     if attempt.retry_state.attempt_number == 1:
                         raise
@@ -336,13 +347,14 @@ class PolarisClient:
                     raise
         raise AssertionError("unreachable")  # pragma: no cover
 
-    def get_connection(self, name: str) -> Connection:
-        return self._get_model(f"/connections/{quote(name, safe='')}", Connection)
+    def get_connection(self, name: str) -> AnyConnection:
+        return _connection(self._request("GET", f"/connections/{quote(name, safe='')}").json())
 
-    def list_connections(self) -> list[Connection]:
-        return self._list("/connections", Connection)
+    def list_connections(self) -> list[AnyConnection]:
+        body = ListResponse.model_validate(self._request("GET", "/connections").json())
+        return [_connection(v) for v in body.values]
 
-    def update_connection(self, spec: ConnectionSpec) -> Connection:
+    def update_connection(self, spec: AnyConnectionSpec) -> AnyConnection:
         """PATCH to `spec`; with no password in `spec.secrets` Polaris keeps the stored one."""
         response = self._request(
             "PATCH",
@@ -350,7 +362,7 @@ class PolarisClient:
             json=spec.update_body(),
             secrets=[spec.password()],
         )
-        return Connection.model_validate(response.json())
+        return _connection(response.json())
 
     def delete_connection(self, name: str) -> None:
         """Delete; a retry that finds it gone counts as done."""

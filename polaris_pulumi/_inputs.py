@@ -51,6 +51,39 @@ class ConnectionArgs:
 
 
 @dataclasses.dataclass
+class BasicAuthSecretsArgs:
+    """Schema Registry API key (username) and secret (password)."""
+
+    username: pulumi.Input[str]
+    password: pulumi.Input[str]
+    type: pulumi.Input[Literal["basic"]] = "basic"
+
+
+class BasicAuthSecretsArgsDict(TypedDict):
+    """Schema Registry API key (username) and secret (password)."""
+
+    username: pulumi.Input[str]
+    password: pulumi.Input[str]
+    type: NotRequired[pulumi.Input[Literal["basic"]]]
+
+
+@dataclasses.dataclass
+class SchemaRegistryConnectionArgs:
+    urls: pulumi.Input[Sequence[pulumi.Input[str]]]
+    """The Schema Registry's REST endpoint(s), e.g. a Confluent Cloud cluster's
+    `rest_endpoint` (https://psrc-xxxxx.region.aws.confluent.cloud)."""
+    secrets: pulumi.Input[BasicAuthSecretsArgs | BasicAuthSecretsArgsDict]
+    name: pulumi.Input[str] | None = None
+    """Polaris connection name; default: the resource name plus a suffix derived from the
+    project, stack and parent."""
+    description: pulumi.Input[str] | None = None
+    test_connection: pulumi.Input[bool] | None = None
+    """Run Polaris' connection test after create/update and fail with its details (default on)."""
+    adopt_existing: pulumi.Input[bool] | None = None
+    """Take over an existing Schema Registry connection of this name on create."""
+
+
+@dataclasses.dataclass
 class InputFieldArgs:
     name: pulumi.Input[str]
     data_type: pulumi.Input[str]
@@ -62,22 +95,83 @@ class InputFieldArgsDict(TypedDict):
 
 
 @dataclasses.dataclass
+class ParseSchemaProviderArgs:
+    """Where `avro_stream` and `protobuf` read their schema: `connection` (a Schema Registry
+    connection, by name: pass `registry.name`), `inline-avro` (an Avro schema as a dict) or
+    `inline-protobuf` (a base64 FileDescriptorSet and the message type)."""
+
+    type: pulumi.Input[Literal["connection", "inline-avro", "inline-protobuf"]]
+    connection_name: pulumi.Input[str] | None = None
+    schema: pulumi.Input[Mapping[str, Any]] | None = None
+    descriptor: pulumi.Input[str] | None = None
+    proto_message_type: pulumi.Input[str] | None = None
+
+
+class ParseSchemaProviderArgsDict(TypedDict):
+    type: pulumi.Input[Literal["connection", "inline-avro", "inline-protobuf"]]
+    connection_name: NotRequired[pulumi.Input[str]]
+    schema: NotRequired[pulumi.Input[Mapping[str, Any]]]
+    descriptor: NotRequired[pulumi.Input[str]]
+    proto_message_type: NotRequired[pulumi.Input[str]]
+
+
+@dataclasses.dataclass
 class FormatSettingsArgs:
+    """A format and its own settings (each format takes only its own: preview names any
+    other). See docs/formats.md."""
+
     format: pulumi.Input[str]
     flatten_spec: pulumi.Input[Mapping[str, Any]] | None = None
+    """nd-json, avro, protobuf, orc, parquet: `{"fields": [{"type": "path", "name": ...,
+    "expr": "$.a.b"}]}` to read nested fields (Druid's flattenSpec, camelCase keys)."""
+    # csv
+    columns: pulumi.Input[Sequence[pulumi.Input[str]]] | None = None
+    delimiter: pulumi.Input[str] | None = None
+    list_delimiter: pulumi.Input[str] | None = None
+    skip_header_rows: pulumi.Input[int] | None = None
+    # avro_ocf, avro_stream, orc, parquet, protobuf
+    binary_as_string: pulumi.Input[bool] | None = None
+    extract_unions_by_type: pulumi.Input[bool] | None = None
+    schema: pulumi.Input[Mapping[str, Any]] | None = None
+    parse_schema_provider: (
+        pulumi.Input[ParseSchemaProviderArgs | ParseSchemaProviderArgsDict] | None
+    ) = None
+    # kafka, kinesis
+    value_format: pulumi.Input[FormatSettingsArgs | FormatSettingsArgsDict] | None = None
+    key_format: pulumi.Input[FormatSettingsArgs | FormatSettingsArgsDict] | None = None
+    header_format: pulumi.Input[str] | None = None
+    header_label_prefix: pulumi.Input[str] | None = None
+    key_column_name: pulumi.Input[str] | None = None
+    timestamp_column_name: pulumi.Input[str] | None = None
+    partition_key_column_name: pulumi.Input[str] | None = None
 
 
 class FormatSettingsArgsDict(TypedDict):
-    """The other settings of a format (delimiter, value_format, ...) go in a plain dict."""
-
     format: pulumi.Input[str]
     flatten_spec: NotRequired[pulumi.Input[Mapping[str, Any]]]
+    columns: NotRequired[pulumi.Input[Sequence[pulumi.Input[str]]]]
+    delimiter: NotRequired[pulumi.Input[str]]
+    list_delimiter: NotRequired[pulumi.Input[str]]
+    skip_header_rows: NotRequired[pulumi.Input[int]]
+    binary_as_string: NotRequired[pulumi.Input[bool]]
+    extract_unions_by_type: NotRequired[pulumi.Input[bool]]
+    schema: NotRequired[pulumi.Input[Mapping[str, Any]]]
+    parse_schema_provider: NotRequired[
+        pulumi.Input[ParseSchemaProviderArgs | ParseSchemaProviderArgsDict]
+    ]
+    value_format: NotRequired[pulumi.Input[FormatSettingsArgs | FormatSettingsArgsDict]]
+    key_format: NotRequired[pulumi.Input[FormatSettingsArgs | FormatSettingsArgsDict]]
+    header_format: NotRequired[pulumi.Input[str]]
+    header_label_prefix: NotRequired[pulumi.Input[str]]
+    key_column_name: NotRequired[pulumi.Input[str]]
+    timestamp_column_name: NotRequired[pulumi.Input[str]]
+    partition_key_column_name: NotRequired[pulumi.Input[str]]
 
 
 @dataclasses.dataclass
 class ConnectionSourceArgs:
     connection_name: pulumi.Input[str]
-    format_settings: pulumi.Input[FormatSettingsArgs | FormatSettingsArgsDict | Mapping[str, Any]]
+    format_settings: pulumi.Input[FormatSettingsArgs | FormatSettingsArgsDict]
     input_schema: (
         pulumi.Input[Sequence[pulumi.Input[InputFieldArgs | InputFieldArgsDict]]] | None
     ) = None
@@ -86,7 +180,7 @@ class ConnectionSourceArgs:
 
 class ConnectionSourceArgsDict(TypedDict):
     connection_name: pulumi.Input[str]
-    format_settings: pulumi.Input[FormatSettingsArgs | FormatSettingsArgsDict | Mapping[str, Any]]
+    format_settings: pulumi.Input[FormatSettingsArgs | FormatSettingsArgsDict]
     input_schema: NotRequired[
         pulumi.Input[Sequence[pulumi.Input[InputFieldArgs | InputFieldArgsDict]]]
     ]

@@ -11,6 +11,7 @@ the emulator are validated with `STRICT` context, where an unknown key is an err
 
 from __future__ import annotations
 
+import base64
 import copy
 import difflib
 import re
@@ -20,6 +21,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 
+import fastavro
+from google.protobuf import descriptor_pb2
+from google.protobuf.message import DecodeError
 from pydantic import (
     BaseModel,
     ConfigDict,
@@ -201,10 +205,11 @@ class User(PolarisModel):
 # --- Connections -------------------------------------------------------------------------
 
 
-class SaslPlainSecrets(PolarisModel):
-    type: Literal["sasl_plain"] = "sasl_plain"
+class _Password(PolarisModel):
+    """Secrets whose password is never returned by the API; SecretStr keeps it out of repr,
+    logs and tracebacks."""
+
     username: str
-    # Never returned by the API; SecretStr keeps it out of repr, logs and tracebacks.
     password: SecretStr | None = None
 
     @field_serializer("password")
@@ -215,19 +220,27 @@ class SaslPlainSecrets(PolarisModel):
         return value.get_secret_value() if ctx.get("reveal_secrets") else "**********"
 
 
-class ConnectionSpec(PolarisModel):
-    """What a user declares for a `confluent` connection (CreateConfluentConnectionRequest)."""
+class SaslPlainSecrets(_Password):
+    """SaslPlainSecretsRequiredPayload: a Confluent Cloud API key and secret."""
 
-    type: Literal["confluent"] = "confluent"
+    type: Literal["sasl_plain"] = "sasl_plain"
+
+
+class BasicAuthSecrets(_Password):
+    """HttpBasicAuthSecretsRequiredPayload: a Schema Registry API key and secret."""
+
+    type: Literal["basic"] = "basic"
+
+
+class _ConnectionSpec(PolarisModel):
+    """What every connection a user declares has: a unique name, and secrets with a password."""
+
     name: str
     description: str | None = None
-    bootstrap_servers: str
-    topic_name: str
-    topic_name_is_pattern: bool | None = None
-    secrets: SaslPlainSecrets | None = None
+    secrets: _Password | None = None
 
     def password(self) -> str:
-        """The Kafka password, or "" when this spec carries none."""
+        """The password, or "" when this spec carries none."""
         if self.secrets is None or self.secrets.password is None:
             return ""
         return self.secrets.password.get_secret_value()
@@ -239,7 +252,7 @@ class ConnectionSpec(PolarisModel):
         return body
 
     def update_body(self) -> dict[str, Any]:
-        """PATCH body (UpdateConfluentConnectionRequest): `type` and the rest, never `name`.
+        """PATCH body (Update...ConnectionRequest): `type` and the rest, never `name`.
 
         An unset description is sent as null so that PATCH clears it (our reading: PATCH keeps
         omitted fields); the password goes only when the spec carries one.
@@ -248,6 +261,29 @@ class ConnectionSpec(PolarisModel):
         body.pop("name")
         body.setdefault("description", None)
         return body
+
+
+class ConnectionSpec(_ConnectionSpec):
+    """What a user declares for a `confluent` connection (CreateConfluentConnectionRequest)."""
+
+    type: Literal["confluent"] = "confluent"
+    name: str
+    description: str | None = None
+    bootstrap_servers: str
+    topic_name: str
+    topic_name_is_pattern: bool | None = None
+    secrets: SaslPlainSecrets | None = None
+
+
+class SchemaRegistryConnectionSpec(_ConnectionSpec):
+    """What a user declares for a Confluent Schema Registry connection
+    (CreateConfluentSchemaRegistryConnectionRequest)."""
+
+    type: Literal["confluent_schema_registry"] = "confluent_schema_registry"
+    name: str
+    description: str | None = None
+    urls: list[str]
+    secrets: BasicAuthSecrets | None = None
 
 
 class ConnectionSecretsInfo(PolarisModel):
@@ -261,15 +297,20 @@ class ConnectionSecretsInfo(PolarisModel):
     key: str | None = None
 
 
-class Connection(ConnectionSpec):
-    """A connection as the server returns it (ConfluentConnectionResponse; no password)."""
+class _Submitted(PolarisModel):
+    """Who made and last changed a connection, and when (ConnectionResponse)."""
 
-    type: str = "confluent"  # type: ignore[assignment]
-    secrets: ConnectionSecretsInfo | None = None  # type: ignore[assignment]
     submitted_by_user: User | None = None
     modified_by_user: User | None = None
     submitted_on_timestamp: str | None = None
     modified_on_timestamp: str | None = None
+
+
+class Connection(ConnectionSpec, _Submitted):
+    """A connection as the server returns it (ConfluentConnectionResponse; no password)."""
+
+    type: str = "confluent"  # type: ignore[assignment]
+    secrets: ConnectionSecretsInfo | None = None  # type: ignore[assignment]
 
     def spec(self) -> ConnectionSpec:
         """What this connection was made from, minus the password Polaris never returns.
@@ -287,6 +328,19 @@ class Connection(ConnectionSpec):
             if secrets is not None and secrets.type == "sasl_plain" and secrets.username
             else None,
         )
+
+
+class SchemaRegistryConnection(SchemaRegistryConnectionSpec, _Submitted):
+    """A Schema Registry connection as the server returns it (no password)."""
+
+    secrets: ConnectionSecretsInfo | None = None  # type: ignore[assignment]
+
+
+def connection_model(doc: dict[str, Any]) -> type[Connection] | type[SchemaRegistryConnection]:
+    """The response model of a connection document, by its type."""
+    if doc.get("type") == "confluent_schema_registry":
+        return SchemaRegistryConnection
+    return Connection
 
 
 class ConnectionTestResult(PolarisModel):
@@ -685,6 +739,7 @@ _HOST_PORT_RE = re.compile(r"^(?P<host>[A-Za-z0-9.-]+|\[[0-9A-Fa-f:]+\]):(?P<por
 _PERIOD_RE = re.compile(
     r"^P(?!$)(\d+Y)?(\d+M)?(\d+W)?(\d+D)?(T(?=\d)(\d+H)?(\d+M)?(\d+(\.\d+)?S)?)?$"
 )
+_URL_RE = re.compile(r"^https?://[A-Za-z0-9.-]+(:\d{1,5})?(/\S*)?$")
 _FIELD_REF_RE = re.compile(r'"((?:[^"]|"")*)"')
 
 
@@ -750,7 +805,7 @@ def _secret_properties(*models: type[BaseModel]) -> frozenset[str]:
     return frozenset(found)
 
 
-SECRET_PROPERTIES = _secret_properties(ConnectionSpec)
+SECRET_PROPERTIES = _secret_properties(ConnectionSpec, SchemaRegistryConnectionSpec)
 
 
 def problems_from_validation_error(error: ValidationError) -> list[Problem]:
@@ -872,22 +927,45 @@ def connection_problems(spec: ConnectionSpec, *, require_password: bool) -> list
                     ("topic_name",), f"{spec.topic_name!r} is not a valid regular expression: {exc}"
                 )
             )
+    return problems + _secrets_problems(spec, "sasl_plain", "Confluent", require_password)
+
+
+def _secrets_problems(
+    spec: _ConnectionSpec, kind: str, whose: str, require_password: bool
+) -> list[Problem]:
     if spec.secrets is None:
+        return [Problem(("secrets",), f"is required: {{type: {kind}, username, password}}")]
+    problems = []
+    if not spec.secrets.username:
         problems.append(
-            Problem(("secrets",), "is required: {type: sasl_plain, username, password}")
+            Problem(("secrets", "username"), f"must not be empty (the {whose} API key)")
         )
-    else:
-        if not spec.secrets.username:
-            problems.append(
-                Problem(("secrets", "username"), "must not be empty (the Confluent API key)")
-            )
-        if require_password and (
-            spec.secrets.password is None or not spec.secrets.password.get_secret_value()
-        ):
-            problems.append(
-                Problem(("secrets", "password"), "is required (the Confluent API secret)")
-            )
+    if require_password and (
+        spec.secrets.password is None or not spec.secrets.password.get_secret_value()
+    ):
+        problems.append(Problem(("secrets", "password"), f"is required (the {whose} API secret)"))
     return problems
+
+
+def schema_registry_problems(
+    spec: SchemaRegistryConnectionSpec, *, require_password: bool
+) -> list[Problem]:
+    problems: list[Problem] = []
+    if msg := connection_name_problem(spec.name):
+        problems.append(Problem(("name",), msg))
+    if not spec.urls:
+        problems.append(
+            Problem(("urls",), "needs at least one Schema Registry URL (https://psrc-...)")
+        )
+    problems += [
+        Problem(
+            ("urls", i),
+            f"{url!r} is not an http(s) URL such as https://psrc-xxxxx.region.aws.confluent.cloud",
+        )
+        for i, url in enumerate(spec.urls)
+        if not _URL_RE.match(url)
+    ]
+    return problems + _secrets_problems(spec, "basic", "Schema Registry", require_password)
 
 
 def job_problems(spec: StreamingJobSpec) -> list[Problem]:
@@ -1008,7 +1086,181 @@ def format_problems(fmt: FormatSettings, path: tuple[str | int, ...]) -> list[Pr
         nested = getattr(fmt, name)
         if nested is not None and name in allowed:
             problems += format_problems(nested, (*path, name))
+            if nested.format in ("kafka", "kinesis"):
+                problems.append(
+                    Problem((*path, name, "format"), "must be a payload format (nd-json, ...)")
+                )
+    return problems + _settings_problems(fmt, path)
+
+
+# KafkaFormatSettings.header_format: "Supported values include" these encodings.
+HEADER_ENCODINGS = ("utf-8", "utf-16", "utf-16be", "utf-16le", "iso-8859-1", "us-ascii")
+# Druid's flattenSpec field types.
+FLATTEN_FIELD_TYPES = ("root", "path", "jq", "tree")
+
+
+def _settings_problems(fmt: FormatSettings, path: tuple[str | int, ...]) -> list[Problem]:
+    """The values of a format's settings (which settings belong to it: `format_problems`)."""
+    problems = []
+    if fmt.delimiter is not None and len(fmt.delimiter) != 1:
+        problems.append(Problem((*path, "delimiter"), "must be one character (e.g. ',' or '\\t')"))
+    if fmt.list_delimiter == "":
+        problems.append(Problem((*path, "list_delimiter"), "must not be empty"))
+    if fmt.skip_header_rows is not None and fmt.skip_header_rows < 0:
+        problems.append(Problem((*path, "skip_header_rows"), "must be 0 or more"))
+    problems += _duplicates(fmt.columns or [], (*path, "columns"), "listed")
+    if fmt.format == "csv" and path[-1] == "key_format" and not fmt.columns:
+        problems.append(
+            Problem((*path, "columns"), "is required for a csv key: name the key's column")
+        )
+    if fmt.header_format is not None and fmt.header_format not in HEADER_ENCODINGS:
+        problems.append(
+            Problem((*path, "header_format"), f"must be one of {', '.join(HEADER_ENCODINGS)}")
+        )
+    if fmt.flatten_spec is not None:
+        problems += flatten_spec_problems(fmt.flatten_spec, (*path, "flatten_spec"))
+    if fmt.schema_ is not None and (msg := avro_schema_problem(fmt.schema_)):
+        problems.append(Problem((*path, "schema"), msg))
+    if fmt.parse_schema_provider is not None:
+        problems += _schema_provider_problems(
+            fmt.parse_schema_provider, fmt.format, (*path, "parse_schema_provider")
+        )
     return problems
+
+
+def avro_schema_problem(schema: Any) -> str | None:
+    """Why `schema` is not an Avro schema (fastavro parses it as Polaris' Avro reader would)."""
+    try:
+        fastavro.parse_schema(copy.deepcopy(schema))
+    except Exception as exc:  # noqa: BLE001 - fastavro raises several kinds; each is the answer
+        return f"is not a valid Avro schema: {exc}"
+    return None
+
+
+def _protobuf_problems(provider: ParseSchemaProvider, path: tuple[str | int, ...]) -> list[Problem]:
+    if not provider.descriptor or not provider.proto_message_type:
+        missing = [k for k in ("descriptor", "proto_message_type") if not getattr(provider, k)]
+        return [Problem((*path, k), "is required for type 'inline-protobuf'") for k in missing]
+    try:
+        files = descriptor_pb2.FileDescriptorSet.FromString(
+            base64.b64decode(provider.descriptor, validate=True)
+        )
+    except (ValueError, DecodeError):
+        return [
+            Problem(
+                (*path, "descriptor"),
+                "is not a base64 FileDescriptorSet (protoc --descriptor_set_out, then base64)",
+            )
+        ]
+    names = {
+        name
+        for f in files.file
+        for m in f.message_type
+        for name in (m.name, f"{f.package}.{m.name}" if f.package else m.name)
+    }
+    if provider.proto_message_type not in names:
+        return [
+            Problem(
+                (*path, "proto_message_type"),
+                f"{provider.proto_message_type!r} is not a message of the descriptor; it has "
+                f"{', '.join(sorted(names)) or 'none'}",
+            )
+        ]
+    return []
+
+
+# Per schema provider type (ParseSchemaProvider's subtypes): the fields it takes.
+SCHEMA_PROVIDER_FIELDS = {
+    "connection": frozenset({"connection_name"}),
+    "inline-avro": frozenset({"schema_"}),
+    "inline-protobuf": frozenset({"descriptor", "proto_message_type"}),
+}
+
+
+def _schema_provider_problems(
+    provider: ParseSchemaProvider, fmt: str, path: tuple[str | int, ...]
+) -> list[Problem]:
+    allowed = SCHEMA_PROVIDER_FIELDS[provider.type]
+    problems = [
+        Problem((*path, name.rstrip("_")), f"is not a setting of type {provider.type!r}")
+        for name in ParseSchemaProvider.model_fields
+        if name != "type" and name not in allowed and getattr(provider, name) is not None
+    ]
+    if provider.type == "inline-avro" and fmt == "protobuf":
+        problems.append(Problem((*path, "type"), "format 'protobuf' takes 'inline-protobuf'"))
+    if provider.type == "inline-protobuf" and fmt == "avro_stream":
+        problems.append(Problem((*path, "type"), "format 'avro_stream' takes 'inline-avro'"))
+    if provider.type == "connection":
+        name = provider.connection_name
+        if not name:
+            problems.append(
+                Problem((*path, "connection_name"), "is required: a Schema Registry connection")
+            )
+        elif msg := connection_name_problem(name):
+            problems.append(Problem((*path, "connection_name"), msg))
+    elif provider.type == "inline-avro":
+        if provider.schema_ is None:
+            problems.append(Problem((*path, "schema"), "is required for type 'inline-avro'"))
+        elif msg := avro_schema_problem(provider.schema_):
+            problems.append(Problem((*path, "schema"), msg))
+    else:
+        problems += _protobuf_problems(provider, path)
+    return problems
+
+
+def flatten_spec_problems(spec: dict[str, Any], path: tuple[str | int, ...]) -> list[Problem]:
+    """A Druid flattenSpec: `use_field_discovery` and `fields` of {type, name, expr}."""
+    problems = [
+        Problem(
+            (*path, key),
+            "is not a known property; a flatten spec takes useFieldDiscovery and fields",
+        )
+        for key in spec
+        if key not in ("useFieldDiscovery", "fields")
+    ]
+    if not isinstance(spec.get("useFieldDiscovery", True), bool):
+        problems.append(Problem((*path, "useFieldDiscovery"), "must be true or false"))
+    fields = spec.get("fields", [])
+    if not isinstance(fields, list):
+        return [*problems, Problem((*path, "fields"), "must be a list of {type, name, expr}")]
+    names = []
+    for i, field in enumerate(fields):
+        at = (*path, "fields", i)
+        if not isinstance(field, dict) or set(field) - {"type", "name", "expr", "nodes"}:
+            problems.append(Problem(at, "must be {type, name, expr}"))
+            continue
+        kind, expr = field.get("type"), field.get("expr")
+        names.append(field.get("name") or "")
+        if kind not in FLATTEN_FIELD_TYPES:
+            problems.append(
+                Problem((*at, "type"), f"must be one of {', '.join(FLATTEN_FIELD_TYPES)}")
+            )
+        elif kind in ("path", "jq") and not (isinstance(expr, str) and expr):
+            problems.append(Problem((*at, "expr"), f"is required for type {kind!r}"))
+        elif kind == "path" and not str(expr).startswith("$"):
+            problems.append(Problem((*at, "expr"), f"{expr!r} is not a JSONPath (starts with '$')"))
+    problems += [
+        Problem((*p.path[:-1], p.path[-1], "name"), p.message)
+        for p in _duplicates(names, (*path, "fields"), "flattened")
+    ]
+    return problems
+
+
+def schema_registry_refs(
+    fmt: FormatSettings, path: tuple[str | int, ...]
+) -> list[tuple[tuple[str | int, ...], str]]:
+    """The Schema Registry connections a format reads its schemas through, with their paths."""
+    found = []
+    provider = fmt.parse_schema_provider
+    if provider is not None and provider.type == "connection" and provider.connection_name:
+        found.append(
+            ((*path, "parse_schema_provider", "connection_name"), provider.connection_name)
+        )
+    for name in ("value_format", "key_format"):
+        nested = getattr(fmt, name)
+        if nested is not None:
+            found += schema_registry_refs(nested, (*path, name))
+    return found
 
 
 def table_problems(spec: TableSpec, *, new: bool) -> list[Problem]:

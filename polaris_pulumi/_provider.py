@@ -52,9 +52,12 @@ from polaris_pulumi._models import (
     TERMINAL_STATUSES,
     Connection,
     ConnectionSpec,
+    FormatSettings,
     JobMetrics,
     JobState,
     Problem,
+    SchemaRegistryConnection,
+    SchemaRegistryConnectionSpec,
     StreamingJob,
     StreamingJobSpec,
     Table,
@@ -62,6 +65,8 @@ from polaris_pulumi._models import (
     connection_problems,
     job_problems,
     problems_from_validation_error,
+    schema_registry_problems,
+    schema_registry_refs,
     table_job_problems,
     table_problems,
 )
@@ -364,12 +369,30 @@ def _log(message: str) -> None:
 
 # --- connections -------------------------------------------------------------------------
 
-# The spec's fields, named once in the model.
-_CONNECTION_SPEC_KEYS = tuple(k for k in ConnectionSpec.model_fields if k != "type")
+AnySpec = ConnectionSpec | SchemaRegistryConnectionSpec
+AnyConnection = Connection | SchemaRegistryConnection
+
+
+def _spec_keys(model: type[BaseModel]) -> tuple[str, ...]:
+    """A spec model's fields, as properties (`type` is the resource's, not the user's)."""
+    return tuple(k for k in model.model_fields if k != "type")
+
+
+def _server_keys(response: type[BaseModel], spec: type[BaseModel]) -> tuple[str, ...]:
+    """What the server adds to a spec (who and when), from the response model."""
+    return tuple(k for k in response.model_fields if k not in spec.model_fields)
+
+
 _CONNECTION_FLAGS = {"test_connection": (bool,), "adopt_existing": (bool,)}
-# What the server adds (who and when), from the response model.
-_CONNECTION_SERVER_KEYS = tuple(
-    k for k in Connection.model_fields if k not in ConnectionSpec.model_fields
+CONNECTION_OUTPUT_KEYS = (
+    *_spec_keys(ConnectionSpec),
+    *_server_keys(Connection, ConnectionSpec),
+    *_CONNECTION_FLAGS,
+)
+SCHEMA_REGISTRY_OUTPUT_KEYS = (
+    *_spec_keys(SchemaRegistryConnectionSpec),
+    *_server_keys(SchemaRegistryConnection, SchemaRegistryConnectionSpec),
+    *_CONNECTION_FLAGS,
 )
 
 
@@ -388,60 +411,19 @@ def auto_name(resource_name: str, scope: str) -> str:
     return f"{clean[:56] or 'connection'}-{digest}"
 
 
-def _connection_spec(props: dict[str, Any]) -> ConnectionSpec:
-    return ConnectionSpec.model_validate(
-        {k: props.get(k) for k in _CONNECTION_SPEC_KEYS if props.get(k) is not None}
-        | {"type": "confluent"}
-    )
-
-
-def _connection_outs(conn: Connection, props: dict[str, Any]) -> dict[str, Any]:
-    """State of a connection: our inputs, what the server holds, and the password we sent."""
-    secrets = conn.secrets.model_dump(mode="json", exclude_none=True) if conn.secrets else {}
-    secrets["password"] = (props.get("secrets") or {}).get("password")
-    server = conn.model_dump(
-        mode="json", include=set(_CONNECTION_SPEC_KEYS + _CONNECTION_SERVER_KEYS)
-    )
-    return server | {
-        "secrets": secrets,
-        "topic_name_is_pattern": bool(conn.topic_name_is_pattern),
-        "test_connection": props.get("test_connection"),
-        "adopt_existing": props.get("adopt_existing"),
-    }
-
-
-def _connection_view(props: dict[str, Any]) -> dict[str, Any]:
-    """What a diff compares: the declared spec, normalized (server defaults applied)."""
-    secrets = props.get("secrets") or {}
-    servers = props.get("bootstrap_servers")
-    return {
-        "name": props.get("name"),
-        "description": props.get("description"),
-        "bootstrap_servers": _servers(servers) if isinstance(servers, str) else servers,
-        "topic_name": props.get("topic_name"),
-        "topic_name_is_pattern": bool(props.get("topic_name_is_pattern")),
-        "secrets": {
-            "type": secrets.get("type", "sasl_plain") if isinstance(secrets, dict) else secrets,
-            "username": secrets.get("username") if isinstance(secrets, dict) else secrets,
-            "password": secrets.get("password") if isinstance(secrets, dict) else secrets,
-        },
-    }
-
-
 def _servers(value: str | None) -> str:
     """A broker list as Polaris compares it: `host:port` entries, no blanks around commas."""
     return ",".join(s.strip() for s in (value or "").split(","))
 
 
-def _same_source(existing: Connection, spec: ConnectionSpec) -> bool:
-    """Same brokers, topic and API key: what Polaris shows of a connection's spec."""
-    return (
-        _servers(existing.bootstrap_servers) == _servers(spec.bootstrap_servers)
-        and existing.topic_name == spec.topic_name
-        and bool(existing.topic_name_is_pattern) == bool(spec.topic_name_is_pattern)
-        and (existing.secrets.username if existing.secrets else None)
-        == (spec.secrets.username if spec.secrets else None)
-    )
+def _secrets_view(secrets: Any, default_type: str) -> dict[str, Any]:
+    if not isinstance(secrets, dict):
+        return {"type": secrets, "username": secrets, "password": secrets}
+    return {
+        "type": secrets.get("type", default_type),
+        "username": secrets.get("username"),
+        "password": secrets.get("password"),
+    }
 
 
 def _name_taken(kind: str, name: str, exc: ConflictError, other: str) -> PolarisProviderError:
@@ -471,18 +453,84 @@ def _named_diff(
 
 
 class ConnectionProvider(_PolarisProvider):
+    """A `confluent` connection. The lifecycle is every connection type's; the hooks below
+    (`spec_model`, `_problems`, `_source_view`, `_source_of`, `_outs`) are this type's."""
+
+    spec_model: typing.ClassVar[type[AnySpec]] = ConnectionSpec
+    # Where the connection points, in words and property names (for messages).
+    source_words: typing.ClassVar[str] = "bootstrap_servers, topic_name or the credentials"
+
     # Connections this provider process took over (adopt_existing, or this resource's own
     # name found after an interrupted `up`). In a rename, the old resource's delete runs in the
     # same process after the new one's create: it must not delete what the new one now holds.
+    # Shared by every connection type: Polaris has one namespace of connection names.
     _adopted: typing.ClassVar[set[str]] = set()
     _registry_lock: typing.ClassVar[threading.Lock] = threading.Lock()
-    # Names of the connections this deployment declares (checked here): a job may name one
-    # before it exists in Polaris (a preview shows a new connection's name).
-    declared: typing.ClassVar[set[str]] = set()
-
+    # Names of the connections this deployment declares (checked here), by type: a job may
+    # name one before it exists in Polaris (a preview shows a new connection's name).
+    declared: typing.ClassVar[dict[str, str]] = {}
     # Names `check` derived for resources without a `name` (see `auto_name`): create knows
     # its own derived name from these, so the program's `auto_name` need not stay an input.
     _derived: typing.ClassVar[set[str]] = set()
+
+    # --- this type's hooks ---
+
+    @classmethod
+    def _keys(cls) -> tuple[str, ...]:
+        return _spec_keys(cls.spec_model)
+
+    def _spec(self, props: dict[str, Any]) -> AnySpec:
+        values = {k: props.get(k) for k in self._keys() if props.get(k) is not None}
+        return self.spec_model.model_validate(values)
+
+    def _problems(self, spec: Any, *, require_password: bool) -> list[Problem]:
+        return connection_problems(spec, require_password=require_password)
+
+    def _source_view(self, props: dict[str, Any]) -> dict[str, Any]:
+        """Where the connection points, normalized as Polaris compares it."""
+        servers = props.get("bootstrap_servers")
+        return {
+            "bootstrap_servers": _servers(servers) if isinstance(servers, str) else servers,
+            "topic_name": props.get("topic_name"),
+            "topic_name_is_pattern": bool(props.get("topic_name_is_pattern")),
+        }
+
+    def _source_of(self, conn: AnyConnection | AnySpec) -> dict[str, Any]:
+        """Where a connection points (what identifies it as the one a program means)."""
+        return self._source_view(conn.model_dump(mode="json"))
+
+    def _outs(self, conn: AnyConnection, props: dict[str, Any]) -> dict[str, Any]:
+        """State of a connection: our inputs, what the server holds, and the password we sent."""
+        secrets = conn.secrets.model_dump(mode="json", exclude_none=True) if conn.secrets else {}
+        secrets["password"] = (props.get("secrets") or {}).get("password")
+        server = conn.model_dump(
+            mode="json", include=set(self._keys() + _server_keys(type(conn), self.spec_model))
+        )
+        flags = {k: props.get(k) for k in _CONNECTION_FLAGS}
+        return server | self._filled(conn) | {"secrets": secrets} | flags
+
+    def _filled(self, conn: AnyConnection) -> dict[str, Any]:
+        """Server defaults a response may leave out."""
+        return {"topic_name_is_pattern": bool(getattr(conn, "topic_name_is_pattern", False))}
+
+    # --- the lifecycle ---
+
+    def _view(self, props: dict[str, Any]) -> dict[str, Any]:
+        """What a diff compares: the declared spec, normalized (server defaults applied)."""
+        secrets_type = self.spec_model.model_fields["secrets"].annotation
+        default = typing.get_args(secrets_type)[0].model_fields["type"].default
+        return {
+            "name": props.get("name"),
+            "description": props.get("description"),
+            **self._source_view(props),
+            "secrets": _secrets_view(props.get("secrets"), default),
+        }
+
+    def _same_source(self, existing: AnyConnection, spec: AnySpec) -> bool:
+        """Same source and API key: what Polaris shows of a connection's spec."""
+        return self._source_of(existing) == self._source_of(spec) and (
+            existing.secrets.username if existing.secrets else None
+        ) == (spec.secrets.username if spec.secrets else None)
 
     def check(self, olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:
         inputs = dict(news)
@@ -494,19 +542,19 @@ class ConnectionProvider(_PolarisProvider):
             if isinstance(derived, str) and inputs["name"] == derived:
                 with self._registry_lock:
                     self._derived.add(derived)
-        spec_props = {k: inputs.get(k) for k in _CONNECTION_SPEC_KEYS if inputs.get(k) is not None}
-        spec_props["type"] = "confluent"
+        spec_props = {k: inputs.get(k) for k in self._keys() if inputs.get(k) is not None}
+        spec_props["type"] = self.spec_model.model_fields["type"].default
         _, problems = validate(
-            ConnectionSpec, spec_props, lambda s: connection_problems(s, require_password=True)
+            self.spec_model, spec_props, lambda s: self._problems(s, require_password=True)
         )
         problems += _check_flags(inputs, _CONNECTION_FLAGS)
         if isinstance(inputs.get("name"), str):
             with self._registry_lock:
-                self.declared.add(inputs["name"])
+                self.declared[inputs["name"]] = str(spec_props["type"])
         return CheckResult(inputs, _failures(problems))
 
     def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
-        unknown = unknown_paths({k: news.get(k) for k in _CONNECTION_SPEC_KEYS})
+        unknown = unknown_paths({k: news.get(k) for k in self._keys()})
         if unknown:
             # Preview with values not known yet: an update, a replace if the name is unknown.
             name_unknown = any(p[0] == "name" for p in unknown)
@@ -514,25 +562,29 @@ class ConnectionProvider(_PolarisProvider):
                 changes=True, replaces=["name"] if name_unknown else [], delete_before_replace=False
             )
         flags = [k for k in ("test_connection",) if olds.get(k) != news.get(k)]
-        return _named_diff(_connection_view(olds), _connection_view(news), flags, ("name",))
+        return _named_diff(self._view(olds), self._view(news), flags, ("name",))
 
     def create(self, props: dict[str, Any]) -> CreateResult:
         client = self.client()
-        spec = _connection_spec(props)
+        spec = self._spec(props)
         try:
             conn = client.create_connection(spec)
         except ConflictError as exc:
             existing = client.get_connection(spec.name)
             if props.get("adopt_existing"):
-                if _servers(existing.bootstrap_servers) != _servers(spec.bootstrap_servers):
+                if existing.type != spec.type or self._source_of(existing) != self._source_of(spec):
                     raise PolarisProviderError(
-                        f"adopt_existing: connection {spec.name!r} exists but points at "
-                        f"{existing.bootstrap_servers!r}, not {spec.bootstrap_servers!r}; it is "
-                        "not the one this program declares. Choose another name or fix "
-                        "bootstrap_servers."
+                        f"adopt_existing: connection {spec.name!r} exists but is a "
+                        f"{existing.type} connection to {self._source_of(existing)}, not "
+                        f"{self._source_of(spec)}; it is not the one this program declares. "
+                        f"Choose another name or fix {self.source_words}."
                     ) from None
                 _log(f"adopting existing connection {spec.name!r}")
-            elif spec.name in self._derived and _same_source(existing, spec):
+            elif (
+                spec.name in self._derived
+                and existing.type == spec.type
+                and self._same_source(existing, spec)
+            ):
                 # This resource's own derived name, holding its spec: an earlier create whose
                 # answer never reached the state (an interrupted `up`).
                 _log(f"connection {spec.name!r} exists with this resource's spec: taking it")
@@ -544,9 +596,9 @@ class ConnectionProvider(_PolarisProvider):
                 self._adopted.add(spec.name)
             conn = client.update_connection(spec)
             self._test(conn.name, props, created=False)
-            return CreateResult(conn.name, _connection_outs(conn, props))
+            return CreateResult(conn.name, self._outs(conn, props))
         self._test(conn.name, props, created=True)
-        return CreateResult(conn.name, _connection_outs(conn, props))
+        return CreateResult(conn.name, self._outs(conn, props))
 
     def _test(self, name: str, props: dict[str, Any], *, created: bool) -> None:
         if props.get("test_connection") is False:
@@ -560,20 +612,20 @@ class ConnectionProvider(_PolarisProvider):
         details = "; ".join(result.details) or result.message or "no details"
         raise PolarisProviderError(
             f"Polaris' test of connection {name!r} failed: {details}. "
-            f"{'Nothing was created. ' if created else ''}Fix bootstrap_servers, topic_name or "
-            "the credentials, or set test_connection=False to skip the test."
+            f"{'Nothing was created. ' if created else ''}Fix {self.source_words}, "
+            "or set test_connection=False to skip the test."
         )
 
     def update(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
         """PATCH, then test; a failed test puts the previous settings back before failing,
         so that the state (which keeps them) still tells what Polaris holds."""
         client = self.client()
-        conn = client.update_connection(_connection_spec(news))
+        conn = client.update_connection(self._spec(news))
         try:
             self._test(conn.name, news, created=False)
         except PolarisProviderError as failed:
             try:
-                previous = _connection_spec(olds)
+                previous = self._spec(olds)
                 if not previous.password():
                     raise PolarisProviderError("the previous password is not in the state")
                 client.update_connection(previous)
@@ -585,7 +637,7 @@ class ConnectionProvider(_PolarisProvider):
             raise PolarisProviderError(
                 f"{failed} The connection was put back to its previous settings."
             ) from None
-        return UpdateResult(_connection_outs(conn, news))
+        return UpdateResult(self._outs(conn, news))
 
     def delete(self, _id: str, props: dict[str, Any]) -> None:
         """Delete; while jobs that use it are being canceled (ours, deleted first), wait."""
@@ -624,10 +676,27 @@ class ConnectionProvider(_PolarisProvider):
             conn = self.client().get_connection(id_)
         except NotFoundError:
             return ReadResult(None, {})  # deleted outside Pulumi: drop from state
-        outs = _connection_outs(conn, props)
-        keys = (*_CONNECTION_SPEC_KEYS, *_CONNECTION_FLAGS)
+        outs = self._outs(conn, props)
+        keys = (*self._keys(), *_CONNECTION_FLAGS)
         inputs = {k: outs[k] for k in keys if outs.get(k) is not None}
         return ReadResult(conn.name, outs, inputs)
+
+
+class SchemaRegistryConnectionProvider(ConnectionProvider):
+    """A `confluent_schema_registry` connection: the registry's URLs and its API key."""
+
+    spec_model = SchemaRegistryConnectionSpec
+    source_words = "urls or the credentials"
+
+    def _problems(self, spec: Any, *, require_password: bool) -> list[Problem]:
+        return schema_registry_problems(spec, require_password=require_password)
+
+    def _filled(self, conn: AnyConnection) -> dict[str, Any]:
+        return {}
+
+    def _source_view(self, props: dict[str, Any]) -> dict[str, Any]:
+        urls = props.get("urls")
+        return {"urls": [u.rstrip("/") for u in urls] if isinstance(urls, list) else urls}
 
 
 # --- streaming jobs ----------------------------------------------------------------------
@@ -651,7 +720,6 @@ _DECLARABLE_STATES = ("running", "suspended")
 
 # Every key a resource exposes as an output attribute.
 JOB_OUTPUT_KEYS = (*_JOB_SPEC_KEYS, *_JOB_SERVER_KEYS, "metrics", *_JOB_FLAGS)
-CONNECTION_OUTPUT_KEYS = (*_CONNECTION_SPEC_KEYS, *_CONNECTION_SERVER_KEYS, *_CONNECTION_FLAGS)
 
 
 def _job_spec(props: dict[str, Any]) -> StreamingJobSpec:
@@ -752,29 +820,43 @@ class StreamingJobProvider(_PolarisProvider):
         return CheckResult(inputs, _failures(problems))
 
     def _missing_connection(self, source: Any, problems: list[Problem]) -> list[Problem]:
-        """A known connection name that neither Polaris nor this deployment has, at preview."""
-        name = source.get("connection_name") if isinstance(source, dict) else None
-        if (
-            not isinstance(name, str)
-            or name in ConnectionProvider.declared
-            or not getattr(self, "_configured", False)
-            or any(p.path[:2] == ("source", "connection_name") for p in problems)
-        ):
+        """Known connection names (the source, the Schema Registry its format reads) that
+        neither Polaris nor this deployment has, at preview."""
+        if not isinstance(source, dict) or not getattr(self, "_configured", False):
             return []
-        try:
-            self.client().get_connection(name)
-        except NotFoundError:
-            return [
-                Problem(
-                    ("source", "connection_name"),
-                    f"connection {name!r} does not exist in Polaris: fix the name, or pass the "
-                    "`name` output of the Connection that makes it (`conn.name`), so that the "
-                    "job waits for it",
+        refs: list[tuple[Path, Any]] = [
+            (("source", "connection_name"), source.get("connection_name"))
+        ]
+        fmt = source.get("format_settings")
+        if isinstance(fmt, dict) and not unknown_paths(fmt):
+            try:
+                parsed = FormatSettings.model_validate(fmt)
+            except ValidationError:
+                parsed = None  # validation names it
+            if parsed is not None:
+                refs += schema_registry_refs(parsed, ("source", "format_settings"))
+        found = []
+        for path, name in refs:
+            if (
+                not isinstance(name, str)
+                or name in ConnectionProvider.declared
+                or any(p.path[: len(path)] == path for p in problems)
+            ):
+                continue
+            try:
+                self.client().get_connection(name)
+            except NotFoundError:
+                found.append(
+                    Problem(
+                        path,
+                        f"connection {name!r} does not exist in Polaris: fix the name, or pass "
+                        "the `name` output of the resource that makes it (e.g. `conn.name`), "
+                        "so that the job waits for it",
+                    )
                 )
-            ]
-        except PolarisError:
-            return []  # cannot tell now (e.g. Polaris unreachable): create will say
-        return []
+            except PolarisError:
+                continue  # cannot tell now (e.g. Polaris unreachable): create will say
+        return found
 
     def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
         if olds.get("execution_status") in TERMINAL_STATUSES:

@@ -1,4 +1,5 @@
-"""`Connection`, `StreamingJob` and `Table`: what users write in their Pulumi programs."""
+"""`Connection`, `SchemaRegistryConnection`, `StreamingJob` and `Table`: what users write in
+their Pulumi programs."""
 
 from __future__ import annotations
 
@@ -14,6 +15,8 @@ from pulumi.dynamic import Resource
 
 from polaris_pulumi._exceptions import DeclarationError
 from polaris_pulumi._inputs import (
+    BasicAuthSecretsArgs,
+    BasicAuthSecretsArgsDict,
     ConnectionArgs,
     ConnectionSourceArgs,
     ConnectionSourceArgsDict,
@@ -23,6 +26,7 @@ from polaris_pulumi._inputs import (
     QueryGranularityArgsDict,
     SaslPlainSecretsArgs,
     SaslPlainSecretsArgsDict,
+    SchemaRegistryConnectionArgs,
     StreamingJobArgs,
     TableArgs,
     TableColumnArgs,
@@ -43,9 +47,11 @@ from polaris_pulumi._outputs import (
 from polaris_pulumi._provider import (
     CONNECTION_OUTPUT_KEYS,
     JOB_OUTPUT_KEYS,
+    SCHEMA_REGISTRY_OUTPUT_KEYS,
     START_OUTPUT_KEYS,
     TABLE_OUTPUT_KEYS,
     ConnectionProvider,
+    SchemaRegistryConnectionProvider,
     StreamingJobProvider,
     StreamingJobsCreatedProvider,
     StreamingJobStartProvider,
@@ -156,13 +162,7 @@ class Connection(Resource, module="polaris", name="Connection"):
 
     def __init__(self, resource_name: str, *args: Any, **kwargs: Any) -> None:
         values, opts = _arguments(type(self).__name__, ConnectionArgs, args, kwargs)
-        values["secrets"] = _secret_password(values.get("secrets"))
-        props = _props(CONNECTION_OUTPUT_KEYS, values)
-        # Auto-naming needs where the resource is declared, which check() is not told.
-        props["auto_name"] = _auto_name(resource_name, opts)
-        opts = pulumi.ResourceOptions.merge(
-            opts, pulumi.ResourceOptions(additional_secret_outputs=["secrets"])
-        )
+        props, opts = _connection_props(resource_name, values, opts, CONNECTION_OUTPUT_KEYS)
         super().__init__(ConnectionProvider(), resource_name, props, opts)
 
     @staticmethod
@@ -171,6 +171,81 @@ class Connection(Resource, module="polaris", name="Connection"):
     ) -> Connection:
         """Read an existing connection by name (not managed: see adopt_existing for that)."""
         return Connection(
+            resource_name, opts=pulumi.ResourceOptions.merge(opts, pulumi.ResourceOptions(id=id))
+        )
+
+
+def _connection_props(
+    resource_name: str,
+    values: dict[str, Any],
+    opts: pulumi.ResourceOptions | None,
+    outputs: Sequence[str],
+) -> tuple[dict[str, Any], pulumi.ResourceOptions]:
+    """A connection's props (password secret, derived name's scope) and options."""
+    values["secrets"] = _secret_password(values.get("secrets"))
+    props = _props(outputs, values)
+    # Auto-naming needs where the resource is declared, which check() is not told.
+    props["auto_name"] = _auto_name(resource_name, opts)
+    opts = pulumi.ResourceOptions.merge(
+        opts, pulumi.ResourceOptions(additional_secret_outputs=["secrets"])
+    )
+    return props, opts
+
+
+class SchemaRegistryConnection(Resource, module="polaris", name="SchemaRegistryConnection"):
+    """A Polaris connection of type `confluent_schema_registry`: where `avro_stream` and
+    `protobuf` jobs read their schemas (`parse_schema_provider={"type": "connection",
+    "connection_name": registry.name}`). The same lifecycle as `Connection`: validated at
+    preview, tested after create and update (a failed update is put back), secret kept secret,
+    `adopt_existing`, derived name."""
+
+    name: pulumi.Output[str]
+    description: pulumi.Output[str | None]
+    urls: pulumi.Output[list[str]]
+    submitted_on_timestamp: pulumi.Output[str]
+    modified_on_timestamp: pulumi.Output[str]
+    test_connection: pulumi.Output[bool | None]
+    adopt_existing: pulumi.Output[bool | None]
+
+    if TYPE_CHECKING:  # typed for editors; at run time plain dicts
+        secrets: pulumi.Output[ConnectionSecretsDict]
+        """Always secret: holds the Schema Registry API secret."""
+        submitted_by_user: pulumi.Output[UserDict]
+        modified_by_user: pulumi.Output[UserDict]
+
+    @overload
+    def __init__(
+        self,
+        resource_name: str,
+        args: SchemaRegistryConnectionArgs,
+        opts: pulumi.ResourceOptions | None = None,
+    ) -> None: ...
+
+    @overload
+    def __init__(
+        self,
+        resource_name: str,
+        opts: pulumi.ResourceOptions | None = None,
+        *,
+        urls: pulumi.Input[Sequence[pulumi.Input[str]]] | None = None,
+        secrets: pulumi.Input[BasicAuthSecretsArgs | BasicAuthSecretsArgsDict] | None = None,
+        name: pulumi.Input[str] | None = None,
+        description: pulumi.Input[str] | None = None,
+        test_connection: pulumi.Input[bool] | None = None,
+        adopt_existing: pulumi.Input[bool] | None = None,
+    ) -> None: ...
+
+    def __init__(self, resource_name: str, *args: Any, **kwargs: Any) -> None:
+        values, opts = _arguments(type(self).__name__, SchemaRegistryConnectionArgs, args, kwargs)
+        props, opts = _connection_props(resource_name, values, opts, SCHEMA_REGISTRY_OUTPUT_KEYS)
+        super().__init__(SchemaRegistryConnectionProvider(), resource_name, props, opts)
+
+    @staticmethod
+    def get(
+        resource_name: str, id: pulumi.Input[str], opts: pulumi.ResourceOptions | None = None
+    ) -> SchemaRegistryConnection:
+        """Read an existing Schema Registry connection by name (not managed)."""
+        return SchemaRegistryConnection(
             resource_name, opts=pulumi.ResourceOptions.merge(opts, pulumi.ResourceOptions(id=id))
         )
 

@@ -81,3 +81,39 @@ DETAIL_TABLE: dict[str, Any] = {
         {"name": "url", "dataType": "string"},
     ],
 }
+
+
+# Confluent Schema Registry (Stream Governance) connection.
+REGISTRY_PASSWORD = "sr-secret-Hq3VbN8s"
+REGISTRY: dict[str, Any] = {
+    "type": "confluent_schema_registry",
+    "name": "my_registry",
+    "urls": ["https://psrc-xxxxx.us-east-2.aws.confluent.cloud"],
+    "secrets": {"type": "basic", "username": "SRKEY", "password": REGISTRY_PASSWORD},
+}
+
+# An Avro value schema, and a protobuf FileDescriptorSet (base64) with message shop.Click.
+AVRO_SCHEMA: dict[str, Any] = {
+    "type": "record",
+    "name": "PageView",
+    "fields": [{"name": "ts", "type": "string"}, {"name": "page", "type": "string"}],
+}
+PROTO_DESCRIPTOR = (
+    "Cj8KDGNsaWNrcy5wcm90bxIEc2hvcCIhCgVDbGljaxIKCgJ0cxgBIAEoCRIMCgRwYWdlGAIgASgJYgZwcm90bzM="
+)
+
+
+def avro_job(table: str, registry: str, connection_name: str = "my_connection") -> dict[str, Any]:
+    """A streaming job reading Avro values whose schemas are in a Schema Registry."""
+    body = job(table=table, connection_name=connection_name)
+    body["source"]["formatSettings"] = {
+        "format": "avro_stream",
+        "parseSchemaProvider": {"type": "connection", "connectionName": registry},
+    }
+    body["source"]["inputSchema"] = [
+        {"name": "ts", "dataType": "string"},
+        {"name": "page", "dataType": "string"},
+    ]
+    body["mappings"] = [{"columnName": "__time", "expression": 'TIME_PARSE("ts")'}]
+    body.pop("dimensionExclusions")
+    return body

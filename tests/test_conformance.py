@@ -23,7 +23,13 @@ from polaris.sdk.client import ProjectClient
 from polaris.sdk.project_api._serialization import Deserializer
 
 from polaris_pulumi import _models
-from polaris_pulumi.api import ConnectionSpec, PolarisClient, StreamingJobSpec, TableSpec
+from polaris_pulumi.api import (
+    ConnectionSpec,
+    PolarisClient,
+    SchemaRegistryConnectionSpec,
+    StreamingJobSpec,
+    TableSpec,
+)
 from tests import samples
 from tests.contract import MODELS, operation, sdk_request, serialize, shape_problems
 from tests.emulator_proc import FAST_RETRIES, EmulatorProcess
@@ -393,6 +399,23 @@ def test_client_requests_are_the_sdks(
         name="my_connection",
     )
     assert "name" not in json.loads(req.content)
+    registry = SchemaRegistryConnectionSpec.model_validate(samples.REGISTRY)
+    client.create_connection(registry)
+    assert_as_sdk(
+        rec.take()[0], p, "build_connections_create_connection_request", "CreateConnectionRequest"
+    )
+    client.update_connection(
+        registry.model_copy(update={"urls": ["https://psrc-2.example.com"], "description": "d"})
+    )
+    [req] = rec.take()
+    assert_as_sdk(
+        req,
+        p,
+        "build_connections_update_connection_request",
+        "UpdateConnectionRequest",
+        name="my_registry",
+    )
+    assert json.loads(req.content)["type"] == "confluent_schema_registry"
     client.test_connection("my_connection")
     assert_as_sdk(
         rec.take()[0], p, "build_connections_test_connection_request", name="my_connection"
@@ -561,4 +584,67 @@ def test_our_enums_are_the_contracts() -> None:
         assert sorted(values) == sorted(contract), name
     assert {e.value for e in MODELS["TableSchemaMode"]} == set(  # type: ignore[attr-defined]
         typing.get_args(TableSpec.model_fields["schema_mode"].annotation)[0].__args__
+    )
+
+
+def test_schema_registry_connections_and_avro_jobs_through_the_official_sdk(
+    sdk: ProjectClient,
+) -> None:
+    ops = sdk.connections
+    call(ops.create_connection, model("CreateConnectionRequest", samples.CONNECTION), expect=201)
+    created = call(
+        ops.create_connection, model("CreateConnectionRequest", samples.REGISTRY), expect=201
+    )
+    assert created.headers["Location"].endswith("/connections/my_registry")
+    shown = body(call(ops.get_connection, "my_registry", expect=200))
+    assert shown["secrets"] == {"type": "basic", "username": "SRKEY"}  # never the password
+    assert samples.REGISTRY_PASSWORD not in json.dumps(shown)
+    bad = samples.REGISTRY | {"name": "bad_registry", "urls": ["psrc-1:443"]}
+    call(ops.create_connection, model("CreateConnectionRequest", bad), expect=400)
+    moved = {"type": "confluent_schema_registry", "urls": ["https://psrc-2.example.com"]}
+    updated = body(
+        call(
+            ops.update_connection,
+            "my_registry",
+            model("UpdateConnectionRequest", moved),
+            expect=200,
+        )
+    )
+    assert updated["urls"] == moved["urls"] and updated["secrets"]["username"] == "SRKEY"
+    call(ops.test_connection, "my_registry", expect=200)
+    down = samples.REGISTRY | {"name": "down_registry", "urls": ["https://sr.invalid"]}
+    call(ops.create_connection, model("CreateConnectionRequest", down), expect=201)
+    assert (
+        "Schema Registry" in body(call(ops.test_connection, "down_registry", expect=400))["message"]
+    )
+
+    # A job reading Avro through the registry; through one that does not exist, or through a
+    # Kafka connection, it is refused.
+    jobs = sdk.jobs
+    avro = samples.avro_job("avro-table", "my_registry")
+    made = body(call(jobs.create_job, model("CreateJobRequest", avro), expect=201))
+    fmt = made["spec"]["source"]["formatSettings"]
+    assert fmt["parseSchemaProvider"] == {"type": "connection", "connectionName": "my_registry"}
+    for registry in ("nope", "my_connection"):
+        refused = body(
+            call(
+                jobs.create_job,
+                model("CreateJobRequest", samples.avro_job("other", registry)),
+                expect=400,
+            )
+        )
+        assert refused["target"] == "source.formatSettings.parseSchemaProvider.connectionName"
+    inline = samples.avro_job("inline", "my_registry")
+    inline["source"]["formatSettings"]["parseSchemaProvider"] = {
+        "type": "inline-avro",
+        "schema": {"type": "recrod"},
+    }
+    call(jobs.create_job, model("CreateJobRequest", inline), expect=400)
+    # The registry is in use: it is not deleted before the job ends.
+    call(ops.delete_connection, "my_registry", expect=400)
+    call(
+        jobs.update_job,
+        made["id"],
+        model("UpdateJobStatusRequest", {"desiredExecutionStatus": "canceled"}),
+        expect=200,
     )

@@ -14,6 +14,7 @@ from pulumi.output import Unknown
 
 from polaris_pulumi._provider import (
     ConnectionProvider,
+    SchemaRegistryConnectionProvider,
     StreamingJobProvider,
     StreamingJobStartProvider,
     TableProvider,
@@ -321,7 +322,8 @@ def test_connection_diff() -> None:
 
 
 @pytest.mark.parametrize(
-    "provider_class", [ConnectionProvider, StreamingJobProvider, TableProvider]
+    "provider_class",
+    [ConnectionProvider, SchemaRegistryConnectionProvider, StreamingJobProvider, TableProvider],
 )
 def test_serialized_provider_is_small_and_by_reference(provider_class: type) -> None:
     blob = serialize_provider(provider_class())
@@ -414,6 +416,8 @@ def test_args_and_args_dicts_name_exactly_the_models_fields() -> None:
 
     nested = {
         "SaslPlainSecrets": _models.SaslPlainSecrets,
+        "BasicAuthSecrets": _models.BasicAuthSecrets,
+        "ParseSchemaProvider": _models.ParseSchemaProvider,
         "InputField": _models.InputField,
         "FormatSettings": _models.FormatSettings,
         "ConnectionSource": _models.ConnectionSource,
@@ -441,12 +445,22 @@ def test_args_and_args_dicts_name_exactly_the_models_fields() -> None:
         assert set(td.__required_keys__ | td.__optional_keys__) == set(model.model_fields), name
     resources = {
         "Connection": set(_provider.CONNECTION_OUTPUT_KEYS),
+        "SchemaRegistryConnection": set(_provider.SCHEMA_REGISTRY_OUTPUT_KEYS),
         "StreamingJob": {*_provider.JOB_OUTPUT_KEYS, "desired_execution_status"},
         "Table": set(_provider.TABLE_OUTPUT_KEYS),
     }
     for name, outputs in resources.items():
         args = {f.name for f in dataclasses.fields(getattr(polaris, f"{name}Args"))}
         assert args <= outputs, (name, args - outputs)
+    # Every field of the formats, and of each connection type, is an argument.
+    for name, model in {
+        "FormatSettings": _models.FormatSettings,
+        "ParseSchemaProvider": _models.ParseSchemaProvider,
+        "SchemaRegistryConnection": _models.SchemaRegistryConnectionSpec,
+        "Connection": _models.ConnectionSpec,
+    }.items():
+        args = {f.name for f in dataclasses.fields(getattr(polaris, f"{name}Args"))}
+        assert {n.rstrip("_") for n in model.model_fields} - {"type"} <= args, name
     # Every writable field of a table is an argument.
     table_args = {f.name for f in dataclasses.fields(polaris.TableArgs)}
     assert {n.rstrip("_") for n in _models.TableSpec.model_fields} <= table_args

@@ -25,6 +25,7 @@ from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from typing import Annotated, Any
+from urllib.parse import urlsplit
 
 from fastapi import Depends, FastAPI, Request, Response
 from fastapi.responses import JSONResponse
@@ -39,14 +40,18 @@ from polaris_pulumi._models import (
     STRICT,
     TERMINAL_STATUSES,
     ConnectionSpec,
+    FormatSettings,
     JobState,
     Problem,
+    SchemaRegistryConnectionSpec,
     StreamingJobSpec,
     Table,
     TableSpec,
     connection_problems,
     job_problems,
     problems_from_validation_error,
+    schema_registry_problems,
+    schema_registry_refs,
     table_job_problems,
     table_problems,
 )
@@ -88,7 +93,10 @@ _JOB_TOP_LEVEL = (
     "readFromPoint",
     "maxParseExceptions",
 )
-_CONNECTION_FIELDS = tuple(f.alias or n for n, f in ConnectionSpec.model_fields.items())
+_CONNECTION_FIELDS = {
+    model.model_fields["type"].default: tuple(f.alias or n for n, f in model.model_fields.items())
+    for model in (ConnectionSpec, SchemaRegistryConnectionSpec)
+}
 # What every job response and summary carries (JobSummaryResponse), from our model of it.
 _JOB_STATE_KEYS = tuple(f.alias or n for n, f in JobState.model_fields.items())
 # JobSortSearchColumn -> how to read it from a job document.
@@ -187,6 +195,25 @@ def _parse(model: type[BaseModel], body: Any, what: str) -> Any:
             f"Invalid {what}: " + "; ".join(f"{p.api_field} {p.message}" for p in problems),
             problems,
         ) from None
+
+
+def _registry_problems(conn: Doc) -> list[Problem]:
+    problems = [
+        Problem(("urls",), f"Unable to reach Schema Registry {url}: connection timed out")
+        for url in conn.get("urls") or []
+        if (urlsplit(url).hostname or "").endswith(".invalid")
+    ]
+    if (conn.get("secrets") or {}).get("username", "").startswith("invalid"):
+        problems.append(Problem(("secrets",), "Authentication failed: 401 from Schema Registry"))
+    return problems
+
+
+def _registries(job: Doc) -> list[str]:
+    """The Schema Registry connections a job document reads its schemas through."""
+    fmt = ((job.get("spec") or {}).get("source") or {}).get("formatSettings")
+    if not isinstance(fmt, dict):
+        return []
+    return [name for _, name in schema_registry_refs(FormatSettings.model_validate(fmt), ())]
 
 
 def _path_template(path: str) -> str:
@@ -318,6 +345,9 @@ class Emulator:
 
     @staticmethod
     def kafka_problems(conn: Doc) -> list[Problem]:
+        """What a connection test finds (stand-ins: see docs/emulator.md)."""
+        if conn.get("type") == "confluent_schema_registry":
+            return _registry_problems(conn)
         problems = []
         for server in conn["bootstrapServers"].split(","):
             host = server.strip().rsplit(":", 1)[0]
@@ -340,13 +370,33 @@ class Emulator:
 
     # --- connections -----------------------------------------------------------------------
 
-    def _connection_body(self, body: Any, *, create: bool) -> tuple[ConnectionSpec, Doc | None]:
-        """A confluent connection; the deprecated `confluent` secrets type is read as such."""
-        if isinstance(body, dict) and body.get("type") not in (None, "confluent"):
+    def _connection_users(self, name: str) -> list[Doc]:
+        """Non-finished jobs reading a connection: as their source, or for their schemas."""
+        return [
+            job
+            for job in self.jobs()
+            if not _terminal(job)
+            and (
+                (job.get("source") or {}).get("connectionName") == name or name in _registries(job)
+            )
+        ]
+
+    def _connection_body(
+        self, body: Any, *, create: bool
+    ) -> tuple[ConnectionSpec | SchemaRegistryConnectionSpec, Doc | None]:
+        """A confluent connection (the deprecated `confluent` secrets type is read as such), or
+        a Confluent Schema Registry one."""
+        kind = body.get("type") if isinstance(body, dict) else None
+        if kind == "confluent_schema_registry":
+            registry = _parse(SchemaRegistryConnectionSpec, body, "connection")
+            if problems := schema_registry_problems(registry, require_password=create):
+                raise PolarisAPIError(400, "Invalid connection: " + problems[0].message, problems)
+            return registry, None
+        if kind not in (None, "confluent"):
             raise PolarisAPIError(
                 400,
-                f"Connection type {body.get('type')!r} is not modelled by the emulator "
-                "(it models 'confluent')",
+                f"Connection type {kind!r} is not modelled by the emulator "
+                "(it models 'confluent' and 'confluent_schema_registry')",
                 target="type",
             )
         legacy = None
@@ -379,7 +429,8 @@ class Emulator:
                 )
             doc = spec.without_password()
             doc.setdefault("description", None)
-            doc.setdefault("topicNameIsPattern", False)
+            if isinstance(spec, ConnectionSpec):
+                doc.setdefault("topicNameIsPattern", False)
             if legacy:
                 doc["secrets"] = legacy
             doc |= {
@@ -414,7 +465,8 @@ class Emulator:
                 raise PolarisAPIError(400, "A connection's type cannot be changed", target="type")
             # Omitted fields keep their values; `secrets` is replaced whole (a password left
             # out keeps the stored one).
-            merged = {k: old[k] for k in _CONNECTION_FIELDS if old.get(k) is not None}
+            fields = _CONNECTION_FIELDS[old["type"]]
+            merged = {k: old[k] for k in fields if old.get(k) is not None}
             merged |= body | {"name": name}
             spec, legacy = self._connection_body(merged, create=False)
             doc = {**old, **spec.without_password()}
@@ -430,14 +482,13 @@ class Emulator:
     def delete_connection(self, name: str, who: Principal) -> None:
         with self.store.tx():
             self.get_connection(name, who)
-            for job in self.jobs():
-                if (job.get("source") or {}).get("connectionName") == name and not _terminal(job):
-                    raise PolarisAPIError(
-                        400,
-                        f"Connection '{name}' is used by job {job['id']} "
-                        f"({job['executionStatus']}); cancel the job first",
-                        target="name",
-                    )
+            for job in self._connection_users(name):
+                raise PolarisAPIError(
+                    400,
+                    f"Connection '{name}' is used by job {job['id']} "
+                    f"({job['executionStatus']}); cancel the job first",
+                    target="name",
+                )
             self.store.delete_connection(name)
 
     def test_connection(self, name: str, who: Principal) -> None:
@@ -528,12 +579,25 @@ class Emulator:
         spec: StreamingJobSpec = _parse(StreamingJobSpec, body, "streaming job")
         if problems := job_problems(spec):
             raise PolarisAPIError(400, "Invalid streaming job: " + problems[0].message, problems)
-        if self.store.get_connection(spec.source.connection_name) is None:
+        source = self.store.get_connection(spec.source.connection_name)
+        if source is None or source.get("type") == "confluent_schema_registry":
             raise PolarisAPIError(
                 400,
-                f"Connection '{spec.source.connection_name}' does not exist",
+                f"Connection '{spec.source.connection_name}' "
+                + ("does not exist" if source is None else "is a Schema Registry connection"),
                 target="source.connectionName",
             )
+        for path, name in schema_registry_refs(
+            spec.source.format_settings, ("source", "format_settings")
+        ):
+            registry = self.store.get_connection(name)
+            if registry is None or registry.get("type") != "confluent_schema_registry":
+                what = "does not exist" if registry is None else "is not a Schema Registry"
+                raise PolarisAPIError(
+                    400,
+                    f"Schema Registry connection '{name}' {what}",
+                    target=Problem(path, "").api_field,
+                )
         return spec
 
     @staticmethod
@@ -580,8 +644,14 @@ class Emulator:
                     self.store.put_job(other)
             failure = self._ensure_table(spec, who, now)
             conn = self.store.get_connection(spec.source.connection_name) or {}
+            registries = [
+                self.store.get_connection(name) or {}
+                for _, name in schema_registry_refs(spec.source.format_settings, ())
+            ]
             failure += [
-                ("could_not_connect_to_source", p.message) for p in self.kafka_problems(conn)
+                ("could_not_connect_to_source", p.message)
+                for c in (conn, *registries)
+                for p in self.kafka_problems(c)
             ]
             spec_doc = self._filled(spec)
             doc = {k: spec_doc[k] for k in _JOB_TOP_LEVEL} | {
