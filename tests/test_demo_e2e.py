@@ -73,3 +73,26 @@ def test_multi_topic_example(tmp_path: Path, emulator: EmulatorProcess) -> None:
     )
     pulumi.preview("--expect-no-changes")
     pulumi.destroy()
+
+
+def test_schema_registry_example(tmp_path: Path, emulator: EmulatorProcess) -> None:
+    program = (REPO / "examples" / "schema-registry" / "__main__.py").read_text()
+    pulumi = polaris_stack(tmp_path, emulator, program)
+    pulumi.config_set("kafkaApiSecret", "kafka-secret-1", secret=True)
+    pulumi.config_set("registryApiSecret", "registry-secret-1", secret=True)
+    pulumi.up()
+    client, outputs = emulator.client(), pulumi.outputs()
+    registry = client.get_connection(outputs["registry"])
+    assert registry.type == "confluent_schema_registry"
+    orders = client.get_job(outputs["jobs"]["orders"]).spec.source.format_settings
+    assert orders.parse_schema_provider is not None
+    assert orders.parse_schema_provider.connection_name == outputs["registry"]
+    clicks = client.get_job(outputs["jobs"]["clicks"]).spec.source.format_settings
+    assert clicks.value_format is not None and clicks.value_format.format == "protobuf"
+    assert (clicks.header_format, clicks.timestamp_column_name) == ("utf-8", "kafka.timestamp")
+    assert emulator.active_jobs().keys() == set(outputs["jobs"].values())
+    pulumi.preview("--expect-no-changes")
+    state = pulumi.export()
+    assert "registry-secret-1" not in state and "kafka-secret-1" not in state
+    pulumi.destroy()
+    assert client.list_connections() == []
