@@ -12,6 +12,17 @@ from tests.pulumi_cli import REPO
 
 ENDPOINT = "SASL_SSL://pkc-abc12.us-east-2.aws.confluent.cloud:9092"
 READER_SECRET = "cc-reader-secret-9QfZ"
+REGISTRY_SECRET = "cc-registry-secret-4TwX"
+# What getSchemaRegistryCluster answers for the environment's Stream Governance registry.
+REGISTRY_CLUSTER = {
+    "id": "lsrc-1",
+    "restEndpoint": "https://psrc-abc12.us-east-2.aws.confluent.cloud",
+    "apiVersion": "srcm/v3",
+    "kind": "Cluster",
+    "resourceName": "crn://confluent.cloud/organization=o/environment=env-1/schema-registry=lsrc-1",
+    "displayName": "Stream Governance Package",
+    "environment": {"id": "env-1"},
+}
 
 
 class ConfluentMocks(pulumi.runtime.Mocks):
@@ -35,17 +46,19 @@ class ConfluentMocks(pulumi.runtime.Mocks):
         if args.typ == "confluentcloud:index/serviceAccount:ServiceAccount":
             outs |= {"api_version": "iam/v2", "kind": "ServiceAccount"}
         if args.typ == "confluentcloud:index/apiKey:ApiKey":
-            outs["secret"] = READER_SECRET if "reader" in args.name else "cc-admin-secret"
-        if args.typ.endswith("polaris:Connection"):
+            outs["secret"] = {"polaris-reader-key": READER_SECRET}.get(args.name, "cc-secret")
+            if args.name == "polaris-registry-key":
+                outs["secret"] = REGISTRY_SECRET
+        if args.typ.endswith(("polaris:Connection", "polaris:SchemaRegistryConnection")):
             outs["name"] = args.inputs.get("name") or f"{args.name}-auto"  # check() auto-names
         if args.typ.endswith("polaris:StreamingJobStart"):
             outs["execution_status"] = "running"
         return f"{args.name}-id", outs
 
-    def call(
-        self, args: pulumi.runtime.MockCallArgs
-    ) -> tuple[dict[str, Any], list[tuple[str, str]] | None]:
-        return {}, None
+    def call(self, args: pulumi.runtime.MockCallArgs) -> dict[str, Any]:
+        if args.token == "confluentcloud:index/getSchemaRegistryCluster:getSchemaRegistryCluster":
+            return REGISTRY_CLUSTER
+        return {}
 
 
 @pytest.fixture(scope="module")
@@ -111,3 +124,40 @@ def test_dependency_order(example: tuple[ConfluentMocks, dict[str, Any]]) -> Any
         }
 
     return program["job"].started.execution_status.apply(check)
+
+
+@pulumi.runtime.test
+def test_avro_topic_through_the_schema_registry(
+    example: tuple[ConfluentMocks, dict[str, Any]],
+) -> Any:
+    mocks, program = example
+    schemas = program["schemas"]
+
+    def check(args: list[Any]) -> None:
+        urls, secrets, is_secret, _ = args
+        assert urls == [REGISTRY_CLUSTER["restEndpoint"]]
+        assert (secrets["username"], secrets["password"]) == (
+            "polaris-registry-key-id",
+            REGISTRY_SECRET,
+        )
+        assert is_secret
+        order = mocks.order
+        registry_conn = order.index("SchemaRegistryConnection/schemas")
+        assert order.index("ApiKey/polaris-registry-key") < registry_conn
+        assert order.index("RoleBinding/polaris-read-schemas") < registry_conn
+        job = order.index("StreamingJob/orders")
+        assert registry_conn < job and order.index("Schema/orders-value") < job
+        fmt = mocks.inputs["StreamingJob/orders"]["source"]["format_settings"]
+        assert fmt["parse_schema_provider"] == {
+            "type": "connection",
+            "connection_name": "schemas-auto",
+        }
+        schema = mocks.inputs["Schema/orders-value"]
+        assert (schema["subjectName"], schema["format"]) == ("orders-value", "AVRO")
+        assert mocks.inputs["RoleBinding/polaris-read-schemas"]["crnPattern"].endswith(
+            "/schema-registry=lsrc-1/subject=orders-value"
+        )
+
+    return pulumi.Output.all(
+        schemas.urls, schemas.secrets, schemas.secrets.is_secret(), program["orders_job"].id
+    ).apply(check)
