@@ -16,7 +16,7 @@ from typing import Any
 import pulumi
 import pytest
 
-from polaris_pulumi._provider import CONFIG_KEYS
+from polaris_pulumi._provider import CONFIG_KEYS, StreamingJobProvider
 from tests.pulumi_cli import REPO, process_gone
 from tests.test_examples import ConfluentMocks
 
@@ -61,8 +61,12 @@ def test_python_blocks_run_under_mocks(where: str, code: str) -> None:
     def registered() -> Any:
         def check(_: Any) -> None:
             kinds = {key.split("/")[0] for key in mocks.order}
-            assert {"Connection", "StreamingJob"} & kinds, f"{where} declares no Polaris resource"
+            polaris_kinds = {"Connection", "SchemaRegistryConnection", "StreamingJob", "Table"}
+            assert polaris_kinds & kinds, f"{where} declares no Polaris resource"
             for key, inputs in mocks.inputs.items():
+                if key.startswith("StreamingJob/"):  # the documented settings pass preview
+                    failures = StreamingJobProvider().check({}, inputs).failures
+                    assert failures == [], (where, [(f.property, f.reason) for f in failures])
                 if key.startswith("Connection/"):
                     assert (
                         inputs["bootstrap_servers"]
