@@ -258,3 +258,14 @@ def test_registry_connection_lifecycle(emulator: EmulatorProcess) -> None:
     assert "does not exist" in found[f"{AT}.parse_schema_provider.connection_name"]
     provider.delete(created.id, updated.outs)
     assert provider.read(created.id, updated.outs).id is None
+
+    # adopt_existing takes over a registry connection of the name at the same URLs only.
+    client = emulator.client()
+    client.create_connection(SchemaRegistryConnectionSpec.model_validate(samples.REGISTRY))
+    elsewhere = REGISTRY | {"urls": ["https://psrc-other.example.com"], "adopt_existing": True}
+    with pytest.raises(Exception, match="not the one this program declares"):
+        provider.create(provider.check({}, elsewhere).inputs)
+    adopted = provider.create(provider.check({}, REGISTRY | {"adopt_existing": True}).inputs)
+    assert adopted.id == "my_registry" and adopted.outs is not None
+    with pytest.raises(Exception, match="already exists .* adopt_existing=True"):
+        provider.create(provider.check({}, REGISTRY).inputs)
