@@ -821,8 +821,8 @@ class StreamingJobProvider(_PolarisProvider):
 
     def _missing_connection(self, source: Any, problems: list[Problem]) -> list[Problem]:
         """Known connection names (the source, the Schema Registry its format reads) that
-        neither Polaris nor this deployment has, at preview."""
-        if not isinstance(source, dict) or not getattr(self, "_configured", False):
+        neither Polaris nor this deployment has, or has of another type, at preview."""
+        if not isinstance(source, dict):
             return []
         refs: list[tuple[Path, Any]] = [
             (("source", "connection_name"), source.get("connection_name"))
@@ -837,26 +837,39 @@ class StreamingJobProvider(_PolarisProvider):
                 refs += schema_registry_refs(parsed, ("source", "format_settings"))
         found = []
         for path, name in refs:
-            if (
-                not isinstance(name, str)
-                or name in ConnectionProvider.declared
-                or any(p.path[: len(path)] == path for p in problems)
-            ):
-                continue
+            if isinstance(name, str) and not any(p.path[: len(path)] == path for p in problems):
+                source = path == ("source", "connection_name")
+                expected = "confluent" if source else "confluent_schema_registry"
+                if (problem := self._connection_problem(path, name, expected)) is not None:
+                    found.append(problem)
+        return found
+
+    def _connection_problem(self, path: Path, name: str, expected: str) -> Problem | None:
+        """Whether connection `name` exists (declared here, or in Polaris) with the type the
+        job reads it as."""
+        kind = ConnectionProvider.declared.get(name)
+        if kind is None:
+            if not getattr(self, "_configured", False):
+                return None  # not run by the engine (e.g. tests): no lookups
             try:
-                self.client().get_connection(name)
+                kind = self.client().get_connection(name).type
             except NotFoundError:
-                found.append(
-                    Problem(
-                        path,
-                        f"connection {name!r} does not exist in Polaris: fix the name, or pass "
-                        "the `name` output of the resource that makes it (e.g. `conn.name`), "
-                        "so that the job waits for it",
-                    )
+                return Problem(
+                    path,
+                    f"connection {name!r} does not exist in Polaris: fix the name, or pass "
+                    "the `name` output of the resource that makes it (e.g. `conn.name`), "
+                    "so that the job waits for it",
                 )
             except PolarisError:
-                continue  # cannot tell now (e.g. Polaris unreachable): create will say
-        return found
+                return None  # cannot tell now (e.g. Polaris unreachable): create will say
+        if kind == expected:
+            return None
+        wanted = (
+            "a Schema Registry connection (SchemaRegistryConnection)"
+            if (expected == "confluent_schema_registry")
+            else "a Kafka connection (Connection)"
+        )
+        return Problem(path, f"connection {name!r} is of type {kind!r}: this takes {wanted}")
 
     def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
         if olds.get("execution_status") in TERMINAL_STATUSES:

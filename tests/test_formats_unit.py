@@ -269,3 +269,11 @@ def test_registry_connection_lifecycle(emulator: EmulatorProcess) -> None:
     assert adopted.id == "my_registry" and adopted.outs is not None
     with pytest.raises(Exception, match="already exists .* adopt_existing=True"):
         provider.create(provider.check({}, REGISTRY).inputs)
+
+
+def test_a_job_reads_each_connection_as_its_type() -> None:
+    SchemaRegistryConnectionProvider().check({}, REGISTRY)  # declared in this deployment
+    swapped = fmt_job({"format": "avro_stream", "parse_schema_provider": REG})
+    swapped["source"]["connection_name"] = "my_registry"
+    found = failures(StreamingJobProvider().check({}, swapped))
+    assert "a Kafka connection (Connection)" in found["source.connection_name"]
