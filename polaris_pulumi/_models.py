@@ -267,8 +267,6 @@ class ConnectionSpec(_ConnectionSpec):
     """What a user declares for a `confluent` connection (CreateConfluentConnectionRequest)."""
 
     type: Literal["confluent"] = "confluent"
-    name: str
-    description: str | None = None
     bootstrap_servers: str
     topic_name: str
     topic_name_is_pattern: bool | None = None
@@ -280,8 +278,6 @@ class SchemaRegistryConnectionSpec(_ConnectionSpec):
     (CreateConfluentSchemaRegistryConnectionRequest)."""
 
     type: Literal["confluent_schema_registry"] = "confluent_schema_registry"
-    name: str
-    description: str | None = None
     urls: list[str]
     secrets: BasicAuthSecrets | None = None
 

@@ -459,6 +459,7 @@ class ConnectionProvider(_PolarisProvider):
     spec_model: typing.ClassVar[type[AnySpec]] = ConnectionSpec
     # Where the connection points, in words and property names (for messages).
     source_words: typing.ClassVar[str] = "bootstrap_servers, topic_name or the credentials"
+    identity_keys: typing.ClassVar[tuple[str, ...]] = ("bootstrap_servers",)  # same cluster
 
     # Connections this provider process took over (adopt_existing, or this resource's own
     # name found after an interrupted `up`). In a rename, the old resource's delete runs in the
@@ -496,8 +497,14 @@ class ConnectionProvider(_PolarisProvider):
         }
 
     def _source_of(self, conn: AnyConnection | AnySpec) -> dict[str, Any]:
-        """Where a connection points (what identifies it as the one a program means)."""
+        """Where a connection points: what an interrupted create must have made."""
         return self._source_view(conn.model_dump(mode="json"))
+
+    def _identity(self, conn: AnyConnection | AnySpec) -> dict[str, Any]:
+        """What `adopt_existing` requires of an existing connection before taking it over
+        (and bringing the rest to the program's spec): the same service."""
+        source = self._source_of(conn)
+        return {k: source[k] for k in self.identity_keys}
 
     def _outs(self, conn: AnyConnection, props: dict[str, Any]) -> dict[str, Any]:
         """State of a connection: our inputs, what the server holds, and the password we sent."""
@@ -572,12 +579,12 @@ class ConnectionProvider(_PolarisProvider):
         except ConflictError as exc:
             existing = client.get_connection(spec.name)
             if props.get("adopt_existing"):
-                if existing.type != spec.type or self._source_of(existing) != self._source_of(spec):
+                theirs, ours = self._identity(existing), self._identity(spec)
+                if existing.type != spec.type or theirs != ours:
                     raise PolarisProviderError(
                         f"adopt_existing: connection {spec.name!r} exists but is a "
-                        f"{existing.type} connection to {self._source_of(existing)}, not "
-                        f"{self._source_of(spec)}; it is not the one this program declares. "
-                        f"Choose another name or fix {self.source_words}."
+                        f"{existing.type} connection to {theirs}, not {ours}; it is not the one "
+                        f"this program declares. Choose another name or fix {self.source_words}."
                     ) from None
                 _log(f"adopting existing connection {spec.name!r}")
             elif (
@@ -687,6 +694,7 @@ class SchemaRegistryConnectionProvider(ConnectionProvider):
 
     spec_model = SchemaRegistryConnectionSpec
     source_words = "urls or the credentials"
+    identity_keys = ("urls",)
 
     def _problems(self, spec: Any, *, require_password: bool) -> list[Problem]:
         return schema_registry_problems(spec, require_password=require_password)
