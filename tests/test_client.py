@@ -554,6 +554,9 @@ def test_persistence_across_restart(emulator: EmulatorProcess) -> None:
 def test_admin_refuses_a_fault_it_does_not_know(emulator: EmulatorProcess) -> None:
     response = httpx.put(f"{emulator.url}/_emulator/faults", json={"job_start_delay": 5})
     assert response.status_code == 422 and "job_start_delay" in response.text
+    response = httpx.put(f"{emulator.url}/_emulator/faults", json={"rate_429": "lots"})
+    assert response.status_code == 422 and "rate_429" in response.text
+    assert emulator.set_faults(rate_503=0.0, seed=7) == emulator.admin("GET", "faults")
 
 
 def test_a_busy_port_is_one_clear_line(emulator: EmulatorProcess) -> None:

@@ -30,6 +30,7 @@ from urllib.parse import urlsplit
 from fastapi import Depends, FastAPI, Request, Response
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, ValidationError
+from pydantic.dataclasses import dataclass as pydantic_dataclass
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from polaris_pulumi._models import (
@@ -114,9 +115,10 @@ _SORT_KEYS: dict[str, Callable[[Doc], Any]] = {
 }
 
 
-@dataclass
+@pydantic_dataclass(config=ConfigDict(extra="forbid"))
 class Faults:
-    """Injected failures; rates are probabilities per request."""
+    """Injected failures; rates are probabilities per request. Validated (an unknown key or a
+    wrong type is an error), so PUT /_emulator/faults takes exactly these fields."""
 
     rate_429: float = 0.0
     rate_503: float = 0.0
@@ -1004,19 +1006,6 @@ def _zero_totals() -> dict[str, int]:
     }
 
 
-class FaultsUpdate(BaseModel):
-    """What PUT /_emulator/faults may change; any other key is a 422 naming it."""
-
-    model_config = ConfigDict(extra="forbid")
-
-    rate_429: float | None = None
-    rate_503: float | None = None
-    lost_write_rate: float | None = None
-    latency_ms: float | None = None
-    retry_after_seconds: float | None = None
-    seed: int | None = None
-
-
 async def json_body(request: Request) -> Any:
     """A JSON request body: 415 for another media type, 400 when it does not parse."""
     media = request.headers.get("content-type", "").split(";")[0].strip().lower()
@@ -1090,12 +1079,15 @@ def _install_admin(app: FastAPI, emu: Emulator) -> None:
         return asdict(emu.faults)
 
     @app.put("/_emulator/faults", tags=["admin"])
-    def put_faults(update: FaultsUpdate) -> Doc:
-        changes = update.model_dump(exclude_unset=True)
-        emu.faults = Faults(**{**asdict(emu.faults), **changes})
+    def put_faults(changes: Body) -> Response:
+        """Change some faults; any key that is not one is a 422 naming it."""
+        try:
+            emu.faults = Faults(**{**asdict(emu.faults), **dict(changes or {})})
+        except (ValidationError, TypeError, ValueError) as exc:
+            return JSONResponse({"detail": str(exc)}, status_code=422)
         if "seed" in changes:
             emu.rng = random.Random(emu.faults.seed)
-        return asdict(emu.faults)
+        return JSONResponse(asdict(emu.faults))
 
     @app.post("/_emulator/wipe", tags=["admin"])
     def wipe() -> Doc:
