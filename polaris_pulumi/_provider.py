@@ -367,6 +367,14 @@ def _log(message: str) -> None:
     print(f"polaris-pulumi: {message}", file=sys.stderr, flush=True)
 
 
+def _within(props: dict[str, Any], wait: typing.Callable[[float], object]) -> None:
+    """Wait, within the resource's `wait_timeout`; past it, fail saying how to wait longer."""
+    try:
+        wait(float(props.get("wait_timeout") or DEFAULT_WAIT_TIMEOUT))
+    except WaitTimeoutError as exc:
+        raise PolarisProviderError(f"{exc}. Raise wait_timeout.") from None
+
+
 # --- connections -------------------------------------------------------------------------
 
 AnySpec = ConnectionSpec | SchemaRegistryConnectionSpec
@@ -1019,11 +1027,7 @@ class StreamingJobProvider(_PolarisProvider):
             return
         if job.is_terminal:
             return
-        timeout = float(props.get("wait_timeout") or DEFAULT_WAIT_TIMEOUT)
-        try:
-            client.wait_for_end(id_, timeout=timeout)
-        except WaitTimeoutError as exc:
-            raise PolarisProviderError(f"{exc}. Raise wait_timeout.") from None
+        _within(props, lambda timeout: client.wait_for_end(id_, timeout=timeout))
 
     def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
         try:
@@ -1241,11 +1245,7 @@ class TableProvider(_PolarisProvider):
                 f"table {name!r} was not dropped: {exc.server_message}. A streaming job still "
                 "writes to it: cancel the job, or declare it in this stack."
             ) from None
-        timeout = float(props.get("wait_timeout") or DEFAULT_WAIT_TIMEOUT)
-        try:
-            client.wait_for_table_gone(name, timeout=timeout)
-        except WaitTimeoutError as exc:
-            raise PolarisProviderError(f"{exc}. Raise wait_timeout.") from None
+        _within(props, lambda timeout: client.wait_for_table_gone(name, timeout=timeout))
 
     def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
         try:
