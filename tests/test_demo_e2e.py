@@ -80,7 +80,8 @@ def test_schema_registry_example(tmp_path: Path, emulator: EmulatorProcess) -> N
     pulumi = polaris_stack(tmp_path, emulator, program)
     pulumi.config_set("kafkaApiSecret", "kafka-secret-1", secret=True)
     pulumi.config_set("registryApiSecret", "registry-secret-1", secret=True)
-    pulumi.up()
+    shown = pulumi.up().output
+    assert "registry-secret-1" not in shown and "kafka-secret-1" not in shown
     client, outputs = emulator.client(), pulumi.outputs()
     registry = client.get_connection(outputs["registry"])
     assert registry.type == "confluent_schema_registry"
