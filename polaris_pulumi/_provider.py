@@ -1135,9 +1135,7 @@ _TABLE_FLAGS = {
     "wait_timeout": (int, float),
 }
 # What the server adds, from the response model; its id is `table_id` (`id` is Pulumi's).
-_TABLE_SERVER_KEYS = tuple(
-    "table_id" if k == "id" else k for k in Table.model_fields if k not in TableSpec.model_fields
-)
+_TABLE_SERVER_KEYS = tuple("table_id" if k == "id" else k for k in _server_keys(Table, TableSpec))
 TABLE_OUTPUT_KEYS = (*_TABLE_SPEC_KEYS, *_TABLE_SERVER_KEYS, *_TABLE_FLAGS)
 
 
