@@ -19,13 +19,14 @@ if [ ! -x .venv/bin/python ]; then
   "$python" -m venv .venv
 fi
 
-# Reinstall only when the declared dependencies change.
+# Reinstall only when the declared dependencies change. constraints.txt pins what our built
+# CLI needs (pulumi==its version); the package itself takes ranges.
 stamp=.venv/.polaris-pulumi-installed
-want=$(sha256sum pyproject.toml | cut -c1-16)
+want=$(cat pyproject.toml constraints.txt | sha256sum | cut -c1-16)
 if [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
   echo "bootstrap: installing polaris-pulumi[dev] into .venv" >&2
   .venv/bin/python -m pip install --quiet --disable-pip-version-check --upgrade pip
-  .venv/bin/python -m pip install --quiet --disable-pip-version-check -e ".[dev]"
+  .venv/bin/python -m pip install --quiet --disable-pip-version-check -c constraints.txt -e ".[dev]"
   echo "$want" > "$stamp"
 else
   echo "bootstrap: .venv is up to date" >&2
