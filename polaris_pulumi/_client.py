@@ -6,6 +6,7 @@ import ipaddress
 import logging
 import os
 import random
+import socket
 import time
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
@@ -59,7 +60,11 @@ from polaris_pulumi._models import (
 
 log = logging.getLogger("polaris_pulumi")
 
+# Answers that say nothing was done, or that the answer was lost: retried everywhere.
 RETRYABLE_STATUS = frozenset({429, 502, 503, 504})
+# A 500 may come after the server did the work: retried where a repeat is harmless (reads,
+# idempotent writes) or recognised (creates and deletes look for what a lost attempt did).
+RETRYABLE_AFTER_WORK = frozenset({500})
 M = TypeVar("M", bound=PolarisModel)
 
 
@@ -96,10 +101,30 @@ def _retry_after_seconds(value: str | None) -> float | None:
         return None
 
 
-def _is_transient(exc: BaseException) -> bool:
+def _is_transient(exc: BaseException, *, recognisable: bool = True) -> bool:
+    """Whether to try again; `recognisable`: a repeat of this request is harmless or its
+    retry recognises what a lost attempt did, so a 500 is worth retrying too."""
     if isinstance(exc, TransportError):
-        return True
-    return isinstance(exc, APIStatusError) and exc.status_code in RETRYABLE_STATUS
+        return not exc.permanent
+    if not isinstance(exc, APIStatusError):
+        return False
+    return exc.status_code in RETRYABLE_STATUS or (
+        recognisable and exc.status_code in RETRYABLE_AFTER_WORK
+    )
+
+
+# getaddrinfo's "this name has no address" (not EAI_AGAIN, a resolver that may recover).
+_NO_SUCH_NAME = {socket.EAI_NONAME, getattr(socket, "EAI_NODATA", socket.EAI_NONAME)}
+
+
+def _unresolvable(exc: BaseException) -> bool:
+    """Whether a transport error comes from a host name that does not resolve."""
+    seen: BaseException | None = exc
+    while seen is not None:
+        if isinstance(seen, socket.gaierror) and seen.errno in _NO_SUCH_NAME:
+            return True
+        seen = seen.__cause__ or seen.__context__
+    return False
 
 
 def _subset(sent: Any, got: Any) -> bool:
@@ -246,6 +271,14 @@ class PolarisClient:
             response = self._http.request(method, path, json=json, params=params)
         except httpx.TransportError as exc:
             log.debug("%s %s: %s", method, path, type(exc).__name__)
+            host = urlsplit(self.base_url).hostname
+            if _unresolvable(exc):
+                raise TransportError(
+                    f"{method} {path}: the host name {host!r} of the Polaris URL does not "
+                    "resolve. Check polaris:url (`pulumi config set polaris:url "
+                    "https://ORG.REGION.CLOUD.api.imply.io`) or POLARIS_URL.",
+                    permanent=True,
+                ) from None
             raise TransportError(
                 f"{method} {path}: no response from {self.base_url} ({type(exc).__name__}). "
                 "Check the URL and your network; transient failures are retried."
@@ -286,10 +319,10 @@ class PolarisClient:
         backoff = self.retry.initial_backoff * 2 ** (state.attempt_number - 1)
         return random.uniform(0, min(backoff, self.retry.max_backoff))
 
-    def _attempts(self) -> Iterator[Any]:
+    def _attempts(self, *, recognisable: bool = True) -> Iterator[Any]:
         return iter(
             Retrying(
-                retry=retry_if_exception(_is_transient),
+                retry=retry_if_exception(lambda e: _is_transient(e, recognisable=recognisable)),
                 stop=stop_after_attempt(self.retry.max_attempts)
                 | stop_after_delay(self.retry.max_seconds),
                 wait=self._wait,
@@ -311,9 +344,12 @@ class PolarisClient:
             self.retry.max_seconds,
         )
 
-    def _request(self, method: str, path: str, **kwargs: Any) -> httpx.Response:
-        """Retried request, for idempotent operations."""
-        for attempt in self._attempts():
+    def _request(
+        self, method: str, path: str, *, recognisable: bool = True, **kwargs: Any
+    ) -> httpx.Response:
+        """Retried request, for idempotent operations (`recognisable=False`: one whose repeat
+        after a 500 could do the work twice)."""
+        for attempt in self._attempts(recognisable=recognisable):
             with attempt:
                 return self._send(method, path, **kwargs)
         raise AssertionError("unreachable")  # pragma: no cover
@@ -487,7 +523,8 @@ class PolarisClient:
 
     def reset_job(self, job_id: str) -> None:
         """POST /jobs/{id}/reset (200, no body): reset the read position of the job's topics."""
-        self._request("POST", f"/jobs/{quote(job_id, safe='')}/reset")
+        # A repeat would move the read position back again, past what was read meanwhile.
+        self._request("POST", f"/jobs/{quote(job_id, safe='')}/reset", recognisable=False)
 
     def _poll(
         self,

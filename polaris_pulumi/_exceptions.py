@@ -23,7 +23,12 @@ class ConfigurationError(PolarisError):
 
 
 class TransportError(PolarisError):
-    """No HTTP response: connection refused or reset, DNS, timeouts."""
+    """No HTTP response: connection refused or reset, DNS, timeouts. `permanent`: retrying
+    cannot help (the host name does not resolve)."""
+
+    def __init__(self, message: str, *, permanent: bool = False) -> None:
+        super().__init__(message)
+        self.permanent = permanent
 
 
 class WaitTimeoutError(PolarisError):

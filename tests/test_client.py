@@ -379,6 +379,54 @@ def test_lost_create_response_makes_no_duplicate_job(emulator: EmulatorProcess) 
     assert emulator.counters()["handled"]["POST /v1/projects/{projectId}/jobs"] == 1
 
 
+def test_a_500_is_retried_on_reads(emulator: EmulatorProcess) -> None:
+    client = emulator.client()
+    client.create_connection(conn_spec())
+    emulator.set_faults(rate_500=0.5, seed=11)
+    emulator.reset_counters()
+    for _ in range(8):
+        assert client.get_connection("my_connection").name == "my_connection"
+    emulator.set_faults(rate_500=0.0)
+    counters = emulator.counters()
+    template = "GET /v1/projects/{projectId}/connections/{id}"
+    assert counters["handled"][template] == 8
+    assert counters["received"][template] > 8  # some were 500s, and were tried again
+
+
+def test_a_500_after_a_create_makes_no_duplicate(emulator: EmulatorProcess) -> None:
+    """The server did the work and answered 500: the retry finds what it made."""
+    client = emulator.client()
+    emulator.set_faults(lost_write_rate=1.0, lost_write_status=500)
+    conn = client.create_connection(conn_spec())
+    job = client.create_job(job_spec())
+    emulator.set_faults(lost_write_rate=0.0)
+    assert [c.name for c in client.list_connections()] == [conn.name]
+    assert [j.id for j in client.list_jobs(types=["streaming"])] == [job.id]
+    assert emulator.counters()["handled"]["POST /v1/projects/{projectId}/jobs"] == 1
+
+
+def test_a_500_on_a_write_a_retry_cannot_recognise_is_not_retried(
+    emulator: EmulatorProcess,
+) -> None:
+    client = emulator.client()
+    client.create_connection(conn_spec())
+    job = client.create_job(job_spec())
+    emulator.set_faults(rate_500=1.0)
+    emulator.reset_counters()
+    with pytest.raises(ServerError, match="500"):
+        client.reset_job(job.id)
+    emulator.set_faults(rate_500=0.0)
+    # A reset repeated after the server did it would move the read position back again.
+    assert emulator.counters()["received"] == {"POST /v1/projects/{projectId}/jobs/{id}/reset": 1}
+
+
+def test_a_host_that_does_not_resolve_is_one_error_not_retries() -> None:
+    client = PolarisClient(api_key="k", url="https://polaris.invalid", project_id="p")
+    with pytest.raises(TransportError, match="does not resolve.*polaris:url") as info:
+        client.list_connections()
+    assert info.value.permanent
+
+
 def test_conflict_with_someone_elses_connection_is_not_adopted(emulator: EmulatorProcess) -> None:
     client = emulator.client()
     client.create_connection(conn_spec(topicName="other_topic"))

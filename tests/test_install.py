@@ -94,7 +94,11 @@ def user_venv(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str]:
     _run(sys.executable, "-m", "venv", venv)
     pip = [venv / "bin" / "python", "-m", "pip", "--disable-pip-version-check", "-q"]
     _run(*pip, "install", "pulumi")
-    newest = _run(venv / "bin" / "python", "-c", "import pulumi, importlib.metadata as m; print(m.version('pulumi'))")
+    newest = _run(
+        venv / "bin" / "python",
+        "-c",
+        "import pulumi, importlib.metadata as m; print(m.version('pulumi'))",
+    )
     _run(*pip, "install", f"{wheel}[emulator]")
     return venv, newest.strip()
 
@@ -115,15 +119,27 @@ def test_emulator_extra_serves_the_api(user_venv: tuple[Path, str]) -> None:
     ready = venv.parent / "ready"
     key = "pok_install_test_key"
     proc = subprocess.Popen(
-        [venv / "bin" / "polaris-emulator", "--port", "0", "--api-key", key,
-         "--project-id", "p1", "--ready-file", ready],
+        [
+            venv / "bin" / "polaris-emulator",
+            "--port",
+            "0",
+            "--api-key",
+            key,
+            "--project-id",
+            "p1",
+            "--ready-file",
+            ready,
+        ],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
         stdin=subprocess.DEVNULL,
     )
     try:
-        _run(venv / "bin" / "python", "-c", textwrap.dedent(
-            f"""\
+        _run(
+            venv / "bin" / "python",
+            "-c",
+            textwrap.dedent(
+                f"""\
             import pathlib, time
             from polaris_pulumi.api import PolarisClient
             ready = pathlib.Path({str(ready)!r})
@@ -134,7 +150,8 @@ def test_emulator_extra_serves_the_api(user_venv: tuple[Path, str]) -> None:
             client = PolarisClient({key!r}, url=ready.read_text(), project_id="p1")
             assert client.list_connections() == []
             """
-        ))
+            ),
+        )
     finally:
         proc.terminate()
         proc.wait(timeout=30)

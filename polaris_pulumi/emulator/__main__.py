@@ -45,6 +45,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     )
     p.add_argument("--rate-429", type=float, default=0.0)
     p.add_argument("--rate-503", type=float, default=0.0)
+    p.add_argument("--rate-500", type=float, default=0.0)
     p.add_argument(
         "--lost-write-rate", type=float, default=0.0, help="writes committed, answer lost"
     )
@@ -76,6 +77,7 @@ def main(argv: list[str] | None = None) -> None:
         faults=Faults(
             rate_429=args.rate_429,
             rate_503=args.rate_503,
+            rate_500=args.rate_500,
             lost_write_rate=args.lost_write_rate,
             latency_ms=args.latency_ms,
             retry_after_seconds=args.retry_after,

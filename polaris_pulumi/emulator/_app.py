@@ -24,7 +24,7 @@ from collections import Counter
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 from urllib.parse import urlsplit
 
 from fastapi import Depends, FastAPI, Request, Response
@@ -77,6 +77,7 @@ ERROR_CODES = {
     409: "Conflict",
     415: "UnsupportedMediaType",
     429: "TooManyRequests",
+    500: "InternalServerError",
     503: "ServiceUnavailable",
     504: "GatewayTimeout",
 }
@@ -122,7 +123,12 @@ class Faults:
 
     rate_429: float = 0.0
     rate_503: float = 0.0
+    # A 500 before the request is handled (the contract documents 500 for most operations).
+    rate_500: float = 0.0
     lost_write_rate: float = 0.0
+    # The status a lost write answers with: 504 (lost on the way back) or 500 (the server
+    # failed after it committed), the two a client cannot tell from "nothing happened".
+    lost_write_status: Literal[500, 504] = 504
     latency_ms: float = 0.0
     retry_after_seconds: float = 1.0
     seed: int | None = None
@@ -1045,6 +1051,8 @@ def _install_middleware(app: FastAPI, emu: Emulator) -> None:
             )
         if roll < f.rate_429 + f.rate_503:
             return error_response(503, "Service unavailable")
+        if roll < f.rate_429 + f.rate_503 + f.rate_500:
+            return error_response(500, "Internal server error")
         emu.count("handled", key)
         response: Response = await call_next(request)
         if (
@@ -1054,6 +1062,8 @@ def _install_middleware(app: FastAPI, emu: Emulator) -> None:
             and emu.rng.random() < f.lost_write_rate
         ):
             # The write is committed; the answer is lost on the way back.
+            if f.lost_write_status == 500:
+                return error_response(500, "Internal server error")
             return error_response(504, "upstream request timeout")
         return response
 
