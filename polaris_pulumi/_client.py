@@ -281,7 +281,8 @@ class PolarisClient:
                 ) from None
             raise TransportError(
                 f"{method} {path}: no response from {self.base_url} ({type(exc).__name__}). "
-                "Check the URL and your network; transient failures are retried."
+                "Check the URL and your network; transient failures are retried.",
+                reason=type(exc).__name__,
             ) from None
         log.debug(
             "%s %s -> %s in %.3fs", method, path, response.status_code, time.monotonic() - started
@@ -337,7 +338,7 @@ class PolarisClient:
         exc = state.outcome.exception() if state.outcome else None
         log.warning(
             "%s; retrying in %.1fs (attempt %d of at most %d, within %.0fs)",
-            exc,
+            str(exc).rstrip("."),
             state.next_action.sleep if state.next_action else 0.0,
             state.attempt_number + 1,
             self.retry.max_attempts,

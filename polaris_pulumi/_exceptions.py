@@ -26,8 +26,9 @@ class TransportError(PolarisError):
     """No HTTP response: connection refused or reset, DNS, timeouts. `permanent`: retrying
     cannot help (the host name does not resolve)."""
 
-    def __init__(self, message: str, *, permanent: bool = False) -> None:
+    def __init__(self, message: str, *, reason: str = "", permanent: bool = False) -> None:
         super().__init__(message)
+        self.reason = reason  # what failed, e.g. ConnectError
         self.permanent = permanent
 
 

@@ -13,9 +13,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import logging
-import os
-import sys
 import threading
 import time
 import types
@@ -36,7 +33,9 @@ from pulumi.dynamic import (
 from pulumi.output import Unknown
 from pydantic import BaseModel, ValidationError
 
+from polaris_pulumi._access import verify_access
 from polaris_pulumi._client import PolarisClient
+from polaris_pulumi._engine import attach_to_engine, log
 from polaris_pulumi._exceptions import (
     BadRequestError,
     ConflictError,
@@ -275,7 +274,16 @@ class _PolarisProvider(ResourceProvider):
         self._client = None
         self._lock = threading.Lock()
         self._configured = True  # by the engine: `check` may look things up in Polaris
-        _attach_to_engine()
+        attach_to_engine()
+
+    # The kind of Polaris object this provider manages (see `_access.KINDS`), if any.
+    access_kind: typing.ClassVar[str | None] = None
+
+    def verify_access(self) -> None:
+        """In a provider the engine configured: fail now (at preview) if the settings cannot
+        reach and manage this kind of object; one GET per process and kind."""
+        if getattr(self, "_configured", False) and self.access_kind is not None:
+            verify_access(self._settings, self.access_kind)
 
     def client(self) -> PolarisClient:
         if not hasattr(self, "_lock"):  # configure() not called (direct use in tests)
@@ -288,83 +296,6 @@ class _PolarisProvider(ResourceProvider):
     def __getstate__(self) -> dict[str, Any]:
         # Never serialize credentials or sockets into `__provider`.
         return {}
-
-
-_WATCHING = threading.Lock()
-_watched: list[tuple[int, str]] = []
-
-
-def _proc_stat(pid: int) -> list[str] | None:
-    """Fields of /proc/<pid>/stat after the command name (Linux), or None."""
-    try:
-        with open(f"/proc/{pid}/stat") as stat:
-            return stat.read().rsplit(")", 1)[1].split()
-    except (OSError, IndexError):
-        return None
-
-
-def _engine_pid() -> tuple[int, str] | None:
-    """The `pulumi` CLI among this process' ancestors, with its start time (against PID reuse)."""
-    pid = os.getppid()
-    for _ in range(4):
-        stat = _proc_stat(pid)
-        if stat is None:
-            return None
-        try:
-            exe = os.path.basename(os.readlink(f"/proc/{pid}/exe"))
-        except OSError:
-            exe = ""
-        if exe == "pulumi":
-            return pid, stat[19]
-        pid = int(stat[1])
-    return None
-
-
-def _attach_to_engine() -> None:
-    """In the provider process the engine started (once): show the client's warnings on
-    stderr, and exit once the engine is gone (e.g. SIGKILLed); the dynamic provider's gRPC
-    server would otherwise serve nobody forever. Linux only (/proc); elsewhere, and in any
-    other process (tests, scripts), nothing happens.
-    """
-    with _WATCHING:
-        if _watched:
-            return
-        engine = _engine_pid()
-        if engine is None:
-            return
-        _watched.append(engine)
-    _show_client_warnings()
-
-    def watch() -> None:
-        pid, started = engine
-        while (stat := _proc_stat(pid)) is not None and stat[0] != "Z" and stat[19] == started:
-            time.sleep(1)
-        try:  # stderr led to the engine: it may be a broken pipe now
-            _log(f"the Pulumi engine (pid {pid}) is gone: the provider exits")
-        finally:
-            os._exit(1)
-
-    threading.Thread(target=watch, name="polaris-engine-watch", daemon=True).start()
-
-
-def _show_client_warnings() -> None:
-    """The client's warnings (a retry while Polaris does not answer) on stderr, which the CLI
-    shows beside the resource: progress instead of minutes of silence."""
-    logger = logging.getLogger("polaris_pulumi")
-    if any(getattr(h, "polaris_stderr", False) for h in logger.handlers):
-        return
-    handler = logging.StreamHandler(sys.stderr)
-    handler.setFormatter(logging.Formatter("polaris-pulumi: %(message)s"))
-    handler.setLevel(logging.WARNING)
-    handler.polaris_stderr = True  # type: ignore[attr-defined]
-    logger.addHandler(handler)
-    if logger.level == logging.NOTSET or logger.level > logging.WARNING:
-        logger.setLevel(logging.WARNING)
-
-
-def _log(message: str) -> None:
-    # pulumi.log is not usable inside a dynamic provider (pulumi/pulumi#20409).
-    print(f"polaris-pulumi: {message}", file=sys.stderr, flush=True)
 
 
 def _within(props: dict[str, Any], wait: typing.Callable[[float], object]) -> None:
@@ -464,6 +395,8 @@ class ConnectionProvider(_PolarisProvider):
     """A `confluent` connection. The lifecycle is every connection type's; the hooks below
     (`spec_model`, `_problems`, `_source_view`, `_source_of`, `_outs`) are this type's."""
 
+    access_kind = "connections"
+
     spec_model: typing.ClassVar[type[AnySpec]] = ConnectionSpec
     # Where the connection points, in words and property names (for messages).
     source_words: typing.ClassVar[str] = "bootstrap_servers, topic_name or the credentials"
@@ -548,6 +481,7 @@ class ConnectionProvider(_PolarisProvider):
         ) == (spec.secrets.username if spec.secrets else None)
 
     def check(self, olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:
+        self.verify_access()
         inputs = dict(news)
         # Where the resource is declared, from the program: used here, never stored (it
         # would show in every diff).
@@ -594,7 +528,7 @@ class ConnectionProvider(_PolarisProvider):
                         f"{existing.type} connection to {theirs}, not {ours}; it is not the one "
                         f"this program declares. Choose another name or fix {self.source_words}."
                     ) from None
-                _log(f"adopting existing connection {spec.name!r}")
+                log(f"adopting existing connection {spec.name!r}")
             elif (
                 spec.name in self._derived
                 and existing.type == spec.type
@@ -602,7 +536,7 @@ class ConnectionProvider(_PolarisProvider):
             ):
                 # This resource's own derived name, holding its spec: an earlier create whose
                 # answer never reached the state (an interrupted `up`).
-                _log(f"connection {spec.name!r} exists with this resource's spec: taking it")
+                log(f"connection {spec.name!r} exists with this resource's spec: taking it")
             else:
                 raise _name_taken(
                     "connection", spec.name, exc, "another name (or omit name)"
@@ -659,7 +593,7 @@ class ConnectionProvider(_PolarisProvider):
         name = props.get("name") or _id
         with self._registry_lock:
             if name in self._adopted:
-                _log(f"connection {name!r} now belongs to the resource that adopted it: kept")
+                log(f"connection {name!r} now belongs to the resource that adopted it: kept")
                 return
         client = self.client()
         deadline = time.monotonic() + DEFAULT_WAIT_TIMEOUT
@@ -784,6 +718,8 @@ class StreamingJobProvider(_PolarisProvider):
     """Creates, changes and cancels jobs without waiting for them to start: the job is in the
     state as soon as Polaris has it, and `StreamingJobStartProvider` waits, all jobs at once."""
 
+    access_kind = "jobs"
+
     # Replacements `check` decided (with the old inputs), for the `create` that follows. The
     # engine checks a replacement's inputs once more *without* olds (to renew defaults and
     # auto-names: step_generator.go), so the inputs cannot carry the decision; one provider
@@ -795,6 +731,7 @@ class StreamingJobProvider(_PolarisProvider):
     _leaving: typing.ClassVar[set[str]] = set()
 
     def check(self, olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:
+        self.verify_access()
         inputs = dict(news)
         spec_props = {k: inputs[k] for k in _JOB_SPEC_KEYS if inputs.get(k) is not None}
         spec_props["type"] = "streaming"
@@ -956,17 +893,15 @@ class StreamingJobProvider(_PolarisProvider):
                     f"reads connection {holder.connection_name!r}, not "
                     f"{spec.source.connection_name!r}; it is not the job this program declares."
                 )
-            _log(f"adopt_existing: a new job takes the place of job {holder.id} on {table!r}")
+            log(f"adopt_existing: a new job takes the place of job {holder.id} on {table!r}")
             return
         if _job_view(_job_outs(holder, {}, None)) == _job_view(props):
             # This resource's very spec: a create whose answer never reached the state (an
             # interrupted `up`), or a renamed resource. Its place is taken, nothing else.
-            _log(
-                f"job {holder.id} on {table!r} has this resource's spec: a new job takes its place"
-            )
+            log(f"job {holder.id} on {table!r} has this resource's spec: a new job takes its place")
             return
         if self._left(table):
-            _log(f"job {holder.id} is leaving table {table!r}: a new job takes its place")
+            log(f"job {holder.id} is leaving table {table!r}: a new job takes its place")
             return
         raise PolarisProviderError(
             f"table {table!r} already has a streaming job ({holder.id}, reading connection "
@@ -1000,7 +935,7 @@ class StreamingJobProvider(_PolarisProvider):
             client.set_job_status(id_, _desired(news))
         trigger = news.get("read_position_reset_trigger")
         if trigger is not None and trigger != olds.get("read_position_reset_trigger"):
-            _log(f"resetting the read position of job {id_}")
+            log(f"resetting the read position of job {id_}")
             client.reset_job(id_)
         return UpdateResult(self._outs(id_, news))
 
@@ -1111,9 +1046,9 @@ class StreamingJobStartProvider(_PolarisProvider):
                 "Raise wait_timeout, or set wait_for_running=False."
             ) from None
         if job.health and job.health.is_warning:
-            _log(f"job {job_id} (table {job.table_name}) health is warn: {job.health.describe()}")
+            log(f"job {job_id} (table {job.table_name}) health is warn: {job.health.describe()}")
         if job.execution_status == "suspended" and goal == "running":
-            _log(f"job {job_id} (table {job.table_name}) was suspended by someone: resume it")
+            log(f"job {job_id} (table {job.table_name}) was suspended by someone: resume it")
         health = job.health.model_dump(mode="json", exclude_none=True) if job.health else None
         return outs | {"execution_status": job.execution_status, "health": health}
 
@@ -1166,6 +1101,8 @@ def _protected(props: dict[str, Any]) -> bool:
 class TableProvider(_PolarisProvider):
     """Creates, changes and drops tables; never drops a protected one (the default)."""
 
+    access_kind = "tables"
+
     # Tables this deployment declares (checked here), with their spec when fully known: a
     # job's check holds its mappings to the declared schema, and a job's delete knows whether
     # its protected table stays.
@@ -1173,6 +1110,7 @@ class TableProvider(_PolarisProvider):
     _declared_lock: typing.ClassVar[threading.Lock] = threading.Lock()
 
     def check(self, olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:
+        self.verify_access()
         inputs = dict(news)
         spec_props = {k: inputs[k] for k in _TABLE_SPEC_KEYS if inputs.get(k) is not None}
         spec, problems = validate(TableSpec, spec_props, lambda s: table_problems(s, new=not olds))
@@ -1205,11 +1143,11 @@ class TableProvider(_PolarisProvider):
                         f"not {spec.type}; a table's type cannot change. Declare "
                         f"type={existing.type!r}, or choose another name."
                     ) from None
-                _log(f"adopting existing table {spec.name!r}")
+                log(f"adopting existing table {spec.name!r}")
                 table = client.update_table(spec)
             elif existing.spec().with_defaults() == spec.with_defaults():
                 # This resource's very spec: a create whose answer never reached the state.
-                _log(f"table {spec.name!r} exists with this resource's spec: taking it")
+                log(f"table {spec.name!r} exists with this resource's spec: taking it")
                 table = existing
             else:
                 raise _name_taken("table", spec.name, exc, "another name") from None

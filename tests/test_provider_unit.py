@@ -471,7 +471,7 @@ def test_client_warnings_reach_stderr_in_the_provider_process(
 ) -> None:
     import logging
 
-    from polaris_pulumi._provider import _show_client_warnings
+    from polaris_pulumi._engine import _show_client_warnings
 
     logger = logging.getLogger("polaris_pulumi")
     before = list(logger.handlers)

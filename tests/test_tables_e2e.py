@@ -103,11 +103,18 @@ def test_declared_table_updates_in_place_and_protection_survives_destroy(
         assert "protect" in failed.output, failed.output
         if extra:  # no preview: the job's delete comes first, and refuses
             assert "nothing was canceled" in failed.output, failed.output
+            assert "Traceback" not in failed.output, failed.output  # our error, as its message
         else:  # the engine's preview refuses to delete a protected resource
             assert "because it is protected" in failed.output, failed.output
         assert client.get_table("page-views-hourly").version == 1
         assert emulator.active_jobs() == {first["job_id"]: "page-views-hourly"}
         assert client.get_connection(client.list_connections()[0].name)
+    # The engine's hint, `pulumi state unprotect`, ends in our refusal, in one paragraph.
+    urn = next(r["urn"] for r in pulumi.resources() if r["type"].endswith(":Table"))
+    pulumi.run("state", "unprotect", urn, "--yes", "--stack", pulumi.stack)
+    failed = pulumi.destroy(check=False)
+    assert failed.returncode != 0 and "deletion_protection" in failed.output, failed.output
+    assert "Traceback" not in failed.output and 'File "' not in failed.output, failed.output
     assert emulator.counters()["writes_received"] == 0
 
     # Opting out takes an `up` first; then destroy drops the table after canceling the job.
