@@ -22,8 +22,12 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime"
 	"strconv"
 	"strings"
+	"sync"
+	"syscall"
+	"time"
 
 	"github.com/pulumi/pulumi/sdk/v3/go/common/util/rpcutil"
 	"github.com/pulumi/pulumi/sdk/v3/go/common/version"
@@ -52,7 +56,8 @@ func main() {
 	if _, err := os.Stat(execScript); err != nil {
 		fatal(fmt.Errorf("%s is missing: rebuild the CLI with scripts/bootstrap.sh", execScript))
 	}
-	host := &pythonHost{engineAddress: engineAddress, execScript: execScript}
+	host := &pythonHost{engineAddress: engineAddress, execScript: execScript, programs: map[*os.Process]struct{}{}}
+	go host.followEngine(os.Getppid(), time.Second)
 	handle, err := rpcutil.ServeWithOptions(rpcutil.ServeOptions{
 		Init: func(srv *grpc.Server) error {
 			pulumirpc.RegisterLanguageRuntimeServer(srv, host)
@@ -78,6 +83,48 @@ type pythonHost struct {
 	pulumirpc.UnimplementedLanguageRuntimeServer
 	engineAddress string
 	execScript    string
+
+	mu       sync.Mutex
+	programs map[*os.Process]struct{} // the Python programs running now
+}
+
+// followEngine exits once the engine that started this host is gone (killed, say): its
+// parent changes when it is reparented. The programs it runs are killed first, so nothing of
+// the stack is left behind. The engine is this host's parent: it starts plugins itself.
+func (h *pythonHost) followEngine(engine int, every time.Duration) {
+	for os.Getppid() == engine {
+		time.Sleep(every)
+	}
+	h.mu.Lock()
+	for program := range h.programs {
+		_ = program.Signal(syscall.SIGKILL)
+	}
+	h.mu.Unlock()
+	fmt.Fprintf(os.Stderr, "pulumi-language-python: the engine (pid %d) is gone: exiting\n", engine)
+	os.Exit(1)
+}
+
+// runProgram runs one Python program to its end, known to followEngine meanwhile.
+func (h *pythonHost) runProgram(cmd *exec.Cmd) error {
+	// The program dies with the thread that started it even if this host were killed
+	// outright; that thread stays locked to this call until the program ends.
+	runtime.LockOSThread()
+	defer runtime.UnlockOSThread()
+	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
+	h.mu.Lock()
+	err := cmd.Start()
+	if err == nil {
+		h.programs[cmd.Process] = struct{}{}
+	}
+	h.mu.Unlock()
+	if err != nil {
+		return err
+	}
+	err = cmd.Wait()
+	h.mu.Lock()
+	delete(h.programs, cmd.Process)
+	h.mu.Unlock()
+	return err
 }
 
 func (h *pythonHost) Handshake(
@@ -219,7 +266,7 @@ func (h *pythonHost) Run(ctx context.Context, req *pulumirpc.RunRequest) (*pulum
 	cmd.Env = env
 	cmd.Stdout = os.Stdout
 	cmd.Stderr = os.Stderr
-	if err := cmd.Run(); err != nil {
+	if err := h.runProgram(cmd); err != nil {
 		var exitErr *exec.ExitError
 		if errors.As(err, &exitErr) {
 			if exitErr.ExitCode() == exitAfterUserActionableMessage {
