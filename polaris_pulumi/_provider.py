@@ -46,14 +46,13 @@ from polaris_pulumi._exceptions import (
 )
 from polaris_pulumi._models import (
     SECRET_PROPERTIES,
+    STARTED_STATUSES,
     STRICT,
     TABLE_IMMUTABLE,
     TERMINAL_STATUSES,
     Connection,
     ConnectionSpec,
     FormatSettings,
-    JobMetrics,
-    JobState,
     Problem,
     SchemaRegistryConnection,
     SchemaRegistryConnectionSpec,
@@ -661,15 +660,17 @@ _JOB_FLAGS = {
     # Set by the program when the target is a Table resource: its deletion_protection.
     "target_table_protected": (bool,),
 }
-# The job's own state (JobState), with its id as `job_id` (the resource's id is the same).
-_JOB_SERVER_KEYS = tuple("job_id" if k == "id" else k for k in JobState.model_fields if k != "type")
 # replaceRunning is how a job is created, not what it is: never a reason for a new job.
 _JOB_DIRECTIVES = ("replace_running",)
 # Desired states a program may declare (canceled is what `destroy` does).
 _DECLARABLE_STATES = ("running", "suspended")
 
-# Every key a resource exposes as an output attribute.
-JOB_OUTPUT_KEYS = (*_JOB_SPEC_KEYS, *_JOB_SERVER_KEYS, "metrics", *_JOB_FLAGS)
+# A job's outputs are its inputs as `check` normalized them, so that `preview --diff` compares
+# like with like (the engine shows old outputs against new inputs: shared/pulumi-notes.md),
+# plus `ended_status` once Polaris says the job is over. What Polaris observes of a running job
+# (execution status, health, metrics) is its StreamingJobStart's.
+JOB_INPUT_KEYS = (*_JOB_SPEC_KEYS, "desired_execution_status", *_JOB_FLAGS)
+JOB_OUTPUT_KEYS = (*JOB_INPUT_KEYS, "ended_status")
 
 
 def _job_spec(props: dict[str, Any]) -> StreamingJobSpec:
@@ -690,18 +691,16 @@ def _desired(props: dict[str, Any]) -> Any:
     return props.get("desired_execution_status") or "running"
 
 
-def _job_outs(
-    job: StreamingJob, props: dict[str, Any], metrics: JobMetrics | None
-) -> dict[str, Any]:
+def _spec_props(job: StreamingJob) -> dict[str, Any]:
+    """What Polaris holds of a job's spec, as properties."""
     spec = job.spec.model_dump(mode="json", exclude={"type"})
-    state = job.model_dump(mode="json", include=set(JobState.model_fields) - {"type"})
-    state["job_id"] = state.pop("id")
-    return (
-        {k: spec.get(k) for k in _JOB_SPEC_KEYS}
-        | state
-        | {"metrics": metrics.totals.model_dump(mode="json") if metrics else None}
-        | {k: props.get(k) for k in _JOB_FLAGS}
-    )
+    return {k: spec.get(k) for k in _JOB_SPEC_KEYS}
+
+
+def _job_outs(props: dict[str, Any], ended: str | None = None) -> dict[str, Any]:
+    outs = {k: props.get(k) for k in JOB_INPUT_KEYS} | {"ended_status": ended}
+    outs["desired_execution_status"] = _desired(props)
+    return outs
 
 
 def _same_table(olds: dict[str, Any], news: dict[str, Any]) -> bool:
@@ -738,7 +737,9 @@ class StreamingJobProvider(_PolarisProvider):
         spec, problems = validate(StreamingJobSpec, spec_props, job_problems)
         problems += _check_flags(inputs, _JOB_FLAGS)
         desired = inputs.get("desired_execution_status")
-        if desired not in (None, *_DECLARABLE_STATES) and not isinstance(desired, Unknown):
+        if desired is None:
+            inputs["desired_execution_status"] = "running"  # shown, so drift reads old => new
+        elif desired not in _DECLARABLE_STATES and not isinstance(desired, Unknown):
             problems.append(
                 Problem(
                     ("desired_execution_status",),
@@ -762,8 +763,8 @@ class StreamingJobProvider(_PolarisProvider):
                 and _job_view(olds) != _job_view(inputs)
             ):
                 # A spec change makes a new job on the same table: it takes the running one's
-                # place (replaceRunning), keeping the table's read position.
-                inputs["replace_running"] = True
+                # place (replaceRunning), keeping the table's read position. Only create needs
+                # to know: the input stays what the program says.
                 with self._replacing_lock:
                     self._replacing.add(_view_key(inputs))
             old_table = ((olds or {}).get("target") or {}).get("table_name")
@@ -825,7 +826,8 @@ class StreamingJobProvider(_PolarisProvider):
         return Problem(path, f"connection {name!r} is of type {kind!r}: this takes {wanted}")
 
     def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
-        if olds.get("execution_status") in TERMINAL_STATUSES:
+        # `execution_status`: what the state of an earlier version of this package kept.
+        if (olds.get("ended_status") or olds.get("execution_status")) in TERMINAL_STATUSES:
             # A finished job cannot be restarted: make a new one.
             return DiffResult(
                 changes=True, replaces=["execution_status"], delete_before_replace=False
@@ -850,11 +852,6 @@ class StreamingJobProvider(_PolarisProvider):
             and news.get("replace_running") is False,
         )
 
-    def _outs(self, job_id: str, props: dict[str, Any]) -> dict[str, Any]:
-        client = self.client()
-        job = client.get_job(job_id)
-        return _job_outs(job, props, client.get_job_metrics(job_id))
-
     def create(self, props: dict[str, Any]) -> CreateResult:
         client = self.client()
         spec = _job_spec(props)
@@ -877,8 +874,7 @@ class StreamingJobProvider(_PolarisProvider):
             job = client.create_job(spec.model_copy(update={"replace_running": True}))
         if _desired(props) != (job.desired_execution_status or "running"):
             client.set_job_status(job.id, _desired(props))  # e.g. created suspended
-            job = client.get_job(job.id)
-        return CreateResult(job.id, _job_outs(job, props, client.get_job_metrics(job.id)))
+        return CreateResult(job.id, _job_outs(props))
 
     def _may_take_place(
         self, holder: StreamingJob, spec: StreamingJobSpec, props: dict[str, Any]
@@ -895,7 +891,7 @@ class StreamingJobProvider(_PolarisProvider):
                 )
             log(f"adopt_existing: a new job takes the place of job {holder.id} on {table!r}")
             return
-        if _job_view(_job_outs(holder, {}, None)) == _job_view(props):
+        if _job_view(_spec_props(holder)) == _job_view(props):
             # This resource's very spec: a create whose answer never reached the state (an
             # interrupted `up`), or a renamed resource. Its place is taken, nothing else.
             log(f"job {holder.id} on {table!r} has this resource's spec: a new job takes its place")
@@ -937,7 +933,7 @@ class StreamingJobProvider(_PolarisProvider):
         if trigger is not None and trigger != olds.get("read_position_reset_trigger"):
             log(f"resetting the read position of job {id_}")
             client.reset_job(id_)
-        return UpdateResult(self._outs(id_, news))
+        return UpdateResult(_job_outs(news))
 
     def delete(self, id_: str, props: dict[str, Any]) -> None:
         """Jobs are never deleted in Polaris: cancel and wait until canceled.
@@ -965,15 +961,22 @@ class StreamingJobProvider(_PolarisProvider):
         _within(props, lambda timeout: client.wait_for_end(id_, timeout=timeout))
 
     def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
+        """One GET. A spec never changes in Polaris (a change is a new job), so the recorded
+        one stays; what can drift is the desired status (suspended or resumed outside
+        Pulumi), and the job's end. The inputs follow, so the next preview shows the drift
+        as old => new."""
         try:
-            outs = self._outs(id_, props)
+            job = self.client().get_job(id_)
         except NotFoundError:
             return ReadResult(None, {})
-        if outs["execution_status"] == "canceled":
+        if job.execution_status == "canceled":
             return ReadResult(None, {})  # a canceled job is a deleted one (delete = cancel)
-        keys = (*_JOB_SPEC_KEYS, *_JOB_FLAGS, "desired_execution_status")
-        inputs = {k: outs[k] for k in keys if outs.get(k) is not None}
-        return ReadResult(outs["job_id"], outs, inputs)
+        known = props if props.get("source") is not None else props | _spec_props(job)
+        desired = job.desired_execution_status or _desired(known)
+        ended = job.execution_status if job.is_terminal else None
+        outs = _job_outs(known | {"desired_execution_status": desired}, ended)
+        inputs = {k: outs[k] for k in JOB_INPUT_KEYS if outs.get(k) is not None}
+        return ReadResult(job.id, outs, inputs)
 
 
 # --- waiting for jobs ----------------------------------------------------------------------
@@ -995,7 +998,21 @@ class StreamingJobsCreatedProvider(ResourceProvider):
 
 
 START_INPUT_KEYS = ("job_id", "goal", "wait", "wait_timeout")
-START_OUTPUT_KEYS = (*START_INPUT_KEYS, "execution_status", "health")
+# What Polaris observes of the job: as the wait ended, or as the last refresh read it. Their
+# diffs are hidden in the display (`hide_diffs`): they are observations, never inputs.
+START_OBSERVED_KEYS = ("execution_status", "health", "metrics")
+START_OUTPUT_KEYS = (*START_INPUT_KEYS, *START_OBSERVED_KEYS)
+
+
+def _at_goal(props: dict[str, Any]) -> bool:
+    """Whether the job, as last observed, is where the program wants it: a refresh that found
+    it suspended (or failed) outside Pulumi makes the next `up` wait again."""
+    status = props.get("execution_status")
+    if props.get("wait") is False or status is None:
+        return True
+    if (props.get("goal") or "running") == "suspended":
+        return bool(status == "suspended")
+    return status in STARTED_STATUSES
 
 
 class StreamingJobStartProvider(_PolarisProvider):
@@ -1012,6 +1029,8 @@ class StreamingJobStartProvider(_PolarisProvider):
 
     def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
         changed = [k for k in START_INPUT_KEYS if olds.get(k) != news.get(k)]
+        if not _at_goal(olds | {k: news.get(k) for k in ("goal", "wait")}):
+            changed.append("execution_status")
         return DiffResult(changes=bool(changed), replaces=[], delete_before_replace=False)
 
     def create(self, props: dict[str, Any]) -> CreateResult:
@@ -1021,8 +1040,25 @@ class StreamingJobStartProvider(_PolarisProvider):
         return UpdateResult(self._wait(news))
 
     def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
-        # Nothing to read: the job's own refresh shows its state.
-        return ReadResult(id_, props, {k: props.get(k) for k in START_INPUT_KEYS})
+        """The job as Polaris observes it now, so that status outputs follow reality."""
+        inputs = {k: props.get(k) for k in START_INPUT_KEYS}
+        if props.get("wait") is False or not props.get("job_id"):
+            return ReadResult(id_, props, inputs)
+        try:
+            observed = self._observe(str(props["job_id"]))
+        except NotFoundError:
+            observed = dict.fromkeys(START_OBSERVED_KEYS)
+        return ReadResult(id_, inputs | observed, inputs)
+
+    def _observe(self, job_id: str, job: StreamingJob | None = None) -> dict[str, Any]:
+        client = self.client()
+        job = job or client.get_job(job_id)
+        metrics = client.get_job_metrics(job_id)
+        return {
+            "execution_status": job.execution_status,
+            "health": job.health.model_dump(mode="json", exclude_none=True) if job.health else None,
+            "metrics": metrics.totals.model_dump(mode="json"),
+        }
 
     def delete(self, _id: str, props: dict[str, Any]) -> None:
         return None
@@ -1030,7 +1066,7 @@ class StreamingJobStartProvider(_PolarisProvider):
     def _wait(self, props: dict[str, Any]) -> dict[str, Any]:
         outs = {k: props.get(k) for k in START_INPUT_KEYS}
         if props.get("wait") is False:
-            return outs | {"execution_status": None, "health": None}
+            return outs | dict.fromkeys(START_OBSERVED_KEYS)
         job_id, goal = str(props["job_id"]), str(props.get("goal") or "running")
         timeout = float(props.get("wait_timeout") or DEFAULT_WAIT_TIMEOUT)
         try:
@@ -1049,8 +1085,7 @@ class StreamingJobStartProvider(_PolarisProvider):
             log(f"job {job_id} (table {job.table_name}) health is warn: {job.health.describe()}")
         if job.execution_status == "suspended" and goal == "running":
             log(f"job {job_id} (table {job.table_name}) was suspended by someone: resume it")
-        health = job.health.model_dump(mode="json", exclude_none=True) if job.health else None
-        return outs | {"execution_status": job.execution_status, "health": health}
+        return outs | self._observe(job_id, job)
 
 
 # --- tables ----------------------------------------------------------------------------------

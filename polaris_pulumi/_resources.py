@@ -48,6 +48,7 @@ from polaris_pulumi._provider import (
     CONNECTION_OUTPUT_KEYS,
     JOB_OUTPUT_KEYS,
     SCHEMA_REGISTRY_OUTPUT_KEYS,
+    START_OBSERVED_KEYS,
     START_OUTPUT_KEYS,
     TABLE_OUTPUT_KEYS,
     ConnectionProvider,
@@ -431,24 +432,14 @@ class StreamingJob(Resource, module="polaris", name="StreamingJob"):
     desired_execution_status: pulumi.Output[str]
     read_position_reset_trigger: pulumi.Output[str | None]
     started: StreamingJobStart | None
-    """The wait for this job to start (None with wait_for_running=False or for `.get`)."""
-    job_id: pulumi.Output[str]
-    execution_status: pulumi.Output[str]
-    created_timestamp: pulumi.Output[str]
-    last_updated_timestamp: pulumi.Output[str]
-    started_timestamp: pulumi.Output[str | None]
-    completed_timestamp: pulumi.Output[str | None]
+    """The wait for this job to start, and what Polaris observes of it: execution status,
+    health and metrics (None with wait_for_running=False or for `.get`)."""
+    ended_status: pulumi.Output[str | None]
+    """`failed` or `completed` once Polaris says the job is over (a refresh reads it): the
+    next `up` replaces it. None while it runs."""
     wait_for_running: pulumi.Output[bool | None]
     wait_timeout: pulumi.Output[float | None]
     adopt_existing: pulumi.Output[bool | None]
-
-    if TYPE_CHECKING:  # typed for editors; at run time plain dicts (the runtime
-        # would check a TypedDict annotation as a class)
-        metrics: pulumi.Output[MetricsDict | None]
-        """Row counters from /jobs/{id}/metrics, as of the last create, update or refresh."""
-        health: pulumi.Output[HealthDict]
-        created_by: pulumi.Output[UserDict]
-        last_modified_by: pulumi.Output[UserDict]
 
     @overload
     def __init__(
@@ -578,7 +569,8 @@ class StreamingJobStart(Resource, module="polaris", name="StreamingJobStart"):
 
     Made by StreamingJob itself (its `started` attribute), as its child. It runs after every
     job of the program was created (through the StreamingJobsCreated barrier), so the waits
-    overlap: N jobs wait about one start time. Its refresh and delete make no API call.
+    overlap: N jobs wait about one start time. Its refresh reads the job (status, health,
+    metrics); its delete makes no API call.
     """
 
     job_id: pulumi.Output[str]
@@ -587,6 +579,8 @@ class StreamingJobStart(Resource, module="polaris", name="StreamingJobStart"):
     if TYPE_CHECKING:  # typed for editors; at run time plain dicts (the runtime
         # would check a TypedDict annotation as a class)
         health: pulumi.Output[HealthDict | None]
+        metrics: pulumi.Output[MetricsDict | None]
+        """Row counters from /jobs/{id}/metrics, as of the last wait or refresh."""
 
     def __init__(
         self,
@@ -598,7 +592,12 @@ class StreamingJobStart(Resource, module="polaris", name="StreamingJobStart"):
         wait_timeout: pulumi.Input[float] | None,
     ) -> None:
         values = {"job_id": job.id, "goal": goal, "wait": wait, "wait_timeout": wait_timeout}
-        opts = pulumi.ResourceOptions(parent=job, depends_on=_every_job(job))
+        opts = pulumi.ResourceOptions(
+            parent=job,
+            depends_on=_every_job(job),
+            # Observations, not inputs: a one-field change of the job shows one line each.
+            hide_diffs=list(START_OBSERVED_KEYS),
+        )
         super().__init__(
             StreamingJobStartProvider(), resource_name, _props(START_OUTPUT_KEYS, values), opts
         )

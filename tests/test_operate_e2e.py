@@ -3,12 +3,14 @@ metrics outputs, drift, and waits that overlap."""
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
 from pathlib import Path
 
 import pytest
 
 from tests.emulator_proc import EmulatorProcess
+from tests.pulumi_cli import Pulumi
 from tests.stacks import MANY_PROGRAM, polaris_stack
 
 pytestmark = pytest.mark.e2e
@@ -53,17 +55,49 @@ def test_suspend_resume_reset_metrics_and_drift(tmp_path: Path, emulator: Emulat
     assert pulumi.outputs()["job_id"] == job_id
     pulumi.preview("--expect-no-changes")
 
-    # Suspended outside Pulumi: refresh shows it, up resumes it.
+    # Suspended outside Pulumi: refresh reads it (the status outputs follow), the next
+    # preview shows it as old => new, and up resumes it and returns once it runs again.
     client.set_job_status(job_id, "suspended")
-    result = pulumi.refresh()
-    assert "1 updated" in result.output
+    client.wait_for_start(job_id, goal="suspended", timeout=30)
+    pulumi.refresh()
+    assert observed_status(pulumi) == "suspended"
     preview = pulumi.preview("--diff")
-    assert "desired_execution_status" in preview.output and "suspended" in preview.output
+    drift = r'~ desired_execution_status\s*: "suspended" => "running"'
+    assert re.search(drift, preview.output), preview.output
     pulumi.up()
-    assert client.get_job(job_id).execution_status == "running"
+    assert client.get_job(job_id).execution_status == "running"  # no wait of ours: up waited
     assert client.get_job(job_id).desired_execution_status == "running"
+    assert observed_status(pulumi) == "running"
     pulumi.preview("--expect-no-changes")
+
+    # A one-field change: the field and the replace, and no server-set noise.
+    pulumi.config_set("late", "P90D")
+    preview = pulumi.preview("--diff")
+    block = job_block(preview.output)
+    assert "(replace)" in block[0], preview.output
+    changed = [line for line in block[1:] if re.match(r"\s*[-+~] ", line)]
+    assert len(changed) == 1 and re.search(
+        r'late_message_rejection_period\s*: "P90D"', changed[0]
+    ), preview.output
+    server_set = r"\s*[-+~]?\s*(created_by|metrics|health|job_id|execution_status|\w*timestamp)\b"
+    assert not any(re.match(server_set, line) for line in block), preview.output
+    assert "replace_running" not in preview.output
     pulumi.destroy()
+
+
+def observed_status(pulumi: Pulumi) -> str:
+    """The job's execution status as its StreamingJobStart recorded it."""
+    (start,) = [r for r in pulumi.resources() if r["type"].endswith(":StreamingJobStart")]
+    return str(start["outputs"]["execution_status"])
+
+
+def job_block(output: str) -> list[str]:
+    """The StreamingJob's lines of a `preview --diff`: its header to the next resource."""
+    lines = output.splitlines()
+    first = next(i for i, line in enumerate(lines) if "polaris:StreamingJob:" in line)
+    rest = lines[first + 1 :]
+    ends = (i for i, line in enumerate(rest) if "dynamic/polaris:" in line and ": (" in line)
+    return lines[first : first + 1 + next(ends, len(rest))]
 
 
 def test_waits_overlap(tmp_path: Path) -> None:

@@ -263,7 +263,10 @@ def test_every_spec_change_is_a_replacement_that_takes_the_running_jobs_place() 
     provider = StreamingJobProvider()
     for change in ({"late_message_rejection_period": "P90D"}, {"dimension_exclusions": ["date"]}):
         news = provider.check(JOB, job(**change)).inputs
-        assert news["replace_running"] is True  # the new job replaces ours on the same table
+        # The new job replaces ours on the same table: create knows it, the input stays what
+        # the program says (a preview shows no replace_running change).
+        assert news.get("replace_running") is None
+        assert json.dumps(_job_view(news), sort_keys=True) in StreamingJobProvider._replacing
         result = provider.diff("j1", outs_from(JOB), news)
         assert result.replaces == list(change) and not result.delete_before_replace
         # The engine checks a replacement again without olds; create still knows.
@@ -349,14 +352,30 @@ def test_provider_lifecycle_directly(emulator: EmulatorProcess) -> None:
     assert created.id == "events" and created.outs is not None
     assert created.outs["secrets"]["password"] == KAFKA_PASSWORD  # kept for diffs; secret in state
     made = job_provider.create(job_provider.check({}, job(wait_timeout=10.0)).inputs)
-    # Create does not wait: the job is recorded at once; its StreamingJobStart waits.
-    assert made.outs is not None and made.outs["execution_status"] == "pending"
-    assert made.outs["metrics"]["num_rows_processed"] == 0
-    started = start_provider.create({"job_id": made.id, "goal": "running", "wait_timeout": 10.0})
+    # Create does not wait: the job is recorded at once, its outputs its inputs; its
+    # StreamingJobStart waits, and holds what Polaris observes.
+    assert made.outs is not None and made.outs["ended_status"] is None
+    assert emulator.client().get_job(made.id).execution_status == "pending"
+    start = {"job_id": made.id, "goal": "running", "wait_timeout": 10.0}
+    started = start_provider.create(start)
     assert started.outs is not None and started.outs["execution_status"] == "running"
+    assert started.outs["metrics"]["num_rows_processed"] == 0
     read = job_provider.read(made.id, made.outs)
     assert read.id == made.id and read.outs is not None
+    assert read.inputs == {
+        k: v for k, v in made.outs.items() if v is not None and k != "ended_status"
+    }
     assert job_provider.diff(made.id, read.outs, job(wait_timeout=10.0)).changes is False
+    # Suspended outside Pulumi: both reads follow, and the wait is due again.
+    emulator.client().set_job_status(made.id, "suspended")
+    emulator.client().wait_for_start(made.id, goal="suspended", timeout=10)
+    drifted = job_provider.read(made.id, made.outs)
+    assert drifted.outs is not None and drifted.outs["desired_execution_status"] == "suspended"
+    assert job_provider.diff(made.id, drifted.outs, job(wait_timeout=10.0)).changes is True
+    observed = start_provider.read(made.id, started.outs)
+    assert observed.outs is not None and observed.outs["execution_status"] == "suspended"
+    assert start_provider.diff(made.id, observed.outs, start).changes is True
+    assert start_provider.diff(made.id, started.outs, start).changes is False
     job_provider.delete(made.id, made.outs)
     assert job_provider.read(made.id, made.outs).id is None  # canceled == gone
     conn_provider.delete("events", created.outs)
