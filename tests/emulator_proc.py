@@ -126,6 +126,18 @@ class EmulatorProcess:
     def counters(self) -> dict[str, Any]:
         return dict(self.admin("GET", "counters"))
 
+    def only_access_checks(self, runs: int = 1) -> bool:
+        """Whether all that was received since the counters' reset is the access check of
+        preview (`polaris_pulumi._access`): one GET of a list per kind and CLI run, no write."""
+        counters = self.counters()
+        lists = {
+            f"GET /v1/projects/{{projectId}}/{kind}" for kind in ("connections", "jobs", "tables")
+        }
+        received: dict[str, int] = counters["received"]
+        return counters["writes_received"] == 0 and all(
+            key in lists and n <= runs for key, n in received.items()
+        )
+
     def reset_counters(self) -> None:
         self.admin("POST", "counters/reset")
 

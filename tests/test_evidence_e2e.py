@@ -107,9 +107,34 @@ def test_emulator_restart_mid_life(tmp_path: Path, emulator: EmulatorProcess) ->
     pulumi.destroy()
 
 
+def test_server_errors_up_and_destroy(tmp_path: Path, emulator: EmulatorProcess) -> None:
+    """10% of requests answered 500 before any work, and 10% of writes answered 500 after the
+    work was done: the retries recognise what was done, so nothing is made twice."""
+    pulumi = polaris_stack(tmp_path, emulator, MANY_PROGRAM)
+    pulumi.config_set("count", "8")
+    faults = {
+        "rate_500": 0.1,
+        "lost_write_rate": 0.1,
+        "lost_write_status": 500,
+        "seed": CHAOS_SEED + 1,
+    }
+    emulator.set_faults(**faults)
+    pulumi.up()
+    emulator.set_faults(rate_500=0, lost_write_rate=0)
+    counters = emulator.counters()
+    assert counters["total_received"] > sum(counters["handled"].values()), "no fault was injected"
+    assert_matches_declared(pulumi, emulator, 8)
+    assert len(server_objects(emulator)[1]) == 8  # no duplicate job
+    emulator.set_faults(**faults)
+    pulumi.destroy()
+    emulator.set_faults(rate_500=0, lost_write_rate=0)
+    conns, jobs = server_objects(emulator)
+    assert conns == [] and all(j.is_terminal for j in jobs)
+
+
 def test_crash_mid_up_then_the_next_up_converges(tmp_path: Path, emulator: EmulatorProcess) -> None:
     pulumi = polaris_stack(tmp_path, emulator, MANY_PROGRAM)
-    pulumi.config_set("count", "6")
+    pulumi.config_set("count", "12")
     pulumi.config_set("auto_names", "true")  # derived names, and no adopt_existing
     emulator.set_faults(latency_ms=150)
     proc = subprocess.Popen(
@@ -150,13 +175,13 @@ def test_crash_mid_up_then_the_next_up_converges(tmp_path: Path, emulator: Emula
         time.sleep(0.1)
     emulator.set_faults(latency_ms=0)
     conns, jobs = server_objects(emulator)
-    assert 0 < len(conns) < 6 or 0 < len(jobs) < 6  # it really was halfway
+    assert 0 < len(conns) < 12 or 0 < len(jobs) < 12  # it really was halfway
 
     # The dead run's lock is released; then a plain `up` finds what the interrupted creates
     # made (same derived names, same specs) and records it, creating no duplicate.
     pulumi.run("cancel", "--yes", "--stack", pulumi.stack)
     pulumi.up()
-    assert_matches_declared(pulumi, emulator, 6)
+    assert_matches_declared(pulumi, emulator, 12)
     pulumi.preview("--expect-no-changes")
     pulumi.destroy()
 
@@ -193,7 +218,8 @@ def test_bad_input_rejected_at_preview(
     result = pulumi.up(check=False, skip_preview=False)
     assert result.returncode != 0, case
     assert prop in result.output and words in result.output, result.output[-3000:]
-    assert emulator.counters()["total_received"] == 0  # nothing was sent, so nothing was created
+    # Nothing was sent but the access check's reads, so nothing was created.
+    assert emulator.only_access_checks(), emulator.counters()
     assert "pw-123456" not in result.output
 
 
