@@ -65,30 +65,34 @@ def assert_matches_declared(pulumi: Pulumi, emulator: EmulatorProcess, n: int) -
     assert state_jobs == {j.id for j in active}
 
 
-def test_chaos_up_and_destroy(tmp_path: Path, emulator: EmulatorProcess) -> None:
-    """20% of requests answered 429/503, 5% of writes committed but their answer lost."""
+CHAOS = {
+    # 20% of requests answered 429/503, 5% of writes committed but their answer lost (504).
+    "throttled": (20, {"rate_429": 0.1, "rate_503": 0.1, "lost_write_rate": 0.05}),
+    # 10% answered 500 before any work, 10% of writes answered 500 after the work was done.
+    "server-errors": (8, {"rate_500": 0.1, "lost_write_rate": 0.1, "lost_write_status": 500}),
+}
+
+
+@pytest.mark.parametrize("case", list(CHAOS))
+def test_chaos_up_and_destroy(tmp_path: Path, emulator: EmulatorProcess, case: str) -> None:
+    """Under faults, the retries recognise what was done: nothing is made twice or left."""
+    count, faults = CHAOS[case]
+    quiet = {k: 0 for k in faults if k.startswith(("rate_", "lost_write_rate"))}
     pulumi = polaris_stack(tmp_path, emulator, MANY_PROGRAM)
-    pulumi.config_set("count", "20")
-    faults = {
-        "rate_429": 0.1,
-        "rate_503": 0.1,
-        "lost_write_rate": 0.05,
-        "retry_after_seconds": 0,
-        "seed": CHAOS_SEED,
-    }
-    emulator.set_faults(**faults)
+    pulumi.config_set("count", str(count))
+    emulator.set_faults(**faults, retry_after_seconds=0, seed=CHAOS_SEED)
     pulumi.up()
-    emulator.set_faults(rate_429=0, rate_503=0, lost_write_rate=0)
+    emulator.set_faults(**quiet)
     counters = emulator.counters()
     assert counters["total_received"] > sum(counters["handled"].values()), "no fault was injected"
     _, jobs = server_objects(emulator)
-    assert len(jobs) == 20  # exactly 40 server objects: no duplicate job was ever created
-    assert_matches_declared(pulumi, emulator, 20)
+    assert len(jobs) == count  # exactly 2 x count server objects: no duplicate job
+    assert_matches_declared(pulumi, emulator, count)
     pulumi.preview("--expect-no-changes")
 
     emulator.set_faults(**faults)
     pulumi.destroy()
-    emulator.set_faults(rate_429=0, rate_503=0, lost_write_rate=0)
+    emulator.set_faults(**quiet)
     conns, jobs = server_objects(emulator)
     assert conns == [] and all(j.is_terminal for j in jobs)
 
@@ -105,31 +109,6 @@ def test_emulator_restart_mid_life(tmp_path: Path, emulator: EmulatorProcess) ->
     pulumi.up()
     assert_matches_declared(pulumi, emulator, 4)
     pulumi.destroy()
-
-
-def test_server_errors_up_and_destroy(tmp_path: Path, emulator: EmulatorProcess) -> None:
-    """10% of requests answered 500 before any work, and 10% of writes answered 500 after the
-    work was done: the retries recognise what was done, so nothing is made twice."""
-    pulumi = polaris_stack(tmp_path, emulator, MANY_PROGRAM)
-    pulumi.config_set("count", "8")
-    faults = {
-        "rate_500": 0.1,
-        "lost_write_rate": 0.1,
-        "lost_write_status": 500,
-        "seed": CHAOS_SEED + 1,
-    }
-    emulator.set_faults(**faults)
-    pulumi.up()
-    emulator.set_faults(rate_500=0, lost_write_rate=0)
-    counters = emulator.counters()
-    assert counters["total_received"] > sum(counters["handled"].values()), "no fault was injected"
-    assert_matches_declared(pulumi, emulator, 8)
-    assert len(server_objects(emulator)[1]) == 8  # no duplicate job
-    emulator.set_faults(**faults)
-    pulumi.destroy()
-    emulator.set_faults(rate_500=0, lost_write_rate=0)
-    conns, jobs = server_objects(emulator)
-    assert conns == [] and all(j.is_terminal for j in jobs)
 
 
 def test_crash_mid_up_then_the_next_up_converges(tmp_path: Path, emulator: EmulatorProcess) -> None:
