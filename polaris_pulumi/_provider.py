@@ -829,9 +829,7 @@ class StreamingJobProvider(_PolarisProvider):
         # `execution_status`: what the state of an earlier version of this package kept.
         if (olds.get("ended_status") or olds.get("execution_status")) in TERMINAL_STATUSES:
             # A finished job cannot be restarted: make a new one.
-            return DiffResult(
-                changes=True, replaces=["execution_status"], delete_before_replace=False
-            )
+            return DiffResult(changes=True, replaces=["ended_status"], delete_before_replace=False)
         unknown = unknown_paths({k: news.get(k) for k in _JOB_SPEC_KEYS})
         if unknown:
             replaces = sorted({str(p[0]) for p in unknown if p[0] not in _JOB_DIRECTIVES})

@@ -299,9 +299,10 @@ def test_diff_with_unknowns() -> None:
     assert conn.changes and conn.replaces == []
 
 
-def test_diff_failed_job_is_replaced() -> None:
-    result = StreamingJobProvider().diff("j1", outs_from(JOB, execution_status="failed"), job())
-    assert result.replaces == ["execution_status"]
+@pytest.mark.parametrize("key", ["ended_status", "execution_status"])  # now, and older states
+def test_diff_failed_job_is_replaced(key: str) -> None:
+    result = StreamingJobProvider().diff("j1", outs_from(JOB, **{key: "failed"}), job())
+    assert result.replaces == ["ended_status"]
 
 
 def test_connection_diff() -> None:
