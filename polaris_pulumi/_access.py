@@ -13,6 +13,7 @@ import threading
 
 from polaris_pulumi._client import PolarisClient, RetryPolicy
 from polaris_pulumi._exceptions import (
+    URL_HINT,
     AuthenticationError,
     ConfigurationError,
     NotFoundError,
@@ -83,15 +84,8 @@ def _look(settings: dict[str, str], kind: str) -> tuple[ConfigurationError | Non
             return ConfigurationError(str(exc)), True
         return ConfigurationError(
             f"Polaris at {url} does not answer ({exc.reason}, {PROBE_RETRY.max_attempts} tries). "
-            "Check polaris:url (`pulumi config set polaris:url "
-            "https://ORG.REGION.CLOUD.api.imply.io`, or POLARIS_URL) and the network."
+            f"{URL_HINT}, and the network."
         ), True
     except PolarisError:
         return None, False  # Polaris answered: the operations themselves will say the rest
     return None, False
-
-
-def forget() -> None:
-    """Drop what was seen (tests that change settings in one process)."""
-    with _lock:
-        _seen.clear()

@@ -25,6 +25,7 @@ from tenacity import (
 
 from polaris_pulumi import __version__
 from polaris_pulumi._exceptions import (
+    URL_HINT,
     APIStatusError,
     BadRequestError,
     ConfigurationError,
@@ -271,12 +272,11 @@ class PolarisClient:
             response = self._http.request(method, path, json=json, params=params)
         except httpx.TransportError as exc:
             log.debug("%s %s: %s", method, path, type(exc).__name__)
-            host = urlsplit(self.base_url).hostname
             if _unresolvable(exc):
+                host = urlsplit(self.base_url).hostname
                 raise TransportError(
                     f"{method} {path}: the host name {host!r} of the Polaris URL does not "
-                    "resolve. Check polaris:url (`pulumi config set polaris:url "
-                    "https://ORG.REGION.CLOUD.api.imply.io`) or POLARIS_URL.",
+                    f"resolve. {URL_HINT}.",
                     permanent=True,
                 ) from None
             raise TransportError(

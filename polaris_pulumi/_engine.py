@@ -98,9 +98,9 @@ def _engine_pid() -> tuple[int, str] | None:
 
 def attach_to_engine() -> None:
     """In the provider process the engine started (once): our errors as their message, the
-    client's warnings on stderr, and exit once the engine is gone (e.g. SIGKILLed); the dynamic provider's gRPC
-    server would otherwise serve nobody forever. Linux only (/proc); elsewhere, and in any
-    other process (tests, scripts), nothing happens.
+    client's warnings on stderr, and exit once the engine is gone (e.g. SIGKILLed); the
+    dynamic provider's gRPC server would otherwise serve nobody forever. Linux only (/proc);
+    elsewhere, and in any other process (tests, scripts), nothing happens.
     """
     errors_as_messages()
     with _WATCHING:

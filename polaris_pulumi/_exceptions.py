@@ -9,6 +9,12 @@ from __future__ import annotations
 
 from typing import Any
 
+# How to fix the endpoint, for every message that blames it.
+URL_HINT = (
+    "Check polaris:url (`pulumi config set polaris:url https://ORG.REGION.CLOUD.api.imply.io`) "
+    "or POLARIS_URL"
+)
+
 
 class PolarisError(Exception):
     """Base of every error this package raises."""

@@ -595,7 +595,7 @@ class StreamingJobStart(Resource, module="polaris", name="StreamingJobStart"):
         opts = pulumi.ResourceOptions(
             parent=job,
             depends_on=_every_job(job),
-            # Observations, not inputs: a one-field change of the job shows one line each.
+            # Observations, not inputs: the display hides their changes.
             hide_diffs=list(START_OBSERVED_KEYS),
         )
         super().__init__(
