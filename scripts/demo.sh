@@ -31,7 +31,9 @@ fi
 
 bash scripts/bootstrap.sh
 export PATH="$root/.venv/bin:$PATH"
-export PULUMI_BACKEND_URL="file://$home/.pulumi-state"
+# metadata=skip: no `.attrs` sidecar, which fileblob rewrites in place (an interrupted CLI
+# would leave it empty and the stack unreadable); checkpoints themselves are renamed into place.
+export PULUMI_BACKEND_URL="file://$home/.pulumi-state?metadata=skip"
 export PULUMI_CONFIG_PASSPHRASE=${PULUMI_CONFIG_PASSPHRASE:-polaris-demo}
 export PULUMI_SKIP_UPDATE_CHECK=true PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION=true
 mkdir -p "$home/.pulumi-state"

@@ -79,7 +79,11 @@ class Pulumi:
         env = dict(os.environ)
         env.update(
             {
-                "PULUMI_BACKEND_URL": f"file://{self.state_dir}",
+                # metadata=skip: no `.attrs` sidecar per checkpoint. gocloud's fileblob
+                # rewrites it in place, so a CLI killed mid-write leaves it empty and the next
+                # command fails with `failed to load checkpoint: EOF`; the checkpoint itself
+                # is written to a temp file and renamed (atomic).
+                "PULUMI_BACKEND_URL": f"file://{self.state_dir}?metadata=skip",
                 "PULUMI_CONFIG_PASSPHRASE": self.passphrase,
                 "PULUMI_SKIP_UPDATE_CHECK": "true",
                 "PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION": "true",
