@@ -2,83 +2,141 @@
 tables) as Pulumi resources.
 
 The resources, their Args classes and ArgsDicts, and helpers. The REST client, its models and
-errors are in `polaris_pulumi.api`.
+errors are in `polaris_pulumi.api`. Names load on first use, so that the emulator, which
+shares the API models, can run without Pulumi.
 """
 
-__version__ = "0.1.0"
+from __future__ import annotations
 
-from polaris_pulumi._helpers import bootstrap_servers  # noqa: E402
-from polaris_pulumi._inputs import (  # noqa: E402
-    BasicAuthSecretsArgs,
-    BasicAuthSecretsArgsDict,
-    ConnectionArgs,
-    ConnectionSourceArgs,
-    ConnectionSourceArgsDict,
-    FormatSettingsArgs,
-    FormatSettingsArgsDict,
-    InputFieldArgs,
-    InputFieldArgsDict,
-    MappingArgs,
-    MappingArgsDict,
-    ParseSchemaProviderArgs,
-    ParseSchemaProviderArgsDict,
-    QueryGranularityArgs,
-    QueryGranularityArgsDict,
-    SaslPlainSecretsArgs,
-    SaslPlainSecretsArgsDict,
-    SchemaRegistryConnectionArgs,
-    StoragePolicyArgs,
-    StoragePolicyArgsDict,
-    StreamingJobArgs,
-    TableArgs,
-    TableColumnArgs,
-    TableColumnArgsDict,
-    TableStoragePolicyArgs,
-    TableStoragePolicyArgsDict,
-    TableTargetArgs,
-    TableTargetArgsDict,
-)
-from polaris_pulumi._outputs import (  # noqa: E402
-    ConnectionSecretsDict,
-    HealthDict,
-    MetricsDict,
-    QueryableColumnDict,
-    UserDict,
-)
-from polaris_pulumi._resources import (  # noqa: E402
-    Connection,
-    SchemaRegistryConnection,
-    StreamingJob,
-    StreamingJobStart,
-    Table,
-)
+import importlib
+from typing import TYPE_CHECKING, Any
+
+from polaris_pulumi._version import __version__
+
+if TYPE_CHECKING:
+    from polaris_pulumi._helpers import (
+        bootstrap_servers,
+    )
+    from polaris_pulumi._outputs import (
+        ConnectionSecretsDict,
+        HealthDict,
+        MetricsDict,
+        QueryableColumnDict,
+        UserDict,
+    )
+    from polaris_pulumi.connections._generated import (
+        BasicAuthSecretsArgs,
+        BasicAuthSecretsArgsDict,
+        ConnectionArgs,
+        SaslPlainSecretsArgs,
+        SaslPlainSecretsArgsDict,
+        SchemaRegistryConnectionArgs,
+    )
+    from polaris_pulumi.connections._resource import (
+        Connection,
+        SchemaRegistryConnection,
+    )
+    from polaris_pulumi.jobs._generated import (
+        ConnectionSourceArgs,
+        ConnectionSourceArgsDict,
+        FormatSettingsArgs,
+        FormatSettingsArgsDict,
+        InputFieldArgs,
+        InputFieldArgsDict,
+        MappingArgs,
+        MappingArgsDict,
+        ParseSchemaProviderArgs,
+        ParseSchemaProviderArgsDict,
+        StreamingJobArgs,
+        TableTargetArgs,
+        TableTargetArgsDict,
+    )
+    from polaris_pulumi.jobs._resource import (
+        StreamingJob,
+        StreamingJobStart,
+    )
+    from polaris_pulumi.tables._generated import (
+        QueryGranularityArgs,
+        QueryGranularityArgsDict,
+        StoragePolicyArgs,
+        StoragePolicyArgsDict,
+        TableArgs,
+        TableColumnArgs,
+        TableColumnArgsDict,
+        TableStoragePolicyArgs,
+        TableStoragePolicyArgsDict,
+    )
+    from polaris_pulumi.tables._resource import (
+        Table,
+    )
+
+_WHERE = {
+    "bootstrap_servers": "polaris_pulumi._helpers",
+    "BasicAuthSecretsArgs": "polaris_pulumi.connections._generated",
+    "BasicAuthSecretsArgsDict": "polaris_pulumi.connections._generated",
+    "ConnectionArgs": "polaris_pulumi.connections._generated",
+    "SaslPlainSecretsArgs": "polaris_pulumi.connections._generated",
+    "SaslPlainSecretsArgsDict": "polaris_pulumi.connections._generated",
+    "SchemaRegistryConnectionArgs": "polaris_pulumi.connections._generated",
+    "ConnectionSourceArgs": "polaris_pulumi.jobs._generated",
+    "ConnectionSourceArgsDict": "polaris_pulumi.jobs._generated",
+    "FormatSettingsArgs": "polaris_pulumi.jobs._generated",
+    "FormatSettingsArgsDict": "polaris_pulumi.jobs._generated",
+    "InputFieldArgs": "polaris_pulumi.jobs._generated",
+    "InputFieldArgsDict": "polaris_pulumi.jobs._generated",
+    "MappingArgs": "polaris_pulumi.jobs._generated",
+    "MappingArgsDict": "polaris_pulumi.jobs._generated",
+    "ParseSchemaProviderArgs": "polaris_pulumi.jobs._generated",
+    "ParseSchemaProviderArgsDict": "polaris_pulumi.jobs._generated",
+    "StreamingJobArgs": "polaris_pulumi.jobs._generated",
+    "TableTargetArgs": "polaris_pulumi.jobs._generated",
+    "TableTargetArgsDict": "polaris_pulumi.jobs._generated",
+    "QueryGranularityArgs": "polaris_pulumi.tables._generated",
+    "QueryGranularityArgsDict": "polaris_pulumi.tables._generated",
+    "StoragePolicyArgs": "polaris_pulumi.tables._generated",
+    "StoragePolicyArgsDict": "polaris_pulumi.tables._generated",
+    "TableArgs": "polaris_pulumi.tables._generated",
+    "TableColumnArgs": "polaris_pulumi.tables._generated",
+    "TableColumnArgsDict": "polaris_pulumi.tables._generated",
+    "TableStoragePolicyArgs": "polaris_pulumi.tables._generated",
+    "TableStoragePolicyArgsDict": "polaris_pulumi.tables._generated",
+    "ConnectionSecretsDict": "polaris_pulumi._outputs",
+    "HealthDict": "polaris_pulumi._outputs",
+    "MetricsDict": "polaris_pulumi._outputs",
+    "QueryableColumnDict": "polaris_pulumi._outputs",
+    "UserDict": "polaris_pulumi._outputs",
+    "Connection": "polaris_pulumi.connections._resource",
+    "SchemaRegistryConnection": "polaris_pulumi.connections._resource",
+    "StreamingJob": "polaris_pulumi.jobs._resource",
+    "StreamingJobStart": "polaris_pulumi.jobs._resource",
+    "Table": "polaris_pulumi.tables._resource",
+}
 
 __all__ = [
     "BasicAuthSecretsArgs",
     "BasicAuthSecretsArgsDict",
-    "ParseSchemaProviderArgs",
-    "ParseSchemaProviderArgsDict",
-    "SchemaRegistryConnection",
-    "SchemaRegistryConnectionArgs",
     "Connection",
     "ConnectionArgs",
     "ConnectionSecretsDict",
-    "HealthDict",
-    "MetricsDict",
-    "UserDict",
     "ConnectionSourceArgs",
     "ConnectionSourceArgsDict",
     "FormatSettingsArgs",
     "FormatSettingsArgsDict",
+    "HealthDict",
     "InputFieldArgs",
     "InputFieldArgsDict",
     "MappingArgs",
     "MappingArgsDict",
+    "MetricsDict",
+    "ParseSchemaProviderArgs",
+    "ParseSchemaProviderArgsDict",
     "QueryGranularityArgs",
     "QueryGranularityArgsDict",
     "QueryableColumnDict",
     "SaslPlainSecretsArgs",
     "SaslPlainSecretsArgsDict",
+    "SchemaRegistryConnection",
+    "SchemaRegistryConnectionArgs",
     "StoragePolicyArgs",
     "StoragePolicyArgsDict",
     "StreamingJob",
@@ -92,6 +150,21 @@ __all__ = [
     "TableStoragePolicyArgsDict",
     "TableTargetArgs",
     "TableTargetArgsDict",
+    "UserDict",
     "__version__",
     "bootstrap_servers",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    """Load a public name from its room on first use."""
+    module = _WHERE.get(name)
+    if module is None:
+        raise AttributeError(f"module 'polaris_pulumi' has no attribute {name!r}")
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return __all__

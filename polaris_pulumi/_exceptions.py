@@ -50,6 +50,10 @@ class JobFailedError(PolarisError):
         self.job = job
 
 
+class PolarisProviderError(PolarisError):
+    """A lifecycle step failed; the message says what to do."""
+
+
 _HINTS: dict[int, str] = {
     400: "fix the request as the details say",
     401: "check the API key (Pulumi config polaris:apiKey or POLARIS_API_KEY)",

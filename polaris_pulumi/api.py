@@ -17,24 +17,21 @@ from polaris_pulumi._exceptions import (
     NotFoundError,
     PermissionDeniedError,
     PolarisError,
+    PolarisProviderError,
     RateLimitError,
     ServerError,
     TransportError,
     WaitTimeoutError,
 )
-from polaris_pulumi._models import (
+from polaris_pulumi.connections._model import (
     Connection,
     ConnectionSpec,
     ConnectionTestResult,
-    JobMetrics,
     SchemaRegistryConnection,
     SchemaRegistryConnectionSpec,
-    StreamingJob,
-    StreamingJobSpec,
-    Table,
-    TableSpec,
 )
-from polaris_pulumi._provider import PolarisProviderError
+from polaris_pulumi.jobs._model import JobMetrics, StreamingJob, StreamingJobSpec
+from polaris_pulumi.tables._model import Table, TableSpec
 
 __all__ = [
     "APIStatusError",

@@ -67,7 +67,7 @@ BAD_CASES: list[tuple[str, dict[str, Any], str, str]] = [
         "test_connection wrong type",
         {"conn": {"test_connection": "yes"}},
         "test_connection",
-        "must be bool",
+        "valid boolean",
     ),
     ("description wrong type", {"conn": {"description": 5}}, "description", "valid string"),
     (

@@ -5,10 +5,19 @@ from pathlib import Path
 
 import pytest
 
+from polaris_pulumi._registry import REGISTRY
 from tests.emulator_proc import EmulatorProcess
 
 LIMITED_KEY = "pok_limited_connections_only"
 BEARER = "oauth-test-token"
+
+
+@pytest.fixture(autouse=True)
+def _fresh_registry() -> Iterator[None]:
+    """Each test starts with a provider process and a program that know nothing yet."""
+    REGISTRY.reset()
+    yield
+    REGISTRY.reset()
 
 
 @pytest.fixture

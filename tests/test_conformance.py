@@ -22,7 +22,7 @@ import pytest
 from polaris.sdk.client import ProjectClient
 from polaris.sdk.project_api._serialization import Deserializer
 
-from polaris_pulumi import _models
+from polaris_pulumi import _contract as _models
 from polaris_pulumi.api import (
     ConnectionSpec,
     PolarisClient,
@@ -509,6 +509,8 @@ def test_every_client_operation_is_covered() -> None:
     # Built from the others (their requests are the ones compared): no requests of their own.
     composed = {
         "find_job_matching",
+        "reclaim_connection",
+        "reclaim_table",
         "active_jobs",
         "active_job_for_table",
         "wait_for_start",
@@ -518,7 +520,7 @@ def test_every_client_operation_is_covered() -> None:
     }
     public = {
         n
-        for n in vars(PolarisClient)
+        for n in dir(PolarisClient)
         if not n.startswith("_") and callable(getattr(PolarisClient, n))
     }
     assert public - composed == covered

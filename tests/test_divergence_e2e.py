@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from polaris_pulumi._provider import auto_name
+from polaris_pulumi.connections._provider import auto_name
 from tests.emulator_proc import EmulatorProcess
 from tests.pulumi_cli import Pulumi
 from tests.stacks import polaris_stack

@@ -16,7 +16,8 @@ from typing import Any
 import pulumi
 import pytest
 
-from polaris_pulumi._provider import CONFIG_KEYS, StreamingJobProvider
+from polaris_pulumi._base_provider import CONFIG_KEYS
+from polaris_pulumi.jobs._provider import StreamingJobProvider
 from tests.pulumi_cli import REPO, process_gone
 from tests.test_examples import ConfluentMocks
 

@@ -9,8 +9,9 @@ from typing import Any
 import pytest
 from pulumi.output import Unknown
 
-from polaris_pulumi._provider import SchemaRegistryConnectionProvider, StreamingJobProvider
 from polaris_pulumi.api import SchemaRegistryConnectionSpec, StreamingJobSpec
+from polaris_pulumi.connections._provider import SchemaRegistryConnectionProvider
+from polaris_pulumi.jobs._provider import StreamingJobProvider
 from tests import samples
 from tests.emulator_proc import EmulatorProcess
 

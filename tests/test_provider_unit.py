@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import base64
 import copy
-import json
 from typing import Any
 
 import dill
@@ -12,16 +11,17 @@ import pytest
 from pulumi.dynamic.dynamic import serialize_provider
 from pulumi.output import Unknown
 
-from polaris_pulumi._provider import (
+from polaris_pulumi._meta import with_defaults
+from polaris_pulumi._registry import REGISTRY
+from polaris_pulumi.api import ConnectionSpec, StreamingJobSpec
+from polaris_pulumi.connections._provider import (
     ConnectionProvider,
     SchemaRegistryConnectionProvider,
-    StreamingJobProvider,
-    StreamingJobStartProvider,
-    TableProvider,
-    _job_view,
     auto_name,
 )
-from polaris_pulumi.api import ConnectionSpec, StreamingJobSpec
+from polaris_pulumi.jobs._provider import Inputs, StreamingJobProvider
+from polaris_pulumi.jobs._start import StreamingJobStartProvider
+from polaris_pulumi.tables._provider import TableProvider
 from tests import samples
 from tests.bad_inputs import BAD_CASES, CLI_CASES, PROGRAM_ONLY, merged
 from tests.emulator_proc import EmulatorProcess
@@ -152,7 +152,7 @@ def test_connection_auto_name_is_derived_stable_and_valid() -> None:
     name = first.inputs["name"]
     assert first.failures == [] and name.startswith("my-events-stream-")
     # Used, not kept: an input in the state would show in every `preview --diff`.
-    assert "auto_name" not in first.inputs and name in ConnectionProvider._derived
+    assert "auto_name" not in first.inputs and REGISTRY.is_derived(name)
     # The same wherever it is computed (preview, then up), different for another scope.
     assert (
         name
@@ -248,9 +248,7 @@ def test_check_flags_types() -> None:
 
 def outs_from(props: dict[str, Any], **server: Any) -> dict[str, Any]:
     """Old outputs as the engine keeps them: spec with server defaults, plus server fields."""
-    from polaris_pulumi._provider import _job_spec
-
-    spec = _job_spec(props).with_defaults().model_dump(mode="json", exclude={"type"})
+    spec = with_defaults(Inputs.of(props).spec).model_dump(mode="json", exclude={"type"})
     return spec | {"job_id": "j1", "execution_status": "running"} | server
 
 
@@ -266,13 +264,14 @@ def test_every_spec_change_is_a_replacement_that_takes_the_running_jobs_place() 
         # The new job replaces ours on the same table: create knows it, the input stays what
         # the program says (a preview shows no replace_running change).
         assert news.get("replace_running") is None
-        assert json.dumps(_job_view(news), sort_keys=True) in StreamingJobProvider._replacing
+        assert REGISTRY.take_replacing(Inputs.of(news).key())
         result = provider.diff("j1", outs_from(JOB), news)
         assert result.replaces == list(change) and not result.delete_before_replace
         # The engine checks a replacement again without olds; create still knows.
         again = provider.check({}, job(**change)).inputs
         assert "replace_running" not in again
-        assert json.dumps(_job_view(again), sort_keys=True) in StreamingJobProvider._replacing
+        provider.check(JOB, job(**change))  # decided again (taking it above forgot it)
+        assert REGISTRY.take_replacing(Inputs.of(again).key())
     # Unchanged spec: no replaceRunning, no diff; replaceRunning itself never makes a diff.
     assert "replace_running" not in provider.check(JOB, job()).inputs
     assert provider.diff("j1", outs_from(JOB), job(replace_running=True)).changes is False
@@ -333,7 +332,7 @@ def test_serialized_provider_is_small_and_by_reference(provider_class: type) -> 
     blob = serialize_provider(provider_class())
     raw = base64.b64decode(blob)
     assert len(raw) < 200, len(raw)
-    assert b"polaris_pulumi._provider" in raw  # a reference to the installed class
+    assert provider_class.__module__.encode() in raw  # a reference to the installed class
     assert type(dill.loads(raw)) is provider_class
 
 
@@ -388,7 +387,7 @@ def test_provider_lifecycle_directly(emulator: EmulatorProcess) -> None:
 
 def test_an_args_object_or_keywords_never_both() -> None:
     from polaris_pulumi import ConnectionArgs, SaslPlainSecretsArgs
-    from polaris_pulumi._resources import _arguments
+    from polaris_pulumi._declare import arguments as _arguments
 
     args = ConnectionArgs(
         bootstrap_servers="b:9092", topic_name="t", secrets=SaslPlainSecretsArgs("K", "p")
@@ -410,8 +409,8 @@ def test_an_args_object_or_keywords_never_both() -> None:
 def test_table_claims_are_per_program_run_and_a_polaris_error() -> None:
     import asyncio
 
-    from polaris_pulumi._resources import _claim_table
     from polaris_pulumi.api import PolarisError
+    from polaris_pulumi.jobs._resource import _claim_table
 
     previous = asyncio.get_event_loop_policy().get_event_loop()
     for _ in range(2):  # a second run in the same process starts afresh
@@ -427,63 +426,19 @@ def test_table_claims_are_per_program_run_and_a_polaris_error() -> None:
             loop.close()
 
 
-def test_args_and_args_dicts_name_exactly_the_models_fields() -> None:
-    """The Args classes and ArgsDicts are written for editors; the models stay the source."""
-    import dataclasses
+def test_state_of_earlier_versions_still_unpickles() -> None:
+    """Stacks made before the rooms pickled their providers as `polaris_pulumi._provider.X`:
+    the engine unpickles that blob to delete or refresh, so the name must keep resolving."""
+    import pickle
 
-    import polaris_pulumi as polaris
-    from polaris_pulumi import _models, _provider
+    from polaris_pulumi import _provider
 
-    nested = {
-        "SaslPlainSecrets": _models.SaslPlainSecrets,
-        "BasicAuthSecrets": _models.BasicAuthSecrets,
-        "ParseSchemaProvider": _models.ParseSchemaProvider,
-        "InputField": _models.InputField,
-        "FormatSettings": _models.FormatSettings,
-        "ConnectionSource": _models.ConnectionSource,
-        "Mapping": _models.Mapping,
-        "TableTarget": _models.TableTarget,
-        "TableColumn": _models.TableColumn,
-        "StoragePolicy": _models.StoragePolicy,
-        "TableStoragePolicy": _models.TableStoragePolicy,
-        "QueryGranularity": _models.QueryGranularity,
-    }
-    for name, model in nested.items():
-        args = {f.name for f in dataclasses.fields(getattr(polaris, f"{name}Args"))}
-        td = getattr(polaris, f"{name}ArgsDict")
-        hints = set(td.__required_keys__ | td.__optional_keys__)
-        assert args == hints, name
-        assert args <= {n.rstrip("_") for n in model.model_fields}, (name, args)
-    outputs = {
-        "UserDict": _models.User,
-        "HealthDict": _models.Health,
-        "MetricsDict": _models.JobTotals,
-        "QueryableColumnDict": _models.QueryableColumn,
-    }
-    for name, model in outputs.items():
-        td = getattr(polaris, name)
-        assert set(td.__required_keys__ | td.__optional_keys__) == set(model.model_fields), name
-    resources = {
-        "Connection": set(_provider.CONNECTION_OUTPUT_KEYS),
-        "SchemaRegistryConnection": set(_provider.SCHEMA_REGISTRY_OUTPUT_KEYS),
-        "StreamingJob": {*_provider.JOB_OUTPUT_KEYS, "desired_execution_status"},
-        "Table": set(_provider.TABLE_OUTPUT_KEYS),
-    }
-    for name, outputs in resources.items():
-        args = {f.name for f in dataclasses.fields(getattr(polaris, f"{name}Args"))}
-        assert args <= outputs, (name, args - outputs)
-    # Every field of the formats, and of each connection type, is an argument.
-    for name, model in {
-        "FormatSettings": _models.FormatSettings,
-        "ParseSchemaProvider": _models.ParseSchemaProvider,
-        "SchemaRegistryConnection": _models.SchemaRegistryConnectionSpec,
-        "Connection": _models.ConnectionSpec,
-    }.items():
-        args = {f.name for f in dataclasses.fields(getattr(polaris, f"{name}Args"))}
-        assert {n.rstrip("_") for n in model.model_fields} - {"type"} <= args, name
-    # Every writable field of a table is an argument.
-    table_args = {f.name for f in dataclasses.fields(polaris.TableArgs)}
-    assert {n.rstrip("_") for n in _models.TableSpec.model_fields} <= table_args
+    for name in _provider.__all__:
+        blob = pickle.dumps(getattr(_provider, name)(), protocol=0)
+        old = blob.replace(
+            getattr(_provider, name).__module__.encode(), b"polaris_pulumi._provider"
+        )
+        assert type(dill.loads(old)) is getattr(_provider, name)
 
 
 def test_client_warnings_reach_stderr_in_the_provider_process(

@@ -9,8 +9,9 @@ from typing import Any
 import pytest
 from pulumi.output import Unknown
 
-from polaris_pulumi._provider import StreamingJobProvider, TableProvider
 from polaris_pulumi.api import StreamingJobSpec, TableSpec
+from polaris_pulumi.jobs._provider import StreamingJobProvider
+from polaris_pulumi.tables._provider import TableProvider
 from tests import samples
 from tests.emulator_proc import EmulatorProcess
 

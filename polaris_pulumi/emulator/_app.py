@@ -33,30 +33,24 @@ from pydantic import BaseModel, ConfigDict, ValidationError
 from pydantic.dataclasses import dataclass as pydantic_dataclass
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from polaris_pulumi._models import (
+from polaris_pulumi._contract import (
     DESIRED_STATUSES,
     EXECUTION_STATUSES,
     HEALTH_STATUSES,
     MAX_PAGE_SIZE,
     STRICT,
     TERMINAL_STATUSES,
-    ConnectionSpec,
-    FormatSettings,
-    JobState,
-    Problem,
-    SchemaRegistryConnectionSpec,
-    StreamingJobSpec,
-    Table,
-    TableSpec,
-    connection_problems,
-    job_problems,
-    problems_from_validation_error,
-    schema_registry_problems,
-    schema_registry_refs,
-    table_job_problems,
-    table_problems,
 )
+from polaris_pulumi._meta import with_defaults
+from polaris_pulumi._problems import Problem, problems_from_validation_error
+from polaris_pulumi.connections._model import ConnectionSpec, SchemaRegistryConnectionSpec
+from polaris_pulumi.connections._rules import connection_problems, schema_registry_problems
 from polaris_pulumi.emulator._store import Doc, Store
+from polaris_pulumi.jobs._formats import schema_registry_refs
+from polaris_pulumi.jobs._model import FormatSettings, JobState, StreamingJobSpec
+from polaris_pulumi.jobs._rules import job_problems, table_job_problems
+from polaris_pulumi.tables._model import Table, TableSpec
+from polaris_pulumi.tables._rules import table_problems
 
 ALL_PERMISSIONS = frozenset({"ManageConnections", "ManageIngestionJobs", "ManageTables"})
 WRITE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
@@ -611,7 +605,7 @@ class Emulator:
     @staticmethod
     def _filled(spec: StreamingJobSpec) -> Doc:
         """The spec as the server echoes it: defaults filled in, unset optionals as null."""
-        doc = spec.with_defaults().to_api()
+        doc = with_defaults(spec).to_api()
         for m in doc["mappings"]:
             m.setdefault("isAggregation", None)
         doc.setdefault("filterExpression", None)
@@ -800,7 +794,7 @@ class Emulator:
 
     @staticmethod
     def _new_table(spec: TableSpec, who: Principal, now: float) -> Doc:
-        doc = spec.with_defaults().to_api()
+        doc = with_defaults(spec).to_api()
         if spec.type == "detail":
             doc.pop("timeResolution", None)
         doc.setdefault("description", None)

@@ -1,0 +1,74 @@
+"""How a resource's constructor becomes props: `(args, opts)` or `(opts, **keywords)`, as in
+Pulumi's generated SDKs, with nothing dropped and a misspelt keyword an error."""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Mapping, Sequence
+from difflib import get_close_matches
+from typing import Any
+
+import pulumi
+
+
+def arguments(
+    kind: str, args_type: type[Any], args: tuple[Any, ...], kwargs: dict[str, Any]
+) -> tuple[dict[str, Any], pulumi.ResourceOptions | None]:
+    """A resource's props and options from `(args, opts)` or `(opts, **keywords)`, as in
+    Pulumi's generated SDKs: an Args object or keywords, never both (nothing is dropped)."""
+    fields = [f.name for f in dataclasses.fields(args_type)]
+    positional = list(args)
+    given = kwargs.pop("args", None)
+    if positional and given is None and isinstance(positional[0], args_type | None):
+        given = positional.pop(0)
+    opts = kwargs.pop("opts", None)
+    if positional and opts is None:
+        opts = positional.pop(0)
+    if positional or not isinstance(opts, pulumi.ResourceOptions | None):
+        raise TypeError(
+            f"{kind}(resource_name, args, opts) or {kind}(resource_name, opts, **keywords): "
+            f"got {len(args)} positional arguments of types "
+            f"{', '.join(type(a).__name__ for a in args)}"
+        )
+    unknown = [k for k in kwargs if k not in fields]
+    if unknown:
+        hints = [
+            f"{k!r}" + "".join(f" (did you mean {m!r}?)" for m in get_close_matches(k, fields, 1))
+            for k in unknown
+        ]
+        raise TypeError(f"{kind} got unexpected keyword arguments: {', '.join(hints)}")
+    keywords = {k: v for k, v in kwargs.items() if v is not None}
+    if given is not None:
+        if not isinstance(given, args_type):
+            raise TypeError(
+                f"{kind}: args must be a {args_type.__name__}, not {type(given).__name__}"
+            )
+        if keywords:
+            raise TypeError(
+                f"{kind}: give either a {args_type.__name__} or keyword arguments, not both "
+                f"(keywords given with it: {', '.join(sorted(keywords))}); put them into the "
+                f"{args_type.__name__}"
+            )
+        return to_props(given), opts
+    return to_props(keywords), opts
+
+
+def with_outputs(outputs: Sequence[str], values: dict[str, Any]) -> dict[str, Any]:
+    """Props naming every output: an output is visible as an attribute only if its key is
+    among the props (pulumi/pulumi#6678)."""
+    return {key: None for key in outputs} | values
+
+
+def to_props(value: Any) -> Any:
+    """Args instances and nested dicts to plain dicts, leaving Outputs untouched."""
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return {
+            f.name: to_props(getattr(value, f.name))
+            for f in dataclasses.fields(value)
+            if getattr(value, f.name) is not None
+        }
+    if isinstance(value, Mapping):
+        return {k: to_props(v) for k, v in value.items() if v is not None}
+    if isinstance(value, list | tuple):
+        return [to_props(v) for v in value]
+    return value

@@ -1,0 +1,94 @@
+"""The preview rules every resource shares: names, ISO-8601 periods, Druid SQL expressions,
+lists without repeats. Each resource's own rules are in its room (`connections/_rules.py`,
+...). The emulator has its own checks (`emulator/_checks.py`) and never imports these."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Sequence
+
+from polaris_pulumi._problems import Path, Problem
+
+CONNECTION_NAME_RE = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
+_PERIOD_RE = re.compile(
+    r"^P(?!$)(\d+Y)?(\d+M)?(\d+W)?(\d+D)?(T(?=\d)(\d+H)?(\d+M)?(\d+(\.\d+)?S)?)?$"
+)
+_FIELD_REF_RE = re.compile(r'"((?:[^"]|"")*)"')
+
+
+def duplicates(names: Sequence[str], path: Path, what: str) -> list[Problem]:
+    """Empty or repeated names in a list: `what` says how a repeat is described."""
+    problems, seen = [], set()
+    for i, name in enumerate(names):
+        if not name:
+            problems.append(Problem((*path, i), "must not be empty"))
+        elif name in seen:
+            problems.append(Problem((*path, i), f"{name!r} is {what} twice"))
+        seen.add(name)
+    return problems
+
+
+def enum_problem(value: str | None, allowed: Sequence[str], path: Path) -> list[Problem]:
+    if value is None or value in allowed:
+        return []
+    return [Problem(path, f"{value!r} is not one of {', '.join(allowed)}")]
+
+
+def table_name_problem(name: str) -> str | None:
+    if not name:
+        return "must not be empty"
+    if len(name) > 255:
+        return f"has {len(name)} characters; at most 255 are allowed"
+    if name != name.strip(" "):
+        return "must not start or end with a space"
+    if name.startswith("."):
+        return "must not start with '.'"
+    if "/" in name:
+        return "must not contain '/'"
+    if any(unicodedata.category(c) == "Cc" for c in name):
+        return "must not contain control characters"
+    if any(c.isspace() and c != " " for c in name):
+        return "must not contain whitespace other than spaces"
+    return None
+
+
+def connection_name_problem(name: str) -> str | None:
+    if not CONNECTION_NAME_RE.match(name):
+        return (
+            f"{name!r} is not a valid connection name: use 1-64 ASCII letters, digits, "
+            "'.', '_' or '-'"
+        )
+    return None
+
+
+def period_problem(value: str) -> str | None:
+    if not _PERIOD_RE.match(value):
+        return f"{value!r} is not an ISO-8601 period such as P30D, PT12H or P1Y2M"
+    return None
+
+
+def expression_fields(expression: str) -> list[str]:
+    """Druid SQL identifiers in double quotes: the input fields an expression reads."""
+    return [m.replace('""', '"') for m in _FIELD_REF_RE.findall(expression)]
+
+
+def expression_problem(expression: str) -> str | None:
+    if not expression.strip():
+        return "must not be empty"
+    depth = 0
+    in_single = in_double = False
+    for c in expression:
+        if c == "'" and not in_double:
+            in_single = not in_single
+        elif c == '"' and not in_single:
+            in_double = not in_double
+        elif not in_single and not in_double:
+            depth += {"(": 1, ")": -1}.get(c, 0)
+            if depth < 0:
+                return "has a ')' without its '('"
+    if in_single or in_double:
+        return "has an unterminated quote"
+    if depth:
+        return "has unbalanced parentheses"
+    return None

@@ -1,0 +1,229 @@
+"""A connection's shapes: what a program declares (the API's create request), what Polaris
+answers, and the resource's own settings. Each field is declared here once (see `_meta`)."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, ClassVar, Literal
+
+from pydantic import BaseModel, ConfigDict, SecretStr, SerializationInfo, field_serializer
+
+from polaris_pulumi._contract import PolarisModel, User
+from polaris_pulumi._meta import Prop, with_defaults
+
+
+class _Password(PolarisModel):
+    """Secrets whose password is never returned by the API; SecretStr keeps it out of repr,
+    logs and tracebacks."""
+
+    username: str
+    password: Annotated[SecretStr | None, Prop(secret=True, required=True)] = None
+
+    @field_serializer("password")
+    def _password(self, value: SecretStr | None, info: SerializationInfo) -> str | None:
+        if value is None:
+            return None
+        ctx = info.context or {}
+        return value.get_secret_value() if ctx.get("reveal_secrets") else "**********"
+
+
+class SaslPlainSecrets(_Password):
+    """Confluent Cloud API key (username) and secret (password)
+    (SaslPlainSecretsRequiredPayload)."""
+
+    type: Literal["sasl_plain"] = "sasl_plain"
+
+
+class BasicAuthSecrets(_Password):
+    """Schema Registry API key (username) and secret (password)
+    (HttpBasicAuthSecretsRequiredPayload)."""
+
+    type: Literal["basic"] = "basic"
+
+
+class _ConnectionSpec(PolarisModel):
+    """What every connection a user declares has: a unique name, and secrets with a password."""
+
+    name: Annotated[str, Prop(replaces=True, derived=True)]
+    """Polaris connection name; default: the resource name plus a suffix derived from the
+    project, stack and parent (stable: preview shows what `up` creates)."""
+    description: str | None = None
+    secrets: Annotated[_Password | None, Prop(required=True)] = None
+
+    def password(self) -> str:
+        """The password, or "" when this spec carries none."""
+        if self.secrets is None or self.secrets.password is None:
+            return ""
+        return self.secrets.password.get_secret_value()
+
+    def without_password(self) -> dict[str, Any]:
+        """The API body minus the password: what the server echoes back."""
+        body = self.to_api()
+        body.get("secrets", {}).pop("password", None)
+        return body
+
+    def update_body(self) -> dict[str, Any]:
+        """PATCH body (Update...ConnectionRequest): `type` and the rest, never `name`.
+
+        An unset description is sent as null so that PATCH clears it (our reading: PATCH keeps
+        omitted fields); the password goes only when the spec carries one.
+        """
+        body = self.to_api(reveal_secrets=True)
+        body.pop("name")
+        body.setdefault("description", None)
+        return body
+
+    def same_as(self, existing: Connection | SchemaRegistryConnection) -> bool:
+        """Whether an existing connection holds this spec, as far as Polaris shows it (never
+        the password): how a create whose answer was lost is recognised."""
+        return (
+            type(existing.spec()) is type(self)
+            and _comparable(self) == _comparable(existing.spec())
+            and _username(self.secrets) == _username(existing.secrets)
+        )
+
+    def normalized(self) -> dict[str, Any]:
+        """The spec as Polaris compares it (no password)."""
+        return self.without_password()
+
+
+def _comparable(spec: _ConnectionSpec) -> dict[str, Any]:
+    return with_defaults(spec).model_copy(update={"secrets": None}).normalized()
+
+
+def _username(secrets: Any) -> str | None:
+    return getattr(secrets, "username", None) or getattr(secrets, "key", None)
+
+
+def servers(value: str | None) -> str:
+    """A broker list as Polaris compares it: `host:port` entries, no blanks around commas."""
+    return ",".join(s.strip() for s in (value or "").split(","))
+
+
+class ConnectionSpec(_ConnectionSpec):
+    """A Polaris connection of type `confluent` (a Confluent Cloud topic, or a topic regex with
+    `topic_name_is_pattern=True`): CreateConfluentConnectionRequest."""
+
+    type: Annotated[Literal["confluent"], Prop(internal=True)] = "confluent"
+    bootstrap_servers: str
+    """Comma-separated `host:port` list; see `polaris_pulumi.bootstrap_servers()`."""
+    topic_name: str
+    """A topic; with `topic_name_is_pattern`, a regular expression matching several topics."""
+    topic_name_is_pattern: Annotated[bool | None, Prop(default=False)] = None
+    """Take `topic_name` as a regular expression (default false: the name is literal)."""
+    secrets: Annotated[SaslPlainSecrets | None, Prop(required=True)] = None
+
+    def normalized(self) -> dict[str, Any]:
+        body = self.without_password()
+        body["bootstrapServers"] = servers(self.bootstrap_servers)
+        return body
+
+
+class SchemaRegistryConnectionSpec(_ConnectionSpec):
+    """A Confluent Schema Registry connection: where `avro_stream` and `protobuf` jobs read
+    their schemas (CreateConfluentSchemaRegistryConnectionRequest)."""
+
+    type: Annotated[Literal["confluent_schema_registry"], Prop(internal=True)] = (
+        "confluent_schema_registry"
+    )
+    urls: list[str]
+    """The Schema Registry's REST endpoint(s), e.g. a Confluent Cloud cluster's
+    `rest_endpoint` (https://psrc-xxxxx.region.aws.confluent.cloud)."""
+    secrets: Annotated[BasicAuthSecrets | None, Prop(required=True)] = None
+
+    def normalized(self) -> dict[str, Any]:
+        body = self.without_password()
+        body["urls"] = [u.rstrip("/") for u in self.urls]
+        return body
+
+
+class ConnectionSecretsInfo(PolarisModel):
+    """A connection's `secrets` output (always secret): the type, the username (`key` for the
+    deprecated `confluent` type) and the password this stack sent."""
+
+    output_dict: ClassVar[str] = "ConnectionSecretsDict"
+
+    type: str
+    username: str | None = None
+    key: str | None = None
+    password: Annotated[str | None, Prop(secret=True)] = None
+
+
+class _Submitted(PolarisModel):
+    """Who made and last changed a connection, and when (ConnectionResponse)."""
+
+    submitted_by_user: Annotated[User | None, Prop(output=True)] = None
+    modified_by_user: Annotated[User | None, Prop(output=True)] = None
+    submitted_on_timestamp: Annotated[str | None, Prop(output=True)] = None
+    modified_on_timestamp: Annotated[str | None, Prop(output=True)] = None
+
+
+class Connection(ConnectionSpec, _Submitted):
+    """A connection as the server returns it (ConfluentConnectionResponse; no password)."""
+
+    type: str = "confluent"  # type: ignore[assignment]
+    secrets: ConnectionSecretsInfo | None = None  # type: ignore[assignment]
+
+    def spec(self) -> ConnectionSpec:
+        """What this connection was made from, minus the password Polaris never returns.
+
+        Secrets of another type than `sasl_plain` (the deprecated `confluent`) are left out.
+        """
+        secrets = self.secrets
+        return ConnectionSpec(
+            name=self.name,
+            description=self.description,
+            bootstrap_servers=self.bootstrap_servers,
+            topic_name=self.topic_name,
+            topic_name_is_pattern=self.topic_name_is_pattern,
+            secrets=SaslPlainSecrets(username=secrets.username)
+            if secrets is not None and secrets.type == "sasl_plain" and secrets.username
+            else None,
+        )
+
+
+class SchemaRegistryConnection(SchemaRegistryConnectionSpec, _Submitted):
+    """A Schema Registry connection as the server returns it (no password)."""
+
+    secrets: ConnectionSecretsInfo | None = None  # type: ignore[assignment]
+
+    def spec(self) -> SchemaRegistryConnectionSpec:
+        """What this connection was made from, minus the password Polaris never returns."""
+        secrets = self.secrets
+        return SchemaRegistryConnectionSpec(
+            name=self.name,
+            description=self.description,
+            urls=self.urls,
+            secrets=BasicAuthSecrets(username=secrets.username)
+            if secrets is not None and secrets.username
+            else None,
+        )
+
+
+AnySpec = ConnectionSpec | SchemaRegistryConnectionSpec
+AnyConnection = Connection | SchemaRegistryConnection
+
+
+def connection_model(doc: dict[str, Any]) -> type[Connection] | type[SchemaRegistryConnection]:
+    """The response model of a connection document, by its type."""
+    if doc.get("type") == "confluent_schema_registry":
+        return SchemaRegistryConnection
+    return Connection
+
+
+class ConnectionTestResult(PolarisModel):
+    """Outcome of POST /connections/{name}/test: 200 with no body, or 400 ErrorResponse."""
+
+    ok: bool
+    message: str | None = None
+    details: list[str] = []
+
+
+class ConnectionSettings(BaseModel):
+    """The resource's own settings: how the provider manages the connection, never sent."""
+
+    model_config = ConfigDict(extra="forbid", use_attribute_docstrings=True)
+
+    test_connection: bool | None = None
+    """Run Polaris' connection test after create/update and fail with its details (default on)."""
+    adopt_existing: bool | None = None
+    """Take over an existing connection of this name on create (our import path)."""
