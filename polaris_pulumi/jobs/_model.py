@@ -9,7 +9,7 @@ from typing import Annotated, Any, ClassVar, Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from polaris_pulumi._contract import MAX_INT, TERMINAL_STATUSES, PolarisModel, User
-from polaris_pulumi._meta import Prop, with_defaults
+from polaris_pulumi._meta import Prop, keys, with_defaults
 
 
 class InputField(PolarisModel):
@@ -150,10 +150,10 @@ class StreamingJobSpec(PolarisModel):
         default_factory=list
     )
     target: Annotated[TableTarget, _ECHOED]
-    create_table_if_not_exists: Annotated[
+    create_table_if_not_exists: Annotated[bool | None, Prop(replaces=True, default=False)] = None
+    use_schema_discovery: Annotated[
         bool | None, Prop(replaces=True, echoed=True, default=False)
     ] = None
-    use_schema_discovery: Annotated[bool | None, Prop(replaces=True, default=False)] = None
     dimension_exclusions: Annotated[
         list[str] | None, Prop(replaces=True, echoed=True, default=[])
     ] = None
@@ -180,16 +180,30 @@ class StreamingJobSpec(PolarisModel):
     upsert_version_column: Annotated[str | None, _NEW] = None
 
     def view(self) -> dict[str, Any]:
-        """The spec as Polaris holds it (defaults filled in), minus how it was created
-        (replaceRunning) and the server's own target intervals: what makes two jobs the same."""
-        view = with_defaults(self).model_dump(mode="json", exclude={"type", "replace_running"})
-        view["target"].pop("intervals", None)
-        return view
+        """The spec as Polaris holds it, as JSON (see `held`)."""
+        return self.held().model_dump(mode="json", exclude={"type", "replace_running"})
+
+    def held(self) -> StreamingJobSpec:
+        """The spec as Polaris holds it (defaults filled in), minus the server's own target
+        intervals: what makes two jobs the same."""
+        held = with_defaults(self)
+        return held.model_copy(
+            update={"target": held.target.model_copy(update={"intervals": None})}
+        )
+
+    def changed(self, other: StreamingJobSpec) -> list[str]:
+        """The fields in which a job of `other` would differ from one of this spec: each makes
+        a new job (how it is created, replaceRunning, does not)."""
+        mine, theirs = self.held(), other.held()
+        return [name for name in _REPLACING if getattr(mine, name) != getattr(theirs, name)]
 
     def same_as(self, other: StreamingJobSpec) -> bool:
         """Whether a job Polaris holds has this spec: how a create whose answer was lost, or
         a job an interrupted `up` made, is recognised."""
-        return self.view() == other.view()
+        return not self.changed(other)
+
+
+_REPLACING = keys(StreamingJobSpec, replaces=True)
 
 
 class Health(PolarisModel):

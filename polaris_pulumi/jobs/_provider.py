@@ -181,9 +181,8 @@ class StreamingJobProvider(PolarisProvider):
             replaces = sorted({str(p[0]) for p in unknown if p[0] in REPLACE_KEYS})
             return DiffResult(changes=True, replaces=replaces, delete_before_replace=False)
         old, new = Inputs.of(olds), Inputs.of(news)
-        old_view, new_view = old.spec.view(), new.spec.view()
         # Polaris applies no spec change to a streaming job in place: each is a new job.
-        replaces = [k for k in new_view if old_view.get(k) != new_view.get(k)]
+        replaces = old.spec.changed(new.spec)
         # In place: suspend/resume, a read-position reset, our own settings.
         changed = replaces + [
             k
