@@ -74,7 +74,9 @@ def shape(hint: Any) -> str:
     if origin in (typing.NotRequired, typing.Required):
         return shape(args[0])
     if origin in (typing.Union, types.UnionType):
-        shapes = {shape(a) for a in args if a is not type(None) and not _awaitable(a)}
+        # An Input is {T, Awaitable[T], Output[T]}: T says it (the Output member is a forward
+        # reference whose evaluation Pulumi's runtime caches, differently in different runs).
+        shapes = {shape(a) for a in args if a is not type(None) and not _wrapper(a)}
         shapes.discard("")
         return " | ".join(sorted(shapes))
     if origin is pulumi.Output:
@@ -88,8 +90,11 @@ def shape(hint: Any) -> str:
     return _named(hint)
 
 
-def _awaitable(hint: Any) -> bool:
-    return typing.get_origin(hint) is collections.abc.Awaitable
+def _wrapper(hint: Any) -> bool:
+    origin = typing.get_origin(hint)
+    return origin in (collections.abc.Awaitable, pulumi.Output) or isinstance(
+        hint, typing.ForwardRef
+    )
 
 
 def _named(hint: Any) -> str:

@@ -1,32 +1,28 @@
-"""SQLite persistence of the emulator: JSON documents, one lock, one transaction per call."""
+"""SQLite persistence of the emulator's records (JSON of the typed records), one lock, one
+transaction per call."""
 
 from __future__ import annotations
 
-import json
 import sqlite3
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Any
+from typing import Any, TypeVar
+
+from pydantic import BaseModel
+
+from polaris_pulumi.emulator._records import ConnectionRecord, JobRecord, TableRecord
 
 _SCHEMA = """
-CREATE TABLE IF NOT EXISTS connections (
-    name TEXT PRIMARY KEY,
-    doc TEXT NOT NULL,
-    password_sha256 TEXT
-);
+CREATE TABLE IF NOT EXISTS connections (name TEXT PRIMARY KEY, doc TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS jobs (
     seq INTEGER PRIMARY KEY AUTOINCREMENT,
     id TEXT UNIQUE NOT NULL,
     doc TEXT NOT NULL
 );
-CREATE TABLE IF NOT EXISTS tables (
-    name TEXT PRIMARY KEY,
-    doc TEXT NOT NULL
-);
+CREATE TABLE IF NOT EXISTS tables (name TEXT PRIMARY KEY, doc TEXT NOT NULL);
 """
-
-Doc = dict[str, Any]
+R = TypeVar("R", bound=BaseModel)
 
 
 class Store:
@@ -63,67 +59,65 @@ class Store:
             finally:
                 self._depth -= 1
 
-    def _one(self, sql: str, *args: Any) -> Doc | None:
+    def _one(self, model: type[R], sql: str, *args: Any) -> R | None:
         with self.tx():
             row = self._db.execute(sql, args).fetchone()
-        return json.loads(row[0]) if row else None
+        return model.model_validate_json(row[0]) if row else None
 
-    def _all(self, sql: str, *args: Any) -> list[Doc]:
+    def _all(self, model: type[R], sql: str) -> list[R]:
         with self.tx():
-            rows = self._db.execute(sql, args).fetchall()
-        return [json.loads(r[0]) for r in rows]
+            rows = self._db.execute(sql).fetchall()
+        return [model.model_validate_json(r[0]) for r in rows]
 
     def _exec(self, sql: str, *args: Any) -> int:
         with self.tx():
             return self._db.execute(sql, args).rowcount
 
     # connections
-    def get_connection(self, name: str) -> Doc | None:
-        return self._one("SELECT doc FROM connections WHERE name = ?", name)
+    def get_connection(self, name: str) -> ConnectionRecord | None:
+        return self._one(ConnectionRecord, "SELECT doc FROM connections WHERE name = ?", name)
 
-    def list_connections(self) -> list[Doc]:
-        return self._all("SELECT doc FROM connections ORDER BY name")
+    def list_connections(self) -> list[ConnectionRecord]:
+        return self._all(ConnectionRecord, "SELECT doc FROM connections ORDER BY name")
 
-    def put_connection(self, doc: Doc, password_sha256: str | None) -> None:
+    def put_connection(self, record: ConnectionRecord) -> None:
         self._exec(
-            "INSERT INTO connections (name, doc, password_sha256) VALUES (?, ?, ?) "
-            "ON CONFLICT(name) DO UPDATE SET doc = excluded.doc, "
-            "password_sha256 = COALESCE(excluded.password_sha256, connections.password_sha256)",
-            doc["name"],
-            json.dumps(doc),
-            password_sha256,
+            "INSERT INTO connections (name, doc) VALUES (?, ?) "
+            "ON CONFLICT(name) DO UPDATE SET doc = excluded.doc",
+            record.connection.name,
+            record.model_dump_json(),
         )
 
     def delete_connection(self, name: str) -> bool:
         return self._exec("DELETE FROM connections WHERE name = ?", name) > 0
 
     # jobs
-    def get_job(self, job_id: str) -> Doc | None:
-        return self._one("SELECT doc FROM jobs WHERE id = ?", job_id)
+    def get_job(self, job_id: str) -> JobRecord | None:
+        return self._one(JobRecord, "SELECT doc FROM jobs WHERE id = ?", job_id)
 
-    def list_jobs(self) -> list[Doc]:
-        return self._all("SELECT doc FROM jobs ORDER BY seq")
+    def list_jobs(self) -> list[JobRecord]:
+        return self._all(JobRecord, "SELECT doc FROM jobs ORDER BY seq")
 
-    def put_job(self, doc: Doc) -> None:
+    def put_job(self, record: JobRecord) -> None:
         self._exec(
             "INSERT INTO jobs (id, doc) VALUES (?, ?) ON CONFLICT(id) DO UPDATE SET doc = excluded.doc",
-            doc["id"],
-            json.dumps(doc),
+            record.id,
+            record.model_dump_json(),
         )
 
     # tables
-    def get_table(self, name: str) -> Doc | None:
-        return self._one("SELECT doc FROM tables WHERE name = ?", name)
+    def get_table(self, name: str) -> TableRecord | None:
+        return self._one(TableRecord, "SELECT doc FROM tables WHERE name = ?", name)
 
-    def list_tables(self) -> list[Doc]:
-        return self._all("SELECT doc FROM tables ORDER BY name")
+    def list_tables(self) -> list[TableRecord]:
+        return self._all(TableRecord, "SELECT doc FROM tables ORDER BY name")
 
-    def put_table(self, doc: Doc) -> None:
+    def put_table(self, record: TableRecord) -> None:
         self._exec(
             "INSERT INTO tables (name, doc) VALUES (?, ?) "
             "ON CONFLICT(name) DO UPDATE SET doc = excluded.doc",
-            doc["name"],
-            json.dumps(doc),
+            record.table.name,
+            record.model_dump_json(),
         )
 
     def delete_table(self, name: str) -> bool:

@@ -1,0 +1,178 @@
+"""Connections v1: create, read, list, PATCH, delete and test, for the `confluent` and
+`confluent_schema_registry` types (and the deprecated `confluent` secrets type)."""
+
+from __future__ import annotations
+
+import hashlib
+from typing import Any
+
+from fastapi import FastAPI, Response
+from fastapi.responses import JSONResponse
+
+from polaris_pulumi._meta import with_defaults
+from polaris_pulumi.connections._model import (
+    AnySpec,
+    ConnectionSpec,
+    SchemaRegistryConnectionSpec,
+    connection_model,
+)
+from polaris_pulumi.emulator import _kafka
+from polaris_pulumi.emulator._auth import Principal
+from polaris_pulumi.emulator._checks import connection_checks
+from polaris_pulumi.emulator._core import Core
+from polaris_pulumi.emulator._errors import PolarisAPIError, invalid, parse
+from polaris_pulumi.emulator._http import BASE, Body, Who
+from polaris_pulumi.emulator._jobs import Jobs
+from polaris_pulumi.emulator._lifecycle import iso_micro
+from polaris_pulumi.emulator._records import ConnectionRecord
+
+_SPECS: dict[str, type[AnySpec]] = {
+    "confluent": ConnectionSpec,
+    "confluent_schema_registry": SchemaRegistryConnectionSpec,
+}
+
+
+def _sha256(value: str) -> str | None:
+    return hashlib.sha256(value.encode()).hexdigest() if value else None
+
+
+def _legacy(body: Any) -> tuple[Any, dict[str, str] | None]:
+    """The deprecated `confluent` secrets type ({key, secret}) read as sasl_plain, and what
+    responses show of it."""
+    secrets = body.get("secrets") if isinstance(body, dict) else None
+    if not isinstance(secrets, dict) or secrets.get("type") != "confluent":
+        return body, None
+    if set(secrets) - {"type", "key", "secret"} or not secrets.get("key"):
+        raise PolarisAPIError(400, "secrets of type confluent take key and secret")
+    plain = {"type": "sasl_plain", "username": secrets["key"], "password": secrets.get("secret")}
+    return {**body, "secrets": plain}, {"type": "confluent", "key": secrets["key"]}
+
+
+class Connections:
+    def __init__(self, core: Core, jobs: Jobs) -> None:
+        self.core, self.jobs = core, jobs
+
+    def _spec(self, body: Any, *, create: bool) -> tuple[AnySpec, dict[str, str] | None]:
+        kind = body.get("type", "confluent") if isinstance(body, dict) else "confluent"
+        if kind not in _SPECS:
+            raise PolarisAPIError(
+                400,
+                f"Connection type {kind!r} is not modelled by the emulator "
+                "(it models 'confluent' and 'confluent_schema_registry')",
+                target="type",
+            )
+        body, legacy = _legacy(body)
+        spec: AnySpec = parse(_SPECS[kind], body, "connection")
+        if problems := connection_checks(spec, create=create):
+            raise invalid("connection", problems)
+        return spec, legacy
+
+    def _record(
+        self, spec: AnySpec, legacy: dict[str, str] | None, who: Principal, stamps: dict[str, Any]
+    ) -> ConnectionRecord:
+        doc = with_defaults(spec).without_password() | stamps
+        doc |= {"modifiedByUser": who.user(), "modifiedOnTimestamp": iso_micro(self.core.now())}
+        if legacy:
+            doc["secrets"] = legacy
+        return ConnectionRecord(
+            connection=connection_model(doc).model_validate(doc),
+            password_sha256=_sha256(spec.password()),
+        )
+
+    def create(self, body: Any, who: Principal) -> ConnectionRecord:
+        self.core.auth.require(who, "ManageConnections")
+        spec, legacy = self._spec(body, create=True)
+        stamps = {"submittedByUser": who.user(), "submittedOnTimestamp": iso_micro(self.core.now())}
+        with self.core.store.tx():
+            if self.core.store.get_connection(spec.name):
+                raise PolarisAPIError(
+                    409, f"A connection named '{spec.name}' already exists", target="name"
+                )
+            record = self._record(spec, legacy, who, stamps)
+            self.core.store.put_connection(record)
+        return record
+
+    def get(self, name: str, who: Principal) -> ConnectionRecord:
+        self.core.auth.require(who, "ManageConnections")
+        record = self.core.store.get_connection(name)
+        if record is None:
+            raise PolarisAPIError(404, f"Connection '{name}' not found")
+        return record
+
+    def update(self, name: str, body: Any, who: Principal) -> ConnectionRecord:
+        """PATCH: `type` required and unchangeable, no `name`; omitted fields are kept, and
+        `secrets` is replaced whole (a password left out keeps the stored one)."""
+        if not isinstance(body, dict) or "type" not in body:
+            raise PolarisAPIError(400, "Invalid connection update: type is required", target="type")
+        if "name" in body:
+            raise PolarisAPIError(
+                400,
+                "A connection's name cannot be changed (name is not part of an update)",
+                target="name",
+            )
+        with self.core.store.tx():
+            old = self.get(name, who)
+            if body["type"] != old.kind:
+                raise PolarisAPIError(400, "A connection's type cannot be changed", target="type")
+            fields = {f.alias or n for n, f in _SPECS[old.kind].model_fields.items()}
+            kept = {k: v for k, v in old.connection.to_api().items() if k in fields}
+            spec, legacy = self._spec(kept | body | {"name": name}, create=False)
+            stamps = {k: v for k, v in old.connection.to_api().items() if k not in fields}
+            record = self._record(spec, legacy, who, stamps)
+            record.password_sha256 = record.password_sha256 or old.password_sha256
+            self.core.store.put_connection(record)
+        return record
+
+    def delete(self, name: str, who: Principal) -> None:
+        with self.core.store.tx():
+            self.get(name, who)
+            for job in self.jobs.users(name):
+                raise PolarisAPIError(
+                    400,
+                    f"Connection '{name}' is used by job {job.id} "
+                    f"({job.execution_status}); cancel the job first",
+                    target="name",
+                )
+            self.core.store.delete_connection(name)
+
+    def test(self, name: str, who: Principal) -> None:
+        """Passes silently; a failure is a 400 whose details say what failed."""
+        record = self.get(name, who)
+        if problems := _kafka.reach_problems(record.connection):
+            raise PolarisAPIError(
+                400,
+                f"Connection test failed: {'; '.join(p.message for p in problems)}",
+                problems,
+                target=name,
+            )
+
+
+def routes(app: FastAPI, api: Connections) -> None:
+    @app.post(f"{BASE}/connections", tags=["connections"], status_code=201)
+    def create_connection(body: Body, who: Who, project_id: str) -> Response:
+        record = api.create(body, who)
+        location = f"/v1/projects/{project_id}/connections/{record.connection.name}"
+        return JSONResponse(record.render(), status_code=201, headers={"Location": location})
+
+    @app.get(f"{BASE}/connections", tags=["connections"])
+    def list_connections(who: Who) -> dict[str, Any]:
+        api.core.auth.require(who, "ManageConnections")
+        return {"values": [r.render() for r in api.core.store.list_connections()]}
+
+    @app.get(f"{BASE}/connections/{{name}}", tags=["connections"])
+    def get_connection(name: str, who: Who) -> dict[str, Any]:
+        return api.get(name, who).render()
+
+    @app.patch(f"{BASE}/connections/{{name}}", tags=["connections"])
+    def update_connection(name: str, body: Body, who: Who) -> dict[str, Any]:
+        return api.update(name, body, who).render()
+
+    @app.delete(f"{BASE}/connections/{{name}}", tags=["connections"])
+    def delete_connection(name: str, who: Who) -> Response:
+        api.delete(name, who)
+        return Response(status_code=200)
+
+    @app.post(f"{BASE}/connections/{{name}}/test", tags=["connections"])
+    def test_connection(name: str, who: Who) -> Response:
+        api.test(name, who)
+        return Response(status_code=200)

@@ -1,0 +1,96 @@
+"""The emulator's state: its config, store, accepted credentials, injected faults and request
+counters. Each API module (`_connections`, `_jobs`, `_tables`) works on one `Core`."""
+
+from __future__ import annotations
+
+import random
+import threading
+import time
+from collections import Counter
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from pydantic import ConfigDict
+from pydantic.dataclasses import dataclass as pydantic_dataclass
+
+from polaris_pulumi.emulator._auth import Auth
+from polaris_pulumi.emulator._store import Store
+
+WRITE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+
+
+@pydantic_dataclass(config=ConfigDict(extra="forbid"))
+class Faults:
+    """Injected failures; rates are probabilities per request. Validated (an unknown key or a
+    wrong type is an error), so PUT /_emulator/faults takes exactly these fields."""
+
+    rate_429: float = 0.0
+    rate_503: float = 0.0
+    # A 500 before the request is handled (the contract documents 500 for most operations).
+    rate_500: float = 0.0
+    lost_write_rate: float = 0.0
+    # The status a lost write answers with: 504 (lost on the way back) or 500 (the server
+    # failed after it committed), the two a client cannot tell from "nothing happened".
+    lost_write_status: Literal[500, 504] = 504
+    latency_ms: float = 0.0
+    retry_after_seconds: float = 1.0
+    seed: int | None = None
+
+
+@dataclass
+class EmulatorConfig:
+    db_path: str = ":memory:"
+    api_keys: dict[str, frozenset[str]] = field(default_factory=dict)
+    bearer_tokens: frozenset[str] = frozenset()
+    project_id: str = "demo-project"
+    job_start_delay: float = 1.0
+    job_cancel_delay: float = 0.5
+    faults: Faults = field(default_factory=Faults)
+
+
+class Core:
+    """What every API module shares."""
+
+    def __init__(self, config: EmulatorConfig) -> None:
+        self.config = config
+        self.store = Store(config.db_path)
+        self.auth = Auth(config.api_keys, config.bearer_tokens)
+        self.faults = config.faults
+        self.rng = random.Random(config.faults.seed)
+        self.received: Counter[str] = Counter()
+        self.handled: Counter[str] = Counter()
+        self._counter_lock = threading.Lock()
+
+    @staticmethod
+    def now() -> float:
+        return time.time()
+
+    # --- counters --------------------------------------------------------------------------
+
+    def count(self, kind: str, key: str) -> None:
+        with self._counter_lock:
+            (self.received if kind == "received" else self.handled)[key] += 1
+
+    def counters(self) -> dict[str, Any]:
+        with self._counter_lock:
+            received, handled = dict(self.received), dict(self.handled)
+
+        def writes(counts: dict[str, int]) -> int:
+            return sum(
+                n
+                for key, n in counts.items()
+                if key.split(" ")[0] in WRITE_METHODS and not key.endswith("/test")
+            )
+
+        return {
+            "received": received,
+            "handled": handled,
+            "total_received": sum(received.values()),
+            "writes_received": writes(received),
+            "writes_handled": writes(handled),
+        }
+
+    def reset_counters(self) -> None:
+        with self._counter_lock:
+            self.received.clear()
+            self.handled.clear()
