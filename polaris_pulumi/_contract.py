@@ -12,9 +12,10 @@ key is an error.
 from __future__ import annotations
 
 import difflib
-from typing import Any, ClassVar
+from typing import Annotated, Any, ClassVar
 
 from pydantic import (
+    AfterValidator,
     BaseModel,
     ConfigDict,
     Field,
@@ -135,6 +136,16 @@ STARTED_STATUSES = frozenset({"running", "idle"})
 MAX_INT = 2147483647
 DEFAULT_PAGE_SIZE = 100  # paginationLimit: default 100, at most 1000
 MAX_PAGE_SIZE = 1000
+
+
+def _positive(value: float | None) -> float | None:
+    if value is not None and value <= 0:
+        raise ValueError("must be a positive number of seconds")
+    return value
+
+
+# A resource's `wait_timeout`: seconds, more than 0.
+Seconds = Annotated[float | None, AfterValidator(_positive)]
 
 # Validation context that makes unknown keys errors (user input; the emulator's requests).
 STRICT: dict[str, Any] = {"strict_keys": True}

@@ -147,6 +147,11 @@ def _hinted(model: type[BaseModel], problems: list[Problem]) -> list[Problem]:
     return out
 
 
+def pick(props: dict[str, Any], names: Iterable[str]) -> dict[str, Any]:
+    """The props of these names that are set (a model's share of a resource's props)."""
+    return {k: props[k] for k in names if props.get(k) is not None}
+
+
 def parse(model: type[M], props: dict[str, Any]) -> M:
     """A model of props `check` already validated (the engine's floats back to integers)."""
     return model.model_validate(_integral(props))

@@ -28,7 +28,7 @@ from polaris_pulumi._exceptions import (
 from polaris_pulumi._meta import keys, secret_fields, with_defaults
 from polaris_pulumi._problems import Problem
 from polaris_pulumi._registry import REGISTRY
-from polaris_pulumi._unknowns import failures, parse, unknown_paths, validate
+from polaris_pulumi._unknowns import failures, parse, pick, unknown_paths, validate
 from polaris_pulumi.connections._model import (
     AnyConnection,
     AnySpec,
@@ -91,8 +91,8 @@ class ConnectionProvider(PolarisProvider):
 
     def _inputs(self, props: dict[str, Any]) -> Inputs:
         spec_keys = keys(self.spec_model, internal=False)
-        values = {k: props[k] for k in spec_keys if props.get(k) is not None}
-        settings = {k: props[k] for k in SETTINGS_KEYS if props.get(k) is not None}
+        values = pick(props, spec_keys)
+        settings = pick(props, SETTINGS_KEYS)
         return Inputs(parse(self.spec_model, values), parse(ConnectionSettings, settings))
 
     def _outs(
@@ -119,14 +119,14 @@ class ConnectionProvider(PolarisProvider):
         if inputs.get("name") is None:
             inputs["name"] = (olds or {}).get("name") or derived
         spec_keys = keys(self.spec_model, internal=False)
-        spec_props = {k: inputs[k] for k in spec_keys if inputs.get(k) is not None}
+        spec_props = pick(inputs, spec_keys)
         _, problems = validate(
             self.spec_model,
             spec_props,
             lambda s: self._problems(s, require_password=True),
             secret=SECRET_PROPERTIES,
         )
-        settings = {k: inputs[k] for k in SETTINGS_KEYS if inputs.get(k) is not None}
+        settings = pick(inputs, SETTINGS_KEYS)
         problems += validate(ConnectionSettings, settings)[1]
         if isinstance(inputs.get("name"), str):
             own = isinstance(derived, str) and inputs["name"] == derived
@@ -269,11 +269,11 @@ class ConnectionProvider(PolarisProvider):
         except NotFoundError:
             return ReadResult(None, {})  # deleted outside Pulumi: drop from state
         # The recorded state may hold no spec (`Connection.get`): only settings and password.
-        settings = {k: props[k] for k in SETTINGS_KEYS if props.get(k) is not None}
+        settings = pick(props, SETTINGS_KEYS)
         password = (props.get("secrets") or {}).get("password")
         outs = self._outs(conn, parse(ConnectionSettings, settings), password)
         keys_in = (*keys(self.spec_model, internal=False), *SETTINGS_KEYS)
-        inputs = {k: outs[k] for k in keys_in if outs.get(k) is not None}
+        inputs = pick(outs, keys_in)
         return ReadResult(conn.name, outs, inputs)
 
 

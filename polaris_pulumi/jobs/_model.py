@@ -6,9 +6,9 @@ from __future__ import annotations
 
 from typing import Annotated, Any, ClassVar, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field
 
-from polaris_pulumi._contract import MAX_INT, TERMINAL_STATUSES, PolarisModel, User
+from polaris_pulumi._contract import MAX_INT, TERMINAL_STATUSES, PolarisModel, Seconds, User
 from polaris_pulumi._meta import Prop, keys, with_defaults
 
 
@@ -340,7 +340,7 @@ class StreamingJobSettings(BaseModel):
     """Wait until the job has started (`running`, or `idle` with no data yet), or is suspended
     when so declared (default on). The job's `started` child waits, after all jobs of the
     program exist, so the waits overlap."""
-    wait_timeout: float | None = None
+    wait_timeout: Seconds = None
     """Seconds to wait for the job to start or end (default 300); Pulumi's CustomTimeouts do
     not reach dynamic providers."""
     adopt_existing: bool | None = None
@@ -350,13 +350,6 @@ class StreamingJobSettings(BaseModel):
     ended_status: Annotated[str | None, Prop(output=True)] = None
     """`failed` or `completed` once Polaris says the job is over (a refresh reads it): the
     next `up` replaces it. None while it runs."""
-
-    @field_validator("wait_timeout")
-    @classmethod
-    def _positive(cls, value: float | None) -> float | None:
-        if value is not None and value <= 0:
-            raise ValueError("must be a positive number of seconds")
-        return value
 
     @property
     def desired(self) -> str:

@@ -23,7 +23,7 @@ from polaris_pulumi._exceptions import (
 from polaris_pulumi._meta import keys
 from polaris_pulumi._problems import Path, Problem
 from polaris_pulumi._registry import REGISTRY
-from polaris_pulumi._unknowns import failures, parse, unknown_paths, validate
+from polaris_pulumi._unknowns import failures, parse, pick, unknown_paths, validate
 from polaris_pulumi.jobs._formats import schema_registry_refs
 from polaris_pulumi.jobs._model import (
     FormatSettings,
@@ -53,7 +53,7 @@ class Inputs:
 
     @classmethod
     def of(cls, props: dict[str, Any]) -> Inputs:
-        spec = {k: props[k] for k in SPEC_KEYS if props.get(k) is not None}
+        spec = pick(props, SPEC_KEYS)
         return cls(parse(StreamingJobSpec, spec), _settings(props))
 
     def key(self) -> str:
@@ -66,7 +66,7 @@ def spec_key(spec: StreamingJobSpec) -> str:
 
 
 def _settings(props: dict[str, Any]) -> StreamingJobSettings:
-    values = {k: props[k] for k in SETTINGS_KEYS if props.get(k) is not None}
+    values = pick(props, SETTINGS_KEYS)
     return parse(StreamingJobSettings, values)
 
 
@@ -89,9 +89,9 @@ class StreamingJobProvider(PolarisProvider):
     def check(self, olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:
         self.verify_access()
         inputs = dict(news)
-        spec_props = {k: inputs[k] for k in SPEC_KEYS if inputs.get(k) is not None}
+        spec_props = pick(inputs, SPEC_KEYS)
         spec, problems = validate(StreamingJobSpec, spec_props, job_problems)
-        settings = {k: inputs[k] for k in SETTINGS_KEYS if inputs.get(k) is not None}
+        settings = pick(inputs, SETTINGS_KEYS)
         problems += validate(StreamingJobSettings, settings)[1]
         if inputs.get("desired_execution_status") is None:
             inputs["desired_execution_status"] = "running"  # shown, so drift reads old => new
@@ -304,7 +304,7 @@ class StreamingJobProvider(PolarisProvider):
         desired = job.desired_execution_status or known.get("desired_execution_status")
         ended = job.execution_status if job.is_terminal else None
         outs = _outs(known | {"desired_execution_status": desired}, ended)
-        inputs = {k: outs[k] for k in INPUT_KEYS if outs.get(k) is not None}
+        inputs = pick(outs, INPUT_KEYS)
         return ReadResult(job.id, outs, inputs)
 
 

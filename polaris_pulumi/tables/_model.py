@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from typing import Annotated, ClassVar, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field
 
-from polaris_pulumi._contract import PolarisModel, User
+from polaris_pulumi._contract import PolarisModel, Seconds, User
 from polaris_pulumi._meta import Prop, with_defaults
 
 
@@ -135,15 +135,8 @@ class TableSettings(BaseModel):
     adopt_existing: bool | None = None
     """Take over an existing table of this name and type on create (then bring it to this
     spec)."""
-    wait_timeout: float | None = None
+    wait_timeout: Seconds = None
     """Seconds to wait for a dropped table to be gone (default 300)."""
-
-    @field_validator("wait_timeout")
-    @classmethod
-    def _positive(cls, value: float | None) -> float | None:
-        if value is not None and value <= 0:
-            raise ValueError("must be a positive number of seconds")
-        return value
 
     @property
     def protected(self) -> bool:

@@ -18,7 +18,7 @@ from polaris_pulumi._exceptions import (
 from polaris_pulumi._meta import keys, property_name, with_defaults
 from polaris_pulumi._problems import Problem
 from polaris_pulumi._registry import REGISTRY
-from polaris_pulumi._unknowns import failures, parse, unknown_paths, validate
+from polaris_pulumi._unknowns import failures, parse, pick, unknown_paths, validate
 from polaris_pulumi.tables._model import Table, TableSettings, TableSpec
 from polaris_pulumi.tables._rules import table_problems
 
@@ -39,8 +39,8 @@ class Inputs:
 
     @classmethod
     def of(cls, props: dict[str, Any]) -> Inputs:
-        spec = {k: props[k] for k in SPEC_KEYS if props.get(k) is not None}
-        settings = {k: props[k] for k in SETTINGS_KEYS if props.get(k) is not None}
+        spec = pick(props, SPEC_KEYS)
+        settings = pick(props, SETTINGS_KEYS)
         return cls(parse(TableSpec, spec), parse(TableSettings, settings))
 
     def view(self) -> dict[str, Any]:
@@ -62,9 +62,9 @@ class TableProvider(PolarisProvider):
     def check(self, olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:
         self.verify_access()
         inputs = dict(news)
-        spec_props = {k: inputs[k] for k in SPEC_KEYS if inputs.get(k) is not None}
+        spec_props = pick(inputs, SPEC_KEYS)
         spec, problems = validate(TableSpec, spec_props, lambda s: table_problems(s, new=not olds))
-        settings = {k: inputs[k] for k in SETTINGS_KEYS if inputs.get(k) is not None}
+        settings = pick(inputs, SETTINGS_KEYS)
         problems += validate(TableSettings, settings)[1]
         problems += _replace_problems(olds or {}, inputs)
         if isinstance(inputs.get("name"), str):
@@ -152,7 +152,7 @@ class TableProvider(PolarisProvider):
 
 def _settings(props: dict[str, Any]) -> TableSettings:
     """The settings alone (a state recorded by `Table.get` holds no spec)."""
-    return parse(TableSettings, {k: props[k] for k in SETTINGS_KEYS if props.get(k) is not None})
+    return parse(TableSettings, pick(props, SETTINGS_KEYS))
 
 
 def _replace_problems(olds: dict[str, Any], news: dict[str, Any]) -> list[Problem]:
