@@ -262,13 +262,23 @@ def resource_base(res: Resource) -> str:
         "",
         "    def __init__(self, resource_name: str, *args: Any, **kwargs: Any) -> None:",
         f"        values, opts = arguments(type(self).__name__, {res.name}Args, args, kwargs)",
-        "        self._declare(resource_name, values, opts)",
+        "        provider, props, opts = self._declare(resource_name, values, opts)",
+        "        # Registered from here: the engine keeps each resource's stack, frame by frame.",
+        "        Resource.__init__(self, provider, resource_name, props, opts)",
+        "        self._declared(resource_name, values, opts)",
         "",
         "    def _declare(",
         "        self, resource_name: str, values: dict[str, Any],",
         "        opts: pulumi.ResourceOptions | None,",
-        "    ) -> None:",
+        "    ) -> tuple[ResourceProvider, dict[str, Any], pulumi.ResourceOptions | None]:",
+        '        """The provider, props and options of this resource."""',
         "        raise NotImplementedError",
+        "",
+        "    def _declared(",
+        "        self, resource_name: str, values: dict[str, Any],",
+        "        opts: pulumi.ResourceOptions | None,",
+        "    ) -> None:",
+        '        """After registration: what the resource makes of its own outputs."""',
     ]
     return "\n".join(lines)
 
@@ -308,7 +318,7 @@ def outputs_module() -> str:
 _IMPORTS = [
     ("dataclasses", "import dataclasses"),
     ("pulumi.", "import pulumi"),
-    ("(Resource)", "from pulumi.dynamic import Resource"),
+    ("(Resource)", "from pulumi.dynamic import Resource, ResourceProvider"),
     ("arguments(", "from polaris_pulumi._declare import arguments"),
 ]
 

@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any, Literal, NotRequired, TypedDict, overload
 
 import pulumi
-from pulumi.dynamic import Resource
+from pulumi.dynamic import Resource, ResourceProvider
 
 from polaris_pulumi._declare import arguments
 
@@ -143,15 +143,27 @@ class ConnectionBase(Resource):
 
     def __init__(self, resource_name: str, *args: Any, **kwargs: Any) -> None:
         values, opts = arguments(type(self).__name__, ConnectionArgs, args, kwargs)
-        self._declare(resource_name, values, opts)
+        provider, props, opts = self._declare(resource_name, values, opts)
+        # Registered from here: the engine keeps each resource's stack, frame by frame.
+        Resource.__init__(self, provider, resource_name, props, opts)
+        self._declared(resource_name, values, opts)
 
     def _declare(
         self,
         resource_name: str,
         values: dict[str, Any],
         opts: pulumi.ResourceOptions | None,
-    ) -> None:
+    ) -> tuple[ResourceProvider, dict[str, Any], pulumi.ResourceOptions | None]:
+        """The provider, props and options of this resource."""
         raise NotImplementedError
+
+    def _declared(
+        self,
+        resource_name: str,
+        values: dict[str, Any],
+        opts: pulumi.ResourceOptions | None,
+    ) -> None:
+        """After registration: what the resource makes of its own outputs."""
 
 
 class SchemaRegistryConnectionBase(Resource):
@@ -199,12 +211,24 @@ class SchemaRegistryConnectionBase(Resource):
 
     def __init__(self, resource_name: str, *args: Any, **kwargs: Any) -> None:
         values, opts = arguments(type(self).__name__, SchemaRegistryConnectionArgs, args, kwargs)
-        self._declare(resource_name, values, opts)
+        provider, props, opts = self._declare(resource_name, values, opts)
+        # Registered from here: the engine keeps each resource's stack, frame by frame.
+        Resource.__init__(self, provider, resource_name, props, opts)
+        self._declared(resource_name, values, opts)
 
     def _declare(
         self,
         resource_name: str,
         values: dict[str, Any],
         opts: pulumi.ResourceOptions | None,
-    ) -> None:
+    ) -> tuple[ResourceProvider, dict[str, Any], pulumi.ResourceOptions | None]:
+        """The provider, props and options of this resource."""
         raise NotImplementedError
+
+    def _declared(
+        self,
+        resource_name: str,
+        values: dict[str, Any],
+        opts: pulumi.ResourceOptions | None,
+    ) -> None:
+        """After registration: what the resource makes of its own outputs."""

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from typing import Any
 
 import pulumi
-from pulumi.dynamic import Resource
+from pulumi.dynamic import ResourceProvider
 
 from polaris_pulumi._declare import with_outputs
 from polaris_pulumi.connections._generated import ConnectionBase, SchemaRegistryConnectionBase
@@ -39,9 +39,8 @@ class Connection(ConnectionBase, module="polaris", name="Connection"):
 
     def _declare(
         self, resource_name: str, values: dict[str, Any], opts: pulumi.ResourceOptions | None
-    ) -> None:
-        props, opts = _props(resource_name, values, opts, OUTPUT_KEYS)
-        Resource.__init__(self, ConnectionProvider(), resource_name, props, opts)
+    ) -> tuple[ResourceProvider, dict[str, Any], pulumi.ResourceOptions]:
+        return ConnectionProvider(), *_props(resource_name, values, opts, OUTPUT_KEYS)
 
     @staticmethod
     def get(
@@ -64,10 +63,9 @@ class SchemaRegistryConnection(
 
     def _declare(
         self, resource_name: str, values: dict[str, Any], opts: pulumi.ResourceOptions | None
-    ) -> None:
-        props, opts = _props(resource_name, values, opts, REGISTRY_OUTPUT_KEYS)
+    ) -> tuple[ResourceProvider, dict[str, Any], pulumi.ResourceOptions]:
         provider = SchemaRegistryConnectionProvider()
-        Resource.__init__(self, provider, resource_name, props, opts)
+        return provider, *_props(resource_name, values, opts, REGISTRY_OUTPUT_KEYS)
 
     @staticmethod
     def get(

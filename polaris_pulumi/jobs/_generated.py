@@ -8,7 +8,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any, Literal, NotRequired, TypedDict, overload
 
 import pulumi
-from pulumi.dynamic import Resource
+from pulumi.dynamic import Resource, ResourceProvider
 
 from polaris_pulumi._declare import arguments
 
@@ -288,12 +288,24 @@ class StreamingJobBase(Resource):
 
     def __init__(self, resource_name: str, *args: Any, **kwargs: Any) -> None:
         values, opts = arguments(type(self).__name__, StreamingJobArgs, args, kwargs)
-        self._declare(resource_name, values, opts)
+        provider, props, opts = self._declare(resource_name, values, opts)
+        # Registered from here: the engine keeps each resource's stack, frame by frame.
+        Resource.__init__(self, provider, resource_name, props, opts)
+        self._declared(resource_name, values, opts)
 
     def _declare(
         self,
         resource_name: str,
         values: dict[str, Any],
         opts: pulumi.ResourceOptions | None,
-    ) -> None:
+    ) -> tuple[ResourceProvider, dict[str, Any], pulumi.ResourceOptions | None]:
+        """The provider, props and options of this resource."""
         raise NotImplementedError
+
+    def _declared(
+        self,
+        resource_name: str,
+        values: dict[str, Any],
+        opts: pulumi.ResourceOptions | None,
+    ) -> None:
+        """After registration: what the resource makes of its own outputs."""

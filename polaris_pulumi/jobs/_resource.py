@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 import pulumi
-from pulumi.dynamic import Resource
+from pulumi.dynamic import Resource, ResourceProvider
 
 from polaris_pulumi._declare import with_outputs
 from polaris_pulumi._exceptions import DeclarationError
@@ -43,13 +43,16 @@ class StreamingJob(StreamingJobBase, module="polaris", name="StreamingJob"):
 
     def _declare(
         self, resource_name: str, values: dict[str, Any], opts: pulumi.ResourceOptions | None
-    ) -> None:
+    ) -> tuple[ResourceProvider, dict[str, Any], pulumi.ResourceOptions | None]:
         _claim_table(resource_name, values.get("target"))
         protected = _table_protection(values.get("target"))
         if protected is not None:
             values["target_table_protected"] = protected
-        props = with_outputs(OUTPUT_KEYS, values)
-        Resource.__init__(self, StreamingJobProvider(), resource_name, props, opts)
+        return StreamingJobProvider(), with_outputs(OUTPUT_KEYS, values), opts
+
+    def _declared(
+        self, resource_name: str, values: dict[str, Any], opts: pulumi.ResourceOptions | None
+    ) -> None:
         self.started = None
         if (opts is None or opts.id is None) and values.get("wait_for_running") is not False:
             self.started = StreamingJobStart(

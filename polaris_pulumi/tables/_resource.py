@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 import pulumi
-from pulumi.dynamic import Resource
+from pulumi.dynamic import ResourceProvider
 
 from polaris_pulumi._declare import with_outputs
 from polaris_pulumi._registry import REGISTRY
@@ -28,7 +28,7 @@ class Table(TableBase, module="polaris", name="Table"):
 
     def _declare(
         self, resource_name: str, values: dict[str, Any], opts: pulumi.ResourceOptions | None
-    ) -> None:
+    ) -> tuple[ResourceProvider, dict[str, Any], pulumi.ResourceOptions | None]:
         protected = values.get("deletion_protection", True)
         if not isinstance(protected, bool):
             raise TypeError(
@@ -39,9 +39,13 @@ class Table(TableBase, module="polaris", name="Table"):
         values["deletion_protection"] = protected
         if protected:
             opts = pulumi.ResourceOptions.merge(opts, pulumi.ResourceOptions(protect=True))
-        props = with_outputs(OUTPUT_KEYS, values)
-        Resource.__init__(self, TableProvider(), resource_name, props, opts)
+        return TableProvider(), with_outputs(OUTPUT_KEYS, values), opts
+
+    def _declared(
+        self, resource_name: str, values: dict[str, Any], opts: pulumi.ResourceOptions | None
+    ) -> None:
         # A job whose target is this `name` output knows it writes to a protected table.
+        protected = bool(values["deletion_protection"])
         REGISTRY.program().table_names[id(self.name)] = (self.name, protected)
 
     @staticmethod
