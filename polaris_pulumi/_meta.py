@@ -84,15 +84,6 @@ def keys(model: type[BaseModel], **where: bool) -> tuple[str, ...]:
     )
 
 
-def server_defaults(model: type[BaseModel]) -> dict[str, Any]:
-    """Field name -> the server's default, for fields that have one unconditionally."""
-    return {
-        name: prop(model, name).default
-        for name in model.model_fields
-        if prop(model, name).default is not NO_DEFAULT and prop(model, name).default_when is None
-    }
-
-
 M = typing.TypeVar("M", bound=BaseModel)
 
 

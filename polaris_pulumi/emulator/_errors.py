@@ -71,9 +71,6 @@ def invalid(what: str, problems: list[Problem]) -> PolarisAPIError:
     return PolarisAPIError(400, f"Invalid {what}: {first.api_field} {first.message}", problems)
 
 
-M = Any
-
-
 def parse(model: type[BaseModel], body: Any, what: str) -> Any:
     """Strict parse of a request body: unknown keys and wrong types are a 400."""
     try:
