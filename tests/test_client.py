@@ -9,6 +9,7 @@ import subprocess
 import sys
 import threading
 import time
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -638,3 +639,23 @@ def test_a_hung_endpoint_reports_progress_then_fails_in_bounded_time(
     retries = [r.getMessage() for r in caplog.records if "retrying in" in r.getMessage()]
     assert len(retries) == 2 and "attempt 3 of at most 3" in retries[-1], retries
     assert "GET /connections: no response" in retries[0] and emulator.api_key not in retries[0]
+
+
+def test_a_database_of_an_older_emulator_is_refused_by_name(tmp_path: Path) -> None:
+    """Records changed format (typed, not camelCase documents): an older database is refused
+    with what to do, never read wrongly."""
+    import sqlite3
+
+    db = tmp_path / "old.db"
+    old = sqlite3.connect(db)
+    old.execute("CREATE TABLE connections (name TEXT PRIMARY KEY, doc TEXT, password_sha256 TEXT)")
+    old.commit()
+    old.close()
+    run = subprocess.run(
+        [sys.executable, "-m", "polaris_pulumi.emulator", "--db", str(db), "--api-key", "k"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert run.returncode != 0
+    assert f"{db} was written by an older emulator" in run.stderr and "delete it" in run.stderr

@@ -11,6 +11,7 @@ from pathlib import Path
 import uvicorn
 
 from polaris_pulumi.emulator._app import ALL_PERMISSIONS, EmulatorConfig, Faults, create_app
+from polaris_pulumi.emulator._store import StoreFormatError
 
 
 def _api_key(value: str) -> tuple[str, frozenset[str]]:
@@ -96,9 +97,11 @@ def main(argv: list[str] | None = None) -> None:
         )
     host, port = sock.getsockname()[:2]
     url = f"http://{'[' + host + ']' if ':' in host else host}:{port}"
-    server = uvicorn.Server(
-        uvicorn.Config(create_app(config), log_level=args.log_level, access_log=False)
-    )
+    try:
+        app = create_app(config)
+    except StoreFormatError as exc:
+        sys.exit(f"polaris-emulator: {exc}")
+    server = uvicorn.Server(uvicorn.Config(app, log_level=args.log_level, access_log=False))
     if args.ready_file:
         original_startup = server.startup
 

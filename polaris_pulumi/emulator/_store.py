@@ -23,6 +23,12 @@ CREATE TABLE IF NOT EXISTS jobs (
 CREATE TABLE IF NOT EXISTS tables (name TEXT PRIMARY KEY, doc TEXT NOT NULL);
 """
 R = TypeVar("R", bound=BaseModel)
+# The records' format: 2 since the records are typed (1 kept camelCase documents).
+FORMAT = 2
+
+
+class StoreFormatError(RuntimeError):
+    """The database was written by an emulator whose records had another format."""
 
 
 class Store:
@@ -32,9 +38,22 @@ class Store:
         self._db = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
         self._db.execute("PRAGMA journal_mode=WAL")
         self._db.execute("PRAGMA synchronous=NORMAL")
+        self._check_format(path)
         self._db.executescript(_SCHEMA)
         self._lock = threading.RLock()
         self._depth = 0
+
+    def _check_format(self, path: str) -> None:
+        """A new database takes this format; one of another refuses to start, saying why."""
+        version = self._db.execute("PRAGMA user_version").fetchone()[0]
+        tables = self._db.execute("SELECT count(*) FROM sqlite_master WHERE type='table'")
+        if version != FORMAT and tables.fetchone()[0]:
+            self._db.close()
+            raise StoreFormatError(
+                f"{path} was written by an older emulator (format {version or 1}, this one "
+                f"reads {FORMAT}): delete it, or pass another --db"
+            )
+        self._db.execute(f"PRAGMA user_version = {FORMAT}")
 
     def close(self) -> None:
         with self._lock:
