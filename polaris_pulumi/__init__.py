@@ -53,7 +53,7 @@ if TYPE_CHECKING:
     )
     from polaris_pulumi.jobs._resource import (
         StreamingJob,
-        StreamingJobStart,
+        StreamingJobsStarted,
     )
     from polaris_pulumi.tables._generated import (
         QueryGranularityArgs,
@@ -108,7 +108,7 @@ _WHERE = {
     "Connection": "polaris_pulumi.connections._resource",
     "SchemaRegistryConnection": "polaris_pulumi.connections._resource",
     "StreamingJob": "polaris_pulumi.jobs._resource",
-    "StreamingJobStart": "polaris_pulumi.jobs._resource",
+    "StreamingJobsStarted": "polaris_pulumi.jobs._resource",
     "Table": "polaris_pulumi.tables._resource",
 }
 
@@ -141,7 +141,7 @@ __all__ = [
     "StoragePolicyArgsDict",
     "StreamingJob",
     "StreamingJobArgs",
-    "StreamingJobStart",
+    "StreamingJobsStarted",
     "Table",
     "TableArgs",
     "TableColumnArgs",

@@ -6,8 +6,8 @@ from polaris_pulumi.connections._provider import (
     ConnectionProvider,
     SchemaRegistryConnectionProvider,
 )
+from polaris_pulumi.jobs._legacy import StreamingJobsCreatedProvider, StreamingJobStartProvider
 from polaris_pulumi.jobs._provider import StreamingJobProvider
-from polaris_pulumi.jobs._start import StreamingJobsCreatedProvider, StreamingJobStartProvider
 from polaris_pulumi.tables._provider import TableProvider
 
 __all__ = [

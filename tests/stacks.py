@@ -51,7 +51,7 @@ pulumi.export("connection_name", conn.name)
 pulumi.export("job_id", job.id)
 pulumi.export("status", job.started.execution_status)  # as the wait for it ended
 pulumi.export("table", job.target["table_name"])
-pulumi.export("metrics", job.started.metrics)  # as the wait ended
+pulumi.export("health", job.started.health)  # as the wait ended
 """
 
 

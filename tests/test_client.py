@@ -486,8 +486,30 @@ def test_wait_timeout(tmp_path: Any) -> None:
         job = client.create_job(job_spec())
         with pytest.raises(WaitTimeoutError, match="still 'pending'"):
             client.wait_for_start(job.id, timeout=0.5, poll_interval=0.1)
+        with pytest.raises(WaitTimeoutError, match=f"job {job.id} .* still 'pending' after 0.5s"):
+            client.wait_for_jobs({job.id: ("running", 0.5)}, poll_interval=0.1)
     finally:
         proc.stop()
+
+
+def test_one_wait_for_many_jobs_names_each_that_failed(emulator: EmulatorProcess) -> None:
+    """`wait_for_jobs` polls one list for all jobs: those that start are returned, and one on
+    unreachable brokers fails the wait naming it (and only it)."""
+    client = emulator.client()
+    client.create_connection(conn_spec())
+    client.create_connection(conn_spec(name="broken", bootstrapServers="broker.invalid:9092"))
+    good = [client.create_job(job_spec(table=f"t{i}")) for i in range(3)]
+    assert client.wait_for_jobs({j.id: ("running", 10.0) for j in good}).keys() == {
+        j.id for j in good
+    }
+    bad = client.create_job(job_spec(table="t-bad", connection_name="broken"))
+    goals = {j.id: ("running", 10.0) for j in [*good, bad]}
+    with pytest.raises(JobFailedError, match="Unable to reach broker") as info:
+        client.wait_for_jobs(goals)
+    assert bad.id in str(info.value) and not any(j.id in str(info.value) for j in good)
+    emulator.reset_counters()
+    client.wait_for_jobs({j.id: ("running", 10.0) for j in good})
+    assert emulator.counters()["received"] == {"GET /v1/projects/{projectId}/jobs": 1}
 
 
 def test_connection_in_use_cannot_be_deleted_until_job_canceled(emulator: EmulatorProcess) -> None:

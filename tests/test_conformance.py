@@ -514,6 +514,7 @@ def test_every_client_operation_is_covered() -> None:
         "active_jobs",
         "active_job_for_table",
         "wait_for_start",
+        "wait_for_jobs",
         "wait_for_end",
         "wait_for_table_gone",
         "close",

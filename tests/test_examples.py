@@ -51,8 +51,9 @@ class ConfluentMocks(pulumi.runtime.Mocks):
                 outs["secret"] = REGISTRY_SECRET
         if args.typ.endswith(("polaris:Connection", "polaris:SchemaRegistryConnection")):
             outs["name"] = args.inputs.get("name") or f"{args.name}-auto"  # check() auto-names
-        if args.typ.endswith("polaris:StreamingJobStart"):
-            outs["execution_status"] = "running"
+        if args.typ.endswith("polaris:StreamingJobsStarted"):  # the one wait: all started
+            jobs = args.inputs.get("jobs") or {}
+            outs["observed"] = {k: {"execution_status": "running"} for k in jobs}
         return f"{args.name}-id", outs
 
     def call(self, args: pulumi.runtime.MockCallArgs) -> dict[str, Any]:

@@ -28,7 +28,8 @@ NOT_FOR_THE_EMULATOR = (
         for part in ("_provider", "_resource", "_rules", "_generated", "_api")
     ),
     "polaris_pulumi.jobs._formats",
-    "polaris_pulumi.jobs._start",
+    "polaris_pulumi.jobs._started",
+    "polaris_pulumi.jobs._legacy",
 )
 
 

@@ -1,5 +1,5 @@
 """Operating ingestion through the real CLI: suspend/resume, read-position reset, health and
-metrics outputs, drift, and waits that overlap."""
+health outputs, drift, and waits that overlap."""
 
 from __future__ import annotations
 
@@ -22,7 +22,7 @@ def handled(emulator: EmulatorProcess, key: str) -> int:
     return int(emulator.counters()["handled"].get(key, 0))
 
 
-def test_suspend_resume_reset_metrics_and_drift(tmp_path: Path, emulator: EmulatorProcess) -> None:
+def test_suspend_resume_reset_health_and_drift(tmp_path: Path, emulator: EmulatorProcess) -> None:
     pulumi = polaris_stack(tmp_path, emulator)
     client = emulator.client()
 
@@ -33,7 +33,7 @@ def test_suspend_resume_reset_metrics_and_drift(tmp_path: Path, emulator: Emulat
     job_id = out["job_id"]
     assert out["status"] == "suspended"
     assert client.get_job(job_id).execution_status == "suspended"
-    assert out["metrics"]["num_rows_processed"] == 0  # from /jobs/{id}/metrics
+    assert out["health"] == {"status": "ok"}  # as the one wait observed it
 
     # Resume: an in-place update through POST /jobs/{id}/status, same job.
     pulumi.config_set("desired", "running")
@@ -86,9 +86,10 @@ def test_suspend_resume_reset_metrics_and_drift(tmp_path: Path, emulator: Emulat
 
 
 def observed_status(pulumi: Pulumi) -> str:
-    """The job's execution status as its StreamingJobStart recorded it."""
-    (start,) = [r for r in pulumi.resources() if r["type"].endswith(":StreamingJobStart")]
-    return str(start["outputs"]["execution_status"])
+    """The job's execution status as the program's one wait recorded it."""
+    (wait,) = [r for r in pulumi.resources() if r["type"].endswith(":StreamingJobsStarted")]
+    (seen,) = wait["outputs"]["observed"].values()
+    return str(seen["execution_status"])
 
 
 def job_block(output: str) -> list[str]:
@@ -123,13 +124,13 @@ def test_waits_overlap(tmp_path: Path) -> None:
         first_started = min(at(j.started_timestamp) for j in jobs)
         assert last_created < first_started, (last_created, first_started)
         resources = pulumi.resources()
-        starts = [r for r in resources if r["type"].endswith(":StreamingJobStart")]
-        assert sorted(r["outputs"]["execution_status"] for r in starts) == ["running"] * 8
-        # State stays linear: each wait depends on the one barrier, the barrier on the jobs.
-        [barrier] = [r for r in resources if r["type"].endswith(":StreamingJobsCreated")]
-        assert len(barrier["dependencies"]) == 8
-        for start in starts:  # the barrier, and its own job (through the job_id input)
-            assert barrier["urn"] in start["dependencies"] and len(start["dependencies"]) == 2
+        # One wait for all 8 jobs, made after them all; it observed each one running.
+        [wait] = [r for r in resources if r["type"].endswith(":StreamingJobsStarted")]
+        jobs_urns = {r["urn"] for r in resources if r["type"].endswith(":StreamingJob")}
+        assert set(wait["dependencies"]) == jobs_urns and len(jobs_urns) == 8
+        observed = wait["outputs"]["observed"]
+        assert sorted(s["execution_status"] for s in observed.values()) == ["running"] * 8
+        assert not [r for r in resources if r["type"].endswith((":StreamingJobStart", "sCreated"))]
         pulumi.destroy()
     finally:
         emulator.stop()

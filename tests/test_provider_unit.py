@@ -20,7 +20,7 @@ from polaris_pulumi.connections._provider import (
     auto_name,
 )
 from polaris_pulumi.jobs._provider import Inputs, StreamingJobProvider
-from polaris_pulumi.jobs._start import StreamingJobStartProvider
+from polaris_pulumi.jobs._started import StreamingJobsStartedProvider
 from polaris_pulumi.tables._provider import TableProvider
 from tests import samples
 from tests.bad_inputs import BAD_CASES, CLI_CASES, PROGRAM_ONLY, merged
@@ -346,20 +346,22 @@ def test_configured_provider_pickles_without_credentials(emulator: EmulatorProce
 
 def test_provider_lifecycle_directly(emulator: EmulatorProcess) -> None:
     conn_provider, job_provider = ConnectionProvider(), StreamingJobProvider()
-    start_provider = StreamingJobStartProvider()
+    start_provider = StreamingJobsStartedProvider()
     emulator.configure(conn_provider, job_provider, start_provider)
     created = conn_provider.create(conn_provider.check({}, CONN).inputs)
     assert created.id == "events" and created.outs is not None
     assert created.outs["secrets"]["password"] == KAFKA_PASSWORD  # kept for diffs; secret in state
     made = job_provider.create(job_provider.check({}, job(wait_timeout=10.0)).inputs)
-    # Create does not wait: the job is recorded at once, its outputs its inputs; its
-    # StreamingJobStart waits, and holds what Polaris observes.
+    # Create does not wait: the job is recorded at once, its outputs its inputs; the one
+    # wait of the program (StreamingJobsStarted) waits, and holds what Polaris observes.
     assert made.outs is not None and made.outs["ended_status"] is None
     assert emulator.client().get_job(made.id).execution_status == "pending"
-    start = {"job_id": made.id, "goal": "running", "wait_timeout": 10.0}
+    start = {"jobs": {"job": {"job_id": made.id, "goal": "running", "wait_timeout": 10.0}}}
     started = start_provider.create(start)
-    assert started.outs is not None and started.outs["execution_status"] == "running"
-    assert started.outs["metrics"]["num_rows_processed"] == 0
+    assert started.outs is not None
+    assert started.outs["observed"] == {
+        "job": {"execution_status": "running", "health": {"status": "ok"}}
+    }
     read = job_provider.read(made.id, made.outs)
     assert read.id == made.id and read.outs is not None
     assert read.inputs == {
@@ -373,7 +375,8 @@ def test_provider_lifecycle_directly(emulator: EmulatorProcess) -> None:
     assert drifted.outs is not None and drifted.outs["desired_execution_status"] == "suspended"
     assert job_provider.diff(made.id, drifted.outs, job(wait_timeout=10.0)).changes is True
     observed = start_provider.read(made.id, started.outs)
-    assert observed.outs is not None and observed.outs["execution_status"] == "suspended"
+    assert observed.outs is not None
+    assert observed.outs["observed"]["job"]["execution_status"] == "suspended"
     assert start_provider.diff(made.id, observed.outs, start).changes is True
     assert start_provider.diff(made.id, started.outs, start).changes is False
     job_provider.delete(made.id, made.outs)

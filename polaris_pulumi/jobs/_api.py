@@ -4,7 +4,7 @@ list, suspend, resume, reset, cancel, and waits for a job to start or end."""
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 from urllib.parse import quote
 
@@ -14,6 +14,7 @@ from polaris_pulumi._transport import Transport, log
 from polaris_pulumi.jobs._model import (
     JobList,
     JobMetrics,
+    JobState,
     JobStatus,
     JobSummary,
     StreamingJob,
@@ -156,33 +157,76 @@ class JobsAPI(Transport):
         timeout: float = 300.0,
         poll_interval: float = 1.0,
     ) -> StreamingJob:
-        """Until the job has reached `goal`: `running` (or `idle`: started, nothing to read
-        yet), or `suspended`.
-
-        Fails fast on `failed`, `canceled` or `completed`, and on health `error`. Waiting for
-        `running`, a job someone asked to suspend ends the wait as `suspended`. `pending` and
-        `unknown` keep waiting.
-        """
-
-        def reached(job: StreamingJob) -> bool:
-            status = job.execution_status
-            if job.is_terminal or (job.health and job.health.is_error):
-                health = job.health.describe() if job.health else "no details"
-                raise JobFailedError(
-                    f"job {job_id} (table {job.table_name}) is {status}: {health}", job
-                )
-            if goal == "suspended":
-                return status == "suspended"
-            return status in STARTED_STATUSES or (
-                status == "suspended" and job.desired_execution_status == "suspended"
-            )
-
+        """Until the job has reached `goal` (see `reached`)."""
         return self._poll(
-            job_id, reached, "start" if goal == "running" else goal, timeout, poll_interval
+            job_id,
+            lambda job: reached(job, goal),
+            "start" if goal == "running" else goal,
+            timeout,
+            poll_interval,
         )
+
+    def wait_for_jobs(
+        self, goals: Mapping[str, tuple[str, float]], *, poll_interval: float = 1.0
+    ) -> dict[str, JobSummary]:
+        """Until every job (id -> its goal and timeout in seconds) has reached its goal:
+        one list of the streaming jobs per poll, for all of them. Fails naming every job that
+        failed, or every job still not there at its deadline."""
+        started = time.monotonic()
+        delay = min(0.1, poll_interval)
+        while True:
+            found = {j.id: j for j in self.list_jobs(types=["streaming"])}
+            failed, waiting = [], []
+            for job_id, (goal, timeout) in goals.items():
+                job = found.get(job_id)
+                try:
+                    if job is None:
+                        raise JobFailedError(f"job {job_id} is not in Polaris")
+                    if not reached(job, goal):
+                        waiting.append((job_id, goal, timeout))
+                except JobFailedError as exc:
+                    failed.append(str(exc))
+            if failed:
+                raise JobFailedError("; ".join(failed))
+            if not waiting:
+                return {job_id: found[job_id] for job_id in goals}
+            elapsed = time.monotonic() - started
+            late = [(i, g, t) for i, g, t in waiting if elapsed >= t]
+            if late:
+                raise WaitTimeoutError("; ".join(_still(found[i], g, t) for i, g, t in late))
+            time.sleep(min(delay, max(0.0, min(t for _, _, t in waiting) - elapsed)))
+            delay = min(delay * 2, poll_interval)
 
     def wait_for_end(
         self, job_id: str, *, timeout: float = 300.0, poll_interval: float = 1.0
     ) -> StreamingJob:
         """Until the job is over: canceled, failed or completed."""
         return self._poll(job_id, lambda j: j.is_terminal, "end", timeout, poll_interval)
+
+
+def reached(job: JobState, goal: str) -> bool:
+    """Whether a job has reached `goal`: `running` (or `idle`: started, nothing to read yet),
+    or `suspended`.
+
+    Raises on `failed`, `canceled` or `completed`, and on health `error`. Waiting for
+    `running`, a job someone asked to suspend counts as `suspended`. `pending` and `unknown`
+    keep waiting.
+    """
+    status = job.execution_status
+    table = getattr(job, "table_name", None)
+    if job.is_terminal or (job.health and job.health.is_error):
+        health = job.health.describe() if job.health else "no details"
+        raise JobFailedError(f"job {job.id} (table {table}) is {status}: {health}", job)
+    if goal == "suspended":
+        return status == "suspended"
+    return status in STARTED_STATUSES or (
+        status == "suspended" and job.desired_execution_status == "suspended"
+    )
+
+
+def _still(job: JobSummary, goal: str, timeout: float) -> str:
+    what = "start" if goal == "running" else goal
+    return (
+        f"job {job.id} (table {job.table_name}) is still {job.execution_status!r} after "
+        f"{timeout:g}s, waiting for it to {what}"
+    )

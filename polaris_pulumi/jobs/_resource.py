@@ -1,5 +1,5 @@
-"""`StreamingJob` and its wait, `StreamingJobStart`: what users write in their programs (the
-job's typed surface is generated into `_generated.py`), and the barrier after all jobs."""
+"""`StreamingJob`: what users write in their programs (its typed surface is generated into
+`_generated.py`), and `StreamingJobsStarted`, the one wait after all the jobs of a program."""
 
 from __future__ import annotations
 
@@ -15,15 +15,10 @@ from polaris_pulumi._exceptions import DeclarationError
 from polaris_pulumi._registry import REGISTRY
 from polaris_pulumi.jobs._generated import StreamingJobBase
 from polaris_pulumi.jobs._provider import OUTPUT_KEYS, StreamingJobProvider
-from polaris_pulumi.jobs._start import (
-    START_OBSERVED_KEYS,
-    START_OUTPUT_KEYS,
-    StreamingJobsCreatedProvider,
-    StreamingJobStartProvider,
-)
+from polaris_pulumi.jobs._started import WAIT_ID, StreamingJobsStartedProvider
 
 if TYPE_CHECKING:
-    from polaris_pulumi._outputs import HealthDict, MetricsDict
+    from polaris_pulumi._outputs import HealthDict
 
 
 class StreamingJob(StreamingJobBase, module="polaris", name="StreamingJob"):
@@ -32,14 +27,15 @@ class StreamingJob(StreamingJobBase, module="polaris", name="StreamingJob"):
     Polaris changes no spec of a running streaming job: any change makes a new job that takes
     the old one's place on the table (`replaceRunning`), keeping the table's read position.
     Suspending, resuming (`desired_execution_status`) and resetting the read position
-    (`read_position_reset_trigger`) happen in place. Its child `started` (a StreamingJobStart)
-    waits until the job runs, after every job of the program was created, so waits overlap.
+    (`read_position_reset_trigger`) happen in place. The program's one wait,
+    StreamingJobsStarted, waits until every job runs, after all of them were created;
+    `job.started` is what it observed of this one.
     `pulumi destroy` cancels it (Polaris never deletes jobs) and waits until it is canceled.
     """
 
-    started: StreamingJobStart | None
-    """The wait for this job to start, and what Polaris observes of it: execution status,
-    health and metrics (None with wait_for_running=False or for `.get`)."""
+    started: JobStarted | None
+    """What the program's one wait (StreamingJobsStarted) observed of this job as it started:
+    `execution_status` and `health` (None with wait_for_running=False or for `.get`)."""
 
     def _declare(
         self, resource_name: str, values: dict[str, Any], opts: pulumi.ResourceOptions | None
@@ -55,13 +51,14 @@ class StreamingJob(StreamingJobBase, module="polaris", name="StreamingJob"):
     ) -> None:
         self.started = None
         if (opts is None or opts.id is None) and values.get("wait_for_running") is not False:
-            self.started = StreamingJobStart(
-                f"{resource_name}-started",
-                job=self,
-                goal=values.get("desired_execution_status") or "running",
-                wait=values.get("wait_for_running"),
-                wait_timeout=values.get("wait_timeout"),
-            )
+            wait = {
+                "job_id": self.id,
+                "goal": values.get("desired_execution_status") or "running",
+                "wait_timeout": values.get("wait_timeout"),
+                "wait": values.get("wait_for_running"),  # None, or an Output
+            }
+            set_ = {k: v for k, v in wait.items() if v is not None}  # no nulls in the state
+            self.started = _wait_for(self, resource_name, set_)
 
     @staticmethod
     def get(
@@ -98,89 +95,82 @@ def _table_protection(target: Any) -> bool | None:
     return found[1] if found is not None and found[0] is name else None
 
 
-class StreamingJobsCreated(Resource, module="polaris", name="StreamingJobsCreated"):
-    """A barrier, one per program: done once every StreamingJob of the program exists.
+class StreamingJobsStarted(Resource, module="polaris", name="StreamingJobsStarted"):
+    """One per program: waits for every StreamingJob of the program at once, and holds what it
+    observed of each (its execution status and health, by the job's resource name).
 
-    Each job's StreamingJobStart depends on it rather than on every job, so the state stays
-    linear in the number of jobs. It makes no API call.
+    It is made once the program has declared its jobs, and depends on them all, so the jobs
+    start meanwhile and one poll of Polaris' job list serves them all. A job that fails to
+    start fails the `up` with Polaris' reason; the job stays recorded. Its refresh reads the
+    job list once; its delete makes no API call.
     """
 
-    def __init__(self, resource_name: str, jobs: Sequence[pulumi.Resource]) -> None:
-        super().__init__(
-            StreamingJobsCreatedProvider(),
-            resource_name,
-            {},
-            pulumi.ResourceOptions(depends_on=list(jobs)),
-        )
+    jobs: pulumi.Output[dict[str, Any]]
+    observed: pulumi.Output[dict[str, Any]]
+
+    def __init__(
+        self, resource_name: str, jobs: dict[str, Any], after: Sequence[pulumi.Resource]
+    ) -> None:
+        # Observations, not inputs: the display hides their changes.
+        opts = pulumi.ResourceOptions(depends_on=list(after), hide_diffs=["observed"])
+        props = {"jobs": jobs, "observed": None}
+        super().__init__(StreamingJobsStartedProvider(), resource_name, props, opts)
+
+
+class JobStarted:
+    """`job.started`: what the program's one wait observed of this job, once it started (or
+    was suspended, when that is its desired state)."""
+
+    execution_status: pulumi.Output[str | None]
+    if TYPE_CHECKING:  # at run time a plain dict
+        health: pulumi.Output[HealthDict | None]
+
+    def __init__(self, wait: asyncio.Future[StreamingJobsStarted], key: str) -> None:
+        waited: pulumi.Output[StreamingJobsStarted] = pulumi.Output.from_input(wait)
+        seen: pulumi.Output[dict[str, Any] | None] = waited.apply(lambda w: w.observed)
+        mine = seen.apply(lambda observed: (observed or {}).get(key) or {})
+        self.execution_status = mine.apply(lambda s: s.get("execution_status"))
+        self.health = mine.apply(lambda s: s.get("health"))
 
 
 class _Batch:
     """The StreamingJobs a program builds in one stretch of its synchronous body (normally all).
 
     The loop's next turn comes once the program's body has returned (or awaits): by then every
-    job it declared is registered, and the batch's barrier is made.
+    job it declared is registered, and the batch's one wait is made.
     """
 
     def __init__(self, loop: asyncio.AbstractEventLoop, index: int) -> None:
         self.jobs: list[pulumi.Resource] = []
+        self.waits: dict[str, dict[str, Any]] = {}
         self.index = index
-        self.ready: asyncio.Future[list[pulumi.Resource]] = loop.create_future()
+        self.ready: asyncio.Future[StreamingJobsStarted] = loop.create_future()
         loop.call_soon(self._close)
+
+    def add(self, job: pulumi.Resource, name: str, wait: dict[str, Any]) -> str:
+        """Register a job and its wait; returns its key (its resource name, made unique)."""
+        key, n = name, 1
+        while key in self.waits:
+            n += 1
+            key = f"{name}#{n}"
+        self.jobs.append(job)
+        self.waits[key] = wait
+        return key
 
     def _close(self) -> None:
         REGISTRY.program().batch = None
-        name = "streaming-jobs-created" + (f"-{self.index}" if self.index > 1 else "")
+        name = WAIT_ID + (f"-{self.index}" if self.index > 1 else "")
         try:
-            self.ready.set_result([StreamingJobsCreated(name, self.jobs)])
-        except Exception as exc:  # noqa: BLE001 - surfaces in every job's wait instead
+            self.ready.set_result(StreamingJobsStarted(name, self.waits, self.jobs))
+        except Exception as exc:  # noqa: BLE001 - surfaces in every job's `started` instead
             self.ready.set_exception(exc)
 
 
-def _every_job(job: pulumi.Resource) -> asyncio.Future[list[pulumi.Resource]]:
-    """The barrier after `job` and the other jobs of its batch, once the program declared them."""
+def _wait_for(job: pulumi.Resource, name: str, wait: dict[str, Any]) -> JobStarted:
+    """`job.started`, from the one wait of the job's batch."""
     program = REGISTRY.program()
     if program.batch is None:
         program.batches += 1
         program.batch = _Batch(asyncio.get_event_loop(), program.batches)
     batch: _Batch = program.batch
-    batch.jobs.append(job)
-    return batch.ready
-
-
-class StreamingJobStart(Resource, module="polaris", name="StreamingJobStart"):
-    """Waits until a StreamingJob has started (`running` or `idle`), or is `suspended` when
-    that is its desired state; fails the `up` with Polaris' reason when the job fails.
-
-    Made by StreamingJob itself (its `started` attribute), as its child. It runs after every
-    job of the program was created (through the StreamingJobsCreated barrier), so the waits
-    overlap: N jobs wait about one start time. Its refresh reads the job (status, health,
-    metrics); its delete makes no API call.
-    """
-
-    job_id: pulumi.Output[str]
-    goal: pulumi.Output[str]
-    execution_status: pulumi.Output[str | None]
-    if TYPE_CHECKING:  # typed for editors; at run time plain dicts (the runtime
-        # would check a TypedDict annotation as a class)
-        health: pulumi.Output[HealthDict | None]
-        metrics: pulumi.Output[MetricsDict | None]
-        """Row counters from /jobs/{id}/metrics, as of the last wait or refresh."""
-
-    def __init__(
-        self,
-        resource_name: str,
-        *,
-        job: StreamingJob,
-        goal: pulumi.Input[str],
-        wait: pulumi.Input[bool] | None,
-        wait_timeout: pulumi.Input[float] | None,
-    ) -> None:
-        values = {"job_id": job.id, "goal": goal, "wait": wait, "wait_timeout": wait_timeout}
-        opts = pulumi.ResourceOptions(
-            parent=job,
-            depends_on=_every_job(job),
-            # Observations, not inputs: the display hides their changes.
-            hide_diffs=list(START_OBSERVED_KEYS),
-        )
-        props = with_outputs(START_OUTPUT_KEYS, values)
-        super().__init__(StreamingJobStartProvider(), resource_name, props, opts)
+    return JobStarted(batch.ready, batch.add(job, name, wait))
