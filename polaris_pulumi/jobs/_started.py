@@ -8,6 +8,7 @@ from typing import Any
 from pulumi.dynamic import CheckResult, CreateResult, DiffResult, ReadResult, UpdateResult
 
 from polaris_pulumi._base_provider import DEFAULT_WAIT_TIMEOUT, PolarisProvider
+from polaris_pulumi._contract import STARTED_STATUSES
 from polaris_pulumi._engine import log
 from polaris_pulumi._exceptions import JobFailedError, PolarisProviderError, WaitTimeoutError
 from polaris_pulumi.jobs._model import JobSummary
@@ -46,12 +47,12 @@ def _at_goal(jobs: dict[str, Any], observed: dict[str, Any]) -> bool:
     for key, wait in jobs.items():
         seen = (observed or {}).get(key) or {}
         status = seen.get("execution_status")
-        if status is None:
+        if status is None or wait.get("wait") is False:
             continue
         goal = wait.get("goal") or "running"
         if goal == "suspended" and status != "suspended":
             return False
-        if goal == "running" and status not in ("running", "idle"):
+        if goal == "running" and status not in STARTED_STATUSES:
             return False
     return True
 
