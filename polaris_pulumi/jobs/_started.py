@@ -87,8 +87,9 @@ class StreamingJobsStartedProvider(PolarisProvider):
 
     def _wait(self, props: dict[str, Any]) -> dict[str, Any]:
         jobs = props.get("jobs") or {}
+        goals = _goals(jobs)
         try:
-            found = self.client().wait_for_jobs(_goals(jobs)) if jobs else {}
+            found = self.client().wait_for_jobs(goals) if goals else {}
         except JobFailedError as exc:
             raise PolarisProviderError(
                 f"{exc}. The jobs are in the stack's state: fix the connection (topic, brokers, "
@@ -100,7 +101,7 @@ class StreamingJobsStartedProvider(PolarisProvider):
                 "Raise wait_timeout, or set wait_for_running=False."
             ) from None
         for job in found.values():
-            _report(job, _goals(jobs)[job.id][0])
+            _report(job, goals[job.id][0])
         return {"jobs": jobs, "observed": _observed(jobs, found)}
 
 
