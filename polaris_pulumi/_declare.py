@@ -9,6 +9,8 @@ from difflib import get_close_matches
 from typing import Any
 
 import pulumi
+from pulumi.dynamic import Resource, ResourceProvider
+from pulumi.dynamic.dynamic import PROVIDER_KEY, serialize_provider
 
 
 def arguments(
@@ -72,3 +74,27 @@ def to_props(value: Any) -> Any:
     if isinstance(value, list | tuple):
         return [to_props(v) for v in value]
     return value
+
+
+def register(
+    resource: Resource,
+    provider: ResourceProvider,
+    resource_name: str,
+    props: dict[str, Any],
+    opts: pulumi.ResourceOptions | None,
+) -> None:
+    """Register `resource` as `pulumi.dynamic.Resource.__init__` does, one `__init__` frame
+    shallower.
+
+    The SDK takes a resource's source position from the caller of the third `__init__` on the
+    stack (Resource, CustomResource, the concrete class). Through `dynamic.Resource.__init__`
+    that caller is our constructor, so the engine stored our generated file's line as every
+    resource's `sourcePosition`, and one frame more in its `stackTrace`. Registered from here,
+    the position is the program's own line. Our providers hold nothing, so their pickle is
+    never secret (`serialize_as_secret_always` is False for them).
+    """
+    if PROVIDER_KEY in props:
+        raise ValueError(f"a dynamic resource's props must not hold {PROVIDER_KEY!r}")
+    kind = f"pulumi-python:{type(resource)._resource_type_name}"
+    props = props | {PROVIDER_KEY: serialize_provider(provider)}
+    pulumi.CustomResource.__init__(resource, kind, resource_name, props, opts)

@@ -263,8 +263,9 @@ def resource_base(res: Resource) -> str:
         "    def __init__(self, resource_name: str, *args: Any, **kwargs: Any) -> None:",
         f"        values, opts = arguments(type(self).__name__, {res.name}Args, args, kwargs)",
         "        provider, props, opts = self._declare(resource_name, values, opts)",
-        "        # Registered from here: the engine keeps each resource's stack, frame by frame.",
-        "        Resource.__init__(self, provider, resource_name, props, opts)",
+        "        # Registered from here: the engine keeps each resource's stack, frame by frame,",
+        "        # and takes its source position from this constructor's caller.",
+        "        register(self, provider, resource_name, props, opts)",
         "        self._declared(resource_name, values, opts)",
         "",
         "    def _declare(",
@@ -319,7 +320,7 @@ _IMPORTS = [
     ("dataclasses", "import dataclasses"),
     ("pulumi.", "import pulumi"),
     ("(Resource)", "from pulumi.dynamic import Resource, ResourceProvider"),
-    ("arguments(", "from polaris_pulumi._declare import arguments"),
+    ("arguments(", "from polaris_pulumi._declare import arguments, register"),
 ]
 
 

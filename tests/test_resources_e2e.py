@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import base64
 import json
+import textwrap
 from pathlib import Path
+from typing import Any
 
 import dill
 import pytest
@@ -293,7 +295,17 @@ def test_state_secrets_and_provider_size(tmp_path: Path, emulator: EmulatorProce
             provider = dill.loads(base64.b64decode(blob))
             assert type(provider).__module__.startswith("polaris_pulumi.")
             assert vars(provider) == {}
+    # The engine's source position is the program's line that declared each resource, not
+    # our constructor's.
+    lines = textwrap.dedent(INGESTION_PROGRAM).splitlines()  # as write_program writes it
+    for r, call in ((conn, "polaris.Connection("), (job_of(resources), "polaris.StreamingJob(")):
+        line = next(i for i, text in enumerate(lines, 1) if call in text)
+        assert r["sourcePosition"] == f"project:///__main__.py#{line}", r["sourcePosition"]
     pulumi.destroy()
+
+
+def job_of(resources: list[dict[str, Any]]) -> dict[str, Any]:
+    return next(r for r in resources if r["type"].endswith(":StreamingJob"))
 
 
 def test_get_reads_existing_objects(tmp_path: Path, emulator: EmulatorProcess) -> None:

@@ -10,7 +10,7 @@ from typing import Any, Literal, NotRequired, TypedDict, overload
 import pulumi
 from pulumi.dynamic import Resource, ResourceProvider
 
-from polaris_pulumi._declare import arguments
+from polaris_pulumi._declare import arguments, register
 
 
 @dataclasses.dataclass
@@ -289,8 +289,9 @@ class StreamingJobBase(Resource):
     def __init__(self, resource_name: str, *args: Any, **kwargs: Any) -> None:
         values, opts = arguments(type(self).__name__, StreamingJobArgs, args, kwargs)
         provider, props, opts = self._declare(resource_name, values, opts)
-        # Registered from here: the engine keeps each resource's stack, frame by frame.
-        Resource.__init__(self, provider, resource_name, props, opts)
+        # Registered from here: the engine keeps each resource's stack, frame by frame,
+        # and takes its source position from this constructor's caller.
+        register(self, provider, resource_name, props, opts)
         self._declared(resource_name, values, opts)
 
     def _declare(
