@@ -10,10 +10,10 @@ from typing import TYPE_CHECKING, Any, Literal, NotRequired, TypedDict, overload
 import pulumi
 from pulumi.dynamic import Resource, ResourceProvider
 
-from polaris_pulumi._declare import arguments
+from polaris_pulumi._declare import arguments, register
 
 if TYPE_CHECKING:
-    from polaris_pulumi._outputs import ConnectionSecretsDict, UserDict
+    from polaris_pulumi._outputs import ConnectionSecretsDict
 
 
 @dataclasses.dataclass
@@ -106,16 +106,12 @@ class ConnectionBase(Resource):
     """A topic; with `topic_name_is_pattern`, a regular expression matching several topics."""
     topic_name_is_pattern: pulumi.Output[bool]
     """Take `topic_name` as a regular expression (default false: the name is literal)."""
-    submitted_on_timestamp: pulumi.Output[str | None]
-    modified_on_timestamp: pulumi.Output[str | None]
     test_connection: pulumi.Output[bool | None]
     """Run Polaris' connection test after create/update and fail with its details (default on)."""
     adopt_existing: pulumi.Output[bool | None]
     """Take over an existing connection of this name on create (our import path)."""
     if TYPE_CHECKING:  # at run time plain dicts (not TypedDict instances)
         secrets: pulumi.Output[ConnectionSecretsDict]
-        submitted_by_user: pulumi.Output[UserDict | None]
-        modified_by_user: pulumi.Output[UserDict | None]
 
     @overload
     def __init__(
@@ -144,8 +140,9 @@ class ConnectionBase(Resource):
     def __init__(self, resource_name: str, *args: Any, **kwargs: Any) -> None:
         values, opts = arguments(type(self).__name__, ConnectionArgs, args, kwargs)
         provider, props, opts = self._declare(resource_name, values, opts)
-        # Registered from here: the engine keeps each resource's stack, frame by frame.
-        Resource.__init__(self, provider, resource_name, props, opts)
+        # Registered from here: the engine keeps each resource's stack, frame by frame,
+        # and takes its source position from this constructor's caller.
+        register(self, provider, resource_name, props, opts)
         self._declared(resource_name, values, opts)
 
     def _declare(
@@ -176,16 +173,12 @@ class SchemaRegistryConnectionBase(Resource):
     urls: pulumi.Output[list[str]]
     """The Schema Registry's REST endpoint(s), e.g. a Confluent Cloud cluster's
     `rest_endpoint` (https://psrc-xxxxx.region.aws.confluent.cloud)."""
-    submitted_on_timestamp: pulumi.Output[str | None]
-    modified_on_timestamp: pulumi.Output[str | None]
     test_connection: pulumi.Output[bool | None]
     """Run Polaris' connection test after create/update and fail with its details (default on)."""
     adopt_existing: pulumi.Output[bool | None]
     """Take over an existing connection of this name on create (our import path)."""
     if TYPE_CHECKING:  # at run time plain dicts (not TypedDict instances)
         secrets: pulumi.Output[ConnectionSecretsDict]
-        submitted_by_user: pulumi.Output[UserDict | None]
-        modified_by_user: pulumi.Output[UserDict | None]
 
     @overload
     def __init__(
@@ -212,8 +205,9 @@ class SchemaRegistryConnectionBase(Resource):
     def __init__(self, resource_name: str, *args: Any, **kwargs: Any) -> None:
         values, opts = arguments(type(self).__name__, SchemaRegistryConnectionArgs, args, kwargs)
         provider, props, opts = self._declare(resource_name, values, opts)
-        # Registered from here: the engine keeps each resource's stack, frame by frame.
-        Resource.__init__(self, provider, resource_name, props, opts)
+        # Registered from here: the engine keeps each resource's stack, frame by frame,
+        # and takes its source position from this constructor's caller.
+        register(self, provider, resource_name, props, opts)
         self._declared(resource_name, values, opts)
 
     def _declare(

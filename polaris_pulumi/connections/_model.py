@@ -149,12 +149,15 @@ class ConnectionSecretsInfo(PolarisModel):
 
 
 class _Submitted(PolarisModel):
-    """Who made and last changed a connection, and when (ConnectionResponse)."""
+    """Who made and last changed a connection, and when (ConnectionResponse).
 
-    submitted_by_user: Annotated[User | None, Prop(output=True)] = None
-    modified_by_user: Annotated[User | None, Prop(output=True)] = None
-    submitted_on_timestamp: Annotated[str | None, Prop(output=True)] = None
-    modified_on_timestamp: Annotated[str | None, Prop(output=True)] = None
+    Not outputs: the state holds what programs read and the provider needs, and these are an
+    audit trail (`api.connections.get(name)` has them), as for jobs."""
+
+    submitted_by_user: User | None = None
+    modified_by_user: User | None = None
+    submitted_on_timestamp: str | None = None
+    modified_on_timestamp: str | None = None
 
 
 class Connection(ConnectionSpec, _Submitted):

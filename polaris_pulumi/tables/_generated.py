@@ -10,10 +10,10 @@ from typing import TYPE_CHECKING, Any, Literal, NotRequired, TypedDict, overload
 import pulumi
 from pulumi.dynamic import Resource, ResourceProvider
 
-from polaris_pulumi._declare import arguments
+from polaris_pulumi._declare import arguments, register
 
 if TYPE_CHECKING:
-    from polaris_pulumi._outputs import QueryableColumnDict, UserDict
+    from polaris_pulumi._outputs import QueryableColumnDict
 
 
 @dataclasses.dataclass
@@ -151,8 +151,6 @@ class TableBase(Resource):
     table_id: pulumi.Output[str | None]
     version: pulumi.Output[int | None]
     availability: pulumi.Output[str | None]
-    created_on_timestamp: pulumi.Output[str | None]
-    modified_on_timestamp: pulumi.Output[str | None]
     segment_count: pulumi.Output[int | None]
     total_rows: pulumi.Output[int | None]
     total_data_size_bytes: pulumi.Output[int | None]
@@ -166,8 +164,6 @@ class TableBase(Resource):
     wait_timeout: pulumi.Output[float | None]
     """Seconds to wait for a dropped table to be gone (default 300)."""
     if TYPE_CHECKING:  # at run time plain dicts (not TypedDict instances)
-        created_by_user: pulumi.Output[UserDict | None]
-        modified_by_user: pulumi.Output[UserDict | None]
         queryable_schema: pulumi.Output[list[QueryableColumnDict] | None]
         """Every queryable column, declared or discovered."""
 
@@ -206,8 +202,9 @@ class TableBase(Resource):
     def __init__(self, resource_name: str, *args: Any, **kwargs: Any) -> None:
         values, opts = arguments(type(self).__name__, TableArgs, args, kwargs)
         provider, props, opts = self._declare(resource_name, values, opts)
-        # Registered from here: the engine keeps each resource's stack, frame by frame.
-        Resource.__init__(self, provider, resource_name, props, opts)
+        # Registered from here: the engine keeps each resource's stack, frame by frame,
+        # and takes its source position from this constructor's caller.
+        register(self, provider, resource_name, props, opts)
         self._declared(resource_name, values, opts)
 
     def _declare(

@@ -106,10 +106,11 @@ class Table(TableSpec):
     id: Annotated[str | None, Prop(output=True, property="table_id")] = None
     version: Annotated[int | None, _OUT] = None
     availability: Annotated[str | None, _OUT] = None
-    created_by_user: Annotated[User | None, _OUT] = None
-    modified_by_user: Annotated[User | None, _OUT] = None
-    created_on_timestamp: Annotated[str | None, _OUT] = None
-    modified_on_timestamp: Annotated[str | None, _OUT] = None
+    # An audit trail, not outputs (as for connections and jobs): the client has them.
+    created_by_user: User | None = None
+    modified_by_user: User | None = None
+    created_on_timestamp: str | None = None
+    modified_on_timestamp: str | None = None
     queryable_schema: Annotated[list[QueryableColumn] | None, _OUT] = None
     """Every queryable column, declared or discovered."""
     segment_count: Annotated[int | None, _OUT] = None
