@@ -90,11 +90,14 @@ def register(
     stack (Resource, CustomResource, the concrete class). Through `dynamic.Resource.__init__`
     that caller is our constructor, so the engine stored our generated file's line as every
     resource's `sourcePosition`, and one frame more in its `stackTrace`. Registered from here,
-    the position is the program's own line. Our providers hold nothing, so their pickle is
-    never secret (`serialize_as_secret_always` is False for them).
+    the position is the program's own line. A provider's pickle is a secret unless the
+    provider says it holds nothing (`serialize_as_secret_always = False`, as ours do).
     """
     if PROVIDER_KEY in props:
         raise ValueError(f"a dynamic resource's props must not hold {PROVIDER_KEY!r}")
     kind = f"pulumi-python:{type(resource)._resource_type_name}"
-    props = props | {PROVIDER_KEY: serialize_provider(provider)}
+    pickled: pulumi.Input[str] = serialize_provider(provider)
+    if getattr(provider, "serialize_as_secret_always", True):
+        pickled = pulumi.Output.secret(pickled)
+    props = props | {PROVIDER_KEY: pickled}
     pulumi.CustomResource.__init__(resource, kind, resource_name, props, opts)

@@ -152,7 +152,7 @@ class _Submitted(PolarisModel):
     """Who made and last changed a connection, and when (ConnectionResponse).
 
     Not outputs: the state holds what programs read and the provider needs, and these are an
-    audit trail (`api.connections.get(name)` has them), as for jobs."""
+    audit trail (`PolarisClient().get_connection(name)` has them), as for jobs."""
 
     submitted_by_user: User | None = None
     modified_by_user: User | None = None
