@@ -6,7 +6,6 @@ import base64
 import json
 import textwrap
 from pathlib import Path
-from typing import Any
 
 import dill
 import pytest
@@ -298,14 +297,11 @@ def test_state_secrets_and_provider_size(tmp_path: Path, emulator: EmulatorProce
     # The engine's source position is the program's line that declared each resource, not
     # our constructor's.
     lines = textwrap.dedent(INGESTION_PROGRAM).splitlines()  # as write_program writes it
-    for r, call in ((conn, "polaris.Connection("), (job_of(resources), "polaris.StreamingJob(")):
-        line = next(i for i, text in enumerate(lines, 1) if call in text)
+    for kind in ("Connection", "StreamingJob"):
+        r = next(r for r in resources if r["type"].endswith(f":{kind}"))
+        line = next(i for i, text in enumerate(lines, 1) if f"polaris.{kind}(" in text)
         assert r["sourcePosition"] == f"project:///__main__.py#{line}", r["sourcePosition"]
     pulumi.destroy()
-
-
-def job_of(resources: list[dict[str, Any]]) -> dict[str, Any]:
-    return next(r for r in resources if r["type"].endswith(":StreamingJob"))
 
 
 def test_get_reads_existing_objects(tmp_path: Path, emulator: EmulatorProcess) -> None:
