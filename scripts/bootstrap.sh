@@ -32,6 +32,9 @@ else
   echo "bootstrap: .venv is up to date" >&2
 fi
 
+# Apache Kafka for the local broker (jars from Maven Central, cached beside the CLI).
+bash tools/kafka/fetch.sh >/dev/null
+
 bin=$(bash tools/pulumi-cli/build.sh)
 # The CLI finds its language host and provider launcher next to its real path, so links work.
 for tool in pulumi pulumi-language-python pulumi-language-python-exec pulumi-resource-pulumi-python; do
