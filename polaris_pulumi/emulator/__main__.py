@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import ipaddress
 import os
 import socket
 import sys
@@ -27,7 +28,17 @@ def _api_key(value: str) -> tuple[str, frozenset[str]]:
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p = argparse.ArgumentParser(prog="polaris-emulator", description=__doc__)
-    p.add_argument("--host", default="127.0.0.1", help="loopback address to bind")
+    p.add_argument(
+        "--host",
+        default="127.0.0.1",
+        help="address to bind (other than loopback: $POLARIS_EMULATOR_ADMIN_TOKEN is required)",
+    )
+    p.add_argument(
+        "--kafka-broker",
+        metavar="HOST:PORT",
+        help="a local Kafka broker (python -m polaris_pulumi.emulator.broker): connection tests "
+        "and jobs then use real Kafka (default: the simulated Kafka)",
+    )
     p.add_argument("--port", type=int, default=8765, help="0 picks a free port")
     p.add_argument("--db", default=".polaris-emulator/polaris.db", help="SQLite file")
     p.add_argument(
@@ -61,7 +72,27 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         if not env_key:
             p.error("give --api-key or set POLARIS_API_KEY")
         args.api_key = [(env_key, ALL_PERMISSIONS)]
+    # Through the environment, not the command line (`ps` shows that).
+    args.admin_token = os.environ.get("POLARIS_EMULATOR_ADMIN_TOKEN") or None
+    if not _loopback(args.host) and args.admin_token is None:
+        p.error(
+            f"--host {args.host} is not loopback: set POLARIS_EMULATOR_ADMIN_TOKEN, which the "
+            "admin endpoints (/_emulator/...) then require as a bearer token"
+        )
+    if args.kafka_broker is not None:
+        host = args.kafka_broker.rpartition(":")[0].strip("[]")
+        if not _loopback(host):
+            p.error(f"--kafka-broker {args.kafka_broker}: the local broker is on loopback only")
     return args
+
+
+def _loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -84,6 +115,8 @@ def main(argv: list[str] | None = None) -> None:
             retry_after_seconds=args.retry_after,
             seed=args.seed,
         ),
+        kafka_broker=args.kafka_broker,
+        admin_token=args.admin_token,
     )
     sock = socket.socket(socket.AF_INET6 if ":" in args.host else socket.AF_INET)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
@@ -112,7 +145,11 @@ def main(argv: list[str] | None = None) -> None:
             tmp.replace(args.ready_file)
 
         server.startup = startup  # type: ignore[method-assign]
-    print(f"Polaris emulator on {url} (project {config.project_id}, db {args.db})", file=sys.stderr)
+    kafka = f"Kafka broker {args.kafka_broker}" if args.kafka_broker else "simulated Kafka"
+    print(
+        f"Polaris emulator on {url} (project {config.project_id}, db {args.db}, {kafka})",
+        file=sys.stderr,
+    )
     server.run(sockets=[sock])
 
 

@@ -11,6 +11,9 @@ from __future__ import annotations
 
 import asyncio
 import random
+import secrets
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import asdict
 from typing import Any
 
@@ -23,6 +26,7 @@ from polaris_pulumi.emulator import _connections, _jobs, _tables
 from polaris_pulumi.emulator._auth import ALL_PERMISSIONS
 from polaris_pulumi.emulator._core import WRITE_METHODS, Core, EmulatorConfig, Faults
 from polaris_pulumi.emulator._errors import PolarisAPIError, error_response
+from polaris_pulumi.emulator._feed import Feed
 from polaris_pulumi.emulator._http import Body, path_template
 
 __all__ = ["ALL_PERMISSIONS", "EmulatorConfig", "Faults", "create_app"]
@@ -30,16 +34,27 @@ __all__ = ["ALL_PERMISSIONS", "EmulatorConfig", "Faults", "create_app"]
 
 def create_app(config: EmulatorConfig) -> FastAPI:
     core = Core(config)
+    tables = _tables.Tables(core)
+    jobs = _jobs.Jobs(core, tables)
+    feed = Feed(core.store, jobs.all) if config.kafka_broker else None
+
+    @asynccontextmanager
+    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        if feed is not None:
+            feed.start()
+        yield
+        if feed is not None:
+            feed.stop()
+
     app = FastAPI(
         title="Polaris emulator",
         description="Local stand-in for the Imply Polaris Connections v1, Jobs v1 and Tables APIs.",
         version="1",
+        lifespan=lifespan,
     )
     app.state.core = core
     _install_middleware(app, core)
     _install_admin(app, core)
-    tables = _tables.Tables(core)
-    jobs = _jobs.Jobs(core, tables)
     _connections.routes(app, _connections.Connections(core, jobs))
     _jobs.routes(app, jobs)
     _tables.routes(app, tables)
@@ -58,6 +73,9 @@ def _install_middleware(app: FastAPI, core: Core) -> None:
     @app.middleware("http")
     async def _faults_and_counters(request: Request, call_next: Any) -> Response:
         path = request.url.path
+        admin = path.startswith(ADMIN_PREFIX) and path != f"{ADMIN_PREFIX}health"
+        if admin and (refused := _admin_refusal(core, request)):
+            return refused
         if not path.startswith("/v1/"):
             return await call_next(request)  # type: ignore[no-any-return]
         key = f"{request.method} {path_template(path)}"
@@ -89,12 +107,35 @@ def _install_middleware(app: FastAPI, core: Core) -> None:
         return response
 
 
+ADMIN_PREFIX = "/_emulator/"
+
+
+def _admin_refusal(core: Core, request: Request) -> Response | None:
+    """With an admin token (required off loopback), the admin endpoints want it as a bearer
+    token; health stays open, for readiness checks."""
+    token = core.config.admin_token
+    if token is None:
+        return None
+    given = request.headers.get("authorization", "")
+    if secrets.compare_digest(given.encode(), f"Bearer {token}".encode()):
+        return None
+    return JSONResponse(
+        {"detail": "the emulator's admin endpoints need its admin token (Authorization: Bearer)"},
+        status_code=401,
+    )
+
+
 def _install_admin(app: FastAPI, core: Core) -> None:
-    """Admin endpoints, outside the Polaris paths (loopback only, no auth)."""
+    """Admin endpoints, outside the Polaris paths: open on loopback, behind the admin token
+    when one is set (always, off loopback)."""
 
     @app.get("/_emulator/health", tags=["admin"])
     def health() -> dict[str, Any]:
-        return {"status": "ok", "projectId": core.config.project_id}
+        return {
+            "status": "ok",
+            "projectId": core.config.project_id,
+            "kafka": "broker" if core.config.kafka_broker else "simulated",
+        }
 
     @app.get("/_emulator/counters", tags=["admin"])
     def counters() -> dict[str, Any]:

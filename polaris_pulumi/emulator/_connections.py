@@ -16,7 +16,6 @@ from polaris_pulumi.connections._model import (
     SchemaRegistryConnectionSpec,
     connection_model,
 )
-from polaris_pulumi.emulator import _kafka
 from polaris_pulumi.emulator._auth import Principal
 from polaris_pulumi.emulator._checks import connection_checks
 from polaris_pulumi.emulator._core import Core
@@ -90,6 +89,7 @@ class Connections:
                 )
             record = self._record(spec, legacy, who, stamps)
             self.core.store.put_connection(record)
+            self.core.store.put_password(spec.name, spec.password())
         return record
 
     def get(self, name: str, who: Principal) -> ConnectionRecord:
@@ -121,6 +121,8 @@ class Connections:
             record = self._record(spec, legacy, who, stamps)
             record.password_sha256 = record.password_sha256 or old.password_sha256
             self.core.store.put_connection(record)
+            if spec.password():
+                self.core.store.put_password(name, spec.password())
         return record
 
     def delete(self, name: str, who: Principal) -> None:
@@ -138,7 +140,7 @@ class Connections:
     def test(self, name: str, who: Principal) -> None:
         """Passes silently; a failure is a 400 whose details say what failed."""
         record = self.get(name, who)
-        if problems := _kafka.reach_problems(record.connection):
+        if problems := self.jobs.reach_problems(record.connection):
             raise PolarisAPIError(
                 400,
                 f"Connection test failed: {'; '.join(p.message for p in problems)}",

@@ -46,6 +46,12 @@ class EmulatorConfig:
     job_start_delay: float = 1.0
     job_cancel_delay: float = 0.5
     faults: Faults = field(default_factory=Faults)
+    # A broker the emulator knows (host:port): connection tests and jobs then use real Kafka
+    # (`_live`, `_feed`); None keeps the simulated Kafka (`_kafka`).
+    kafka_broker: str | None = None
+    # Required by the admin endpoints (/_emulator/...) when set; set whenever the emulator
+    # binds an address other than loopback.
+    admin_token: str | None = None
 
 
 class Core:

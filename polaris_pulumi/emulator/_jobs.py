@@ -21,7 +21,7 @@ from polaris_pulumi._contract import (
 from polaris_pulumi._meta import with_defaults
 from polaris_pulumi._problems import Problem
 from polaris_pulumi.connections._model import Connection, SchemaRegistryConnection
-from polaris_pulumi.emulator import _kafka
+from polaris_pulumi.emulator import _kafka, _live
 from polaris_pulumi.emulator._auth import Principal
 from polaris_pulumi.emulator._checks import job_checks, job_table_failures, registries
 from polaris_pulumi.emulator._core import Core
@@ -30,7 +30,7 @@ from polaris_pulumi.emulator._http import BASE, Body, Who
 from polaris_pulumi.emulator._lifecycle import advance, iso_nano
 from polaris_pulumi.emulator._records import Failure, JobRecord
 from polaris_pulumi.emulator._tables import Tables
-from polaris_pulumi.jobs._model import JobTotals, StreamingJobSpec, TableTarget
+from polaris_pulumi.jobs._model import StreamingJobSpec, TableTarget
 from polaris_pulumi.tables._model import TableSpec
 
 _AGGREGATORS = re.compile(r"\b(SUM|COUNT|MIN|MAX|LATEST|EARLIEST|APPROX_\w+|DS_\w+)\s*\(", re.I)
@@ -202,9 +202,16 @@ class Jobs:
         failures = [
             Failure(code="could_not_connect_to_source", message=p.message)
             for conn in reads
-            for p in _kafka.reach_problems(conn)
+            for p in self.reach_problems(conn)
         ]
         return spec, failures
+
+    def reach_problems(self, conn: Connection | SchemaRegistryConnection) -> list[Problem]:
+        """What a test of the connection finds: on the broker, when the emulator knows one
+        (a Schema Registry stays simulated), else by the simulated Kafka's rules."""
+        if self.core.config.kafka_broker is None or not isinstance(conn, Connection):
+            return _kafka.reach_problems(conn)
+        return _live.check(conn, self.core.store.get_password(conn.name) or "")
 
     def create(self, body: Any, who: Principal) -> JobRecord:
         self.core.auth.require(who, "ManageIngestionJobs")
@@ -249,6 +256,7 @@ class Jobs:
         conn = self.core.store.get_connection(spec.source.connection_name)
         source = conn.connection if conn is not None else None
         filled = with_defaults(spec)
+        live = self.core.config.kafka_broker is not None
         return JobRecord(
             id=str(uuid.uuid4()),
             type="streaming",
@@ -262,8 +270,9 @@ class Jobs:
             target=filled.target,
             change_at=now + self.core.config.job_start_delay,
             failures=failures,
-            idle=isinstance(source, Connection) and _kafka.idle(source),
-            warning=_kafka.warning(source) if isinstance(source, Connection) else None,
+            # With a broker, the consumer decides (idle until records come); else the rules.
+            idle=live or (isinstance(source, Connection) and _kafka.idle(source)),
+            warning=_kafka.warning(source) if isinstance(source, Connection) and not live else None,
         )
 
     def _table_failures(self, spec: StreamingJobSpec, who: Principal, now: float) -> list[Failure]:
@@ -432,5 +441,5 @@ def routes(app: FastAPI, api: Jobs) -> None:
 
     @app.get(f"{BASE}/jobs/{{job_id}}/metrics", tags=["jobs"])
     def job_metrics(job_id: str, who: Who) -> dict[str, Any]:
-        api.get(job_id, who)
-        return {"totals": JobTotals().to_api()}
+        """The consumer's counts with a broker; zeros with the simulated Kafka."""
+        return {"totals": api.get(job_id, who).totals.to_api()}

@@ -10,7 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from polaris_pulumi._contract import TERMINAL_STATUSES, User
 from polaris_pulumi._meta import keys
 from polaris_pulumi.connections._model import Connection, SchemaRegistryConnection
-from polaris_pulumi.jobs._model import Health, StreamingJobSpec, TableTarget
+from polaris_pulumi.jobs._model import Health, JobTotals, StreamingJobSpec, TableTarget
 from polaris_pulumi.tables._model import Table
 
 AnyConnection = Connection | SchemaRegistryConnection
@@ -63,12 +63,15 @@ class JobRecord(BaseModel):
     spec: StreamingJobSpec | None = None
     target: TableTarget
     soft_delete: bool = False
-    # The emulator's own: the time the next transition is due, and the stand-in Kafka.
+    # The emulator's own: the time the next transition is due, and the simulated Kafka.
     change_at: float = 0.0
     failures: list[Failure] = Field(default_factory=list)
     idle: bool = False
     warning: str | None = None
     reset_at: str | None = None
+    # With a broker (`_feed`): what the job's consumer counted, and the last reset it applied.
+    totals: JobTotals = Field(default_factory=JobTotals)
+    reset_applied: str | None = None
 
     @property
     def terminal(self) -> bool:

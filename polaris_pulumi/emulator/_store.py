@@ -3,6 +3,7 @@ transaction per call."""
 
 from __future__ import annotations
 
+import os
 import sqlite3
 import threading
 from collections.abc import Iterator
@@ -21,6 +22,9 @@ CREATE TABLE IF NOT EXISTS jobs (
     doc TEXT NOT NULL
 );
 CREATE TABLE IF NOT EXISTS tables (name TEXT PRIMARY KEY, doc TEXT NOT NULL);
+-- Connection passwords, kept apart from the records that responses are made of: the
+-- emulator's stand-in for Polaris' secret store (its consumers log in with them).
+CREATE TABLE IF NOT EXISTS passwords (name TEXT PRIMARY KEY, password TEXT NOT NULL);
 """
 R = TypeVar("R", bound=BaseModel)
 # The records' format: 2 since the records are typed (1 kept camelCase documents).
@@ -35,6 +39,8 @@ class Store:
     """Durable against a killed process (WAL); safe across threads (one lock)."""
 
     def __init__(self, path: str) -> None:
+        if path != ":memory:":  # it holds connection passwords: the owner's only
+            os.close(os.open(path, os.O_CREAT | os.O_RDWR, 0o600))
         self._db = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
         self._db.execute("PRAGMA journal_mode=WAL")
         self._db.execute("PRAGMA synchronous=NORMAL")
@@ -108,7 +114,23 @@ class Store:
         )
 
     def delete_connection(self, name: str) -> bool:
+        self._exec("DELETE FROM passwords WHERE name = ?", name)
         return self._exec("DELETE FROM connections WHERE name = ?", name) > 0
+
+    def put_password(self, name: str, password: str) -> None:
+        self._exec(
+            "INSERT INTO passwords (name, password) VALUES (?, ?) "
+            "ON CONFLICT(name) DO UPDATE SET password = excluded.password",
+            name,
+            password,
+        )
+
+    def get_password(self, name: str) -> str | None:
+        with self.tx():
+            row = self._db.execute(
+                "SELECT password FROM passwords WHERE name = ?", (name,)
+            ).fetchone()
+        return str(row[0]) if row else None
 
     # jobs
     def get_job(self, job_id: str) -> JobRecord | None:
@@ -144,5 +166,5 @@ class Store:
 
     def wipe(self) -> None:
         with self.tx():
-            for table in ("connections", "jobs", "tables"):
+            for table in ("connections", "jobs", "tables", "passwords"):
                 self._db.execute(f"DELETE FROM {table}")  # noqa: S608 - fixed names

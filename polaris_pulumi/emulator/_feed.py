@@ -1,0 +1,277 @@
+"""Jobs that really consume: while the emulator knows a broker, each started streaming job
+has a consumer (confluent-kafka) that reads its connection's topic with the connection's own
+credentials, decodes each record by the job's format, and keeps real counts.
+
+The consumer group is the table's, so the read position belongs to the table and survives
+`replaceRunning` (as Polaris documents); a reset moves it to `readFromPoint`. Suspend, cancel
+and a changed connection (a rotated password) stop the consumer; the next one continues from
+the committed position. Status and health follow what happens: `running` while records flow,
+`idle` when none came for `IDLE_AFTER`, `warn` for unparseable records, `error` when Kafka
+refuses (credentials, a deleted topic) or parse exceptions exceed `maxParseExceptions`.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from confluent_kafka import (
+    OFFSET_BEGINNING,
+    OFFSET_END,
+    Consumer,
+    KafkaError,
+    Message,
+    TopicPartition,
+)
+
+from polaris_pulumi._contract import STARTED_STATUSES
+from polaris_pulumi.connections._model import Connection
+from polaris_pulumi.emulator import _live
+from polaris_pulumi.emulator._decode import Record, Unparseable, Unsupported, decode
+from polaris_pulumi.emulator._lifecycle import iso_micro, iso_nano
+from polaris_pulumi.emulator._records import JobRecord
+from polaris_pulumi.emulator._store import Store
+from polaris_pulumi.jobs._model import Health, JobTotals
+
+IDLE_AFTER = 10.0  # seconds without a record before a running job is idle
+POLL = 0.25  # seconds per consume call (how quickly a stop is noticed)
+BATCH = 500
+
+
+def group_id(table: str) -> str:
+    """The consumer group of a table: its read position, whichever job reads it."""
+    return f"polaris-table-{table}"
+
+
+@dataclass
+class Delta:
+    """What one batch changed."""
+
+    totals: JobTotals = field(default_factory=JobTotals)
+    consumed: bool = False
+    health: Health | None = None
+
+
+class Runner(threading.Thread):
+    """One job's consumer."""
+
+    def __init__(self, store: Store, job: JobRecord, conn: Connection, password: str) -> None:
+        super().__init__(name=f"job-{job.id}", daemon=True)
+        assert job.spec is not None
+        self.store, self.job_id, self.spec = store, job.id, job.spec
+        self.conn, self.password = conn, password
+        self.reset = job.reset_at is not None and job.reset_at != job.reset_applied
+        self.reset_at = job.reset_at
+        self.stopping = threading.Event()
+        self.last_record = float("-inf")  # nothing read yet: idle until a record comes
+        self.errors: list[KafkaError] = []
+
+    def stop(self) -> None:
+        self.stopping.set()
+
+    def run(self) -> None:
+        consumer = Consumer(
+            _live.settings(self.conn, self.password)
+            | {
+                "group.id": group_id(self.spec.target.table_name),
+                "auto.offset.reset": self.spec.read_from_point or "latest",
+                "enable.auto.commit": False,
+                "error_cb": self.errors.append,
+            }
+        )
+        topic = self.conn.topic_name
+        pattern = f"^(?:{topic})$" if self.conn.topic_name_is_pattern else topic
+        consumer.subscribe([pattern], on_assign=self._assigned)
+        try:
+            while not self.stopping.is_set():
+                batch = consumer.consume(BATCH, timeout=POLL)
+                delta = self._delta(batch)
+                if not self._apply(delta):
+                    break
+                if delta.consumed:
+                    consumer.commit(asynchronous=False)
+        finally:
+            consumer.close()
+
+    def _assigned(self, consumer: Consumer, partitions: list[TopicPartition]) -> None:
+        """After a reset, every partition starts again from `readFromPoint`."""
+        if self.reset:
+            offset = OFFSET_BEGINNING if self.spec.read_from_point == "earliest" else OFFSET_END
+            for p in partitions:
+                p.offset = offset
+            consumer.assign(partitions)
+            self.reset = False
+            self._mark_reset()
+
+    def _mark_reset(self) -> None:
+        with self.store.tx():
+            job = self.store.get_job(self.job_id)
+            if job is not None:
+                self.store.put_job(job.model_copy(update={"reset_applied": self.reset_at}))
+
+    def _delta(self, batch: list[Message]) -> Delta:
+        delta, totals = Delta(), JobTotals()
+        for msg in batch:
+            if (error := msg.error()) is not None:
+                delta.health = _kafka_health(error) or delta.health
+                continue
+            delta.consumed = True
+            self._count(msg, totals, delta)
+        for error in self.errors:
+            if _live.is_auth(error):
+                delta.health = Health(
+                    status="error", code="could_not_connect_to_source", message=_live.reason(error)
+                )
+        self.errors.clear()
+        delta.totals = totals
+        return delta
+
+    def _count(self, msg: Message, totals: JobTotals, delta: Delta) -> None:
+        record = Record(
+            value=msg.value(),
+            key=msg.key(),
+            headers=_headers(msg),
+            timestamp_ms=msg.timestamp()[1] if msg.timestamp()[0] else None,
+        )
+        totals.num_bytes_processed += len(record.value or b"")
+        try:
+            decoded = decode(self.spec.source, record)
+        except Unparseable as exc:
+            totals.num_rows_skipped_by_error += 1
+            delta.health = _warn(f"a record could not be parsed: {exc}")
+            return
+        except Unsupported as exc:
+            delta.health = Health(
+                status="error",
+                code="unsupported_by_local_engine",
+                message=f"The local engine does not evaluate {exc}",
+            )
+            return
+        totals.num_rows_processed += len(decoded.rows)
+        totals.num_rows_processed_with_warning += decoded.warnings
+
+    def _apply(self, delta: Delta) -> bool:
+        """Add the batch to the job's record; whether the job still reads."""
+        now = time.time()
+        if delta.consumed:
+            self.last_record = time.monotonic()
+        with self.store.tx():
+            job = self.store.get_job(self.job_id)
+            if job is None or not _reads(job):
+                return False
+            totals = _sum(job.totals, delta.totals)
+            update: dict[str, object] = {"totals": totals}
+            flowing = time.monotonic() - self.last_record < IDLE_AFTER
+            update["execution_status"] = "running" if flowing else "idle"
+            health = delta.health or (_recovered(job.health) if delta.consumed else None)
+            if health is not None:
+                update["health"] = health
+            limit = self.spec.max_parse_exceptions
+            if limit is not None and totals.num_rows_skipped_by_error > limit:
+                update |= _too_many(limit, now)
+            changed = job.model_copy(update=update)
+            if changed != job:
+                self.store.put_job(changed)
+            return changed.execution_status in STARTED_STATUSES
+
+
+def _headers(msg: Message) -> list[tuple[str, bytes | None]]:
+    raw = msg.headers() or []
+    pairs = list(raw.items()) if isinstance(raw, dict) else raw
+    return [(k, v.encode() if isinstance(v, str) else v) for k, v in pairs]
+
+
+def _reads(job: JobRecord) -> bool:
+    return (
+        job.spec is not None
+        and job.desired_execution_status == "running"
+        and job.execution_status in STARTED_STATUSES
+    )
+
+
+def _sum(a: JobTotals, b: JobTotals) -> JobTotals:
+    return JobTotals(**{k: getattr(a, k) + getattr(b, k) for k in JobTotals.model_fields})
+
+
+def _warn(message: str) -> Health:
+    entry = {
+        "timestamp": iso_micro(time.time()),
+        "healthStatus": "warn",
+        "code": "invalid_rows_found",
+        "message": message,
+    }
+    return Health(status="warn", code="invalid_rows_found", message=message, log=entry)
+
+
+def _recovered(health: Health) -> Health | None:
+    """Records flow again: an error of the source is over (a warning stays)."""
+    return Health() if health.status == "error" else None
+
+
+def _kafka_health(error: KafkaError) -> Health | None:
+    if error.code() == KafkaError._PARTITION_EOF:
+        return None
+    code = (
+        "topic_not_found"
+        if error.code() in (KafkaError.UNKNOWN_TOPIC_OR_PART, KafkaError._UNKNOWN_TOPIC)
+        else "could_not_connect_to_source"
+    )
+    return Health(status="error", code=code, message=_live.reason(error))
+
+
+def _too_many(limit: int, now: float) -> dict[str, object]:
+    message = f"More than maxParseExceptions ({limit}) records could not be parsed"
+    return {
+        "execution_status": "failed",
+        "completed_timestamp": iso_nano(now),
+        "health": Health(status="error", code="max_parse_exceptions_exceeded", message=message),
+    }
+
+
+class Feed:
+    """Keeps one runner per job that should read, and none for the others."""
+
+    def __init__(self, store: Store, jobs: Callable[[], list[JobRecord]]) -> None:
+        self.store, self.jobs = store, jobs
+        self.runners: dict[str, tuple[tuple[str, str, str | None], Runner]] = {}
+        self.stopping = threading.Event()
+        self.thread = threading.Thread(target=self._loop, name="feed", daemon=True)
+
+    def start(self) -> None:
+        self.thread.start()
+
+    def stop(self) -> None:
+        self.stopping.set()
+        for _, runner in self.runners.values():
+            runner.stop()
+        for _, runner in self.runners.values():
+            runner.join(timeout=10)
+        self.runners.clear()
+
+    def _loop(self) -> None:
+        while not self.stopping.wait(POLL):
+            self.reconcile()
+
+    def reconcile(self) -> None:
+        want: dict[str, tuple[tuple[str, str, str | None], JobRecord, Connection, str]] = {}
+        for job in self.jobs():
+            if not _reads(job) or job.connection_name is None:
+                continue
+            record = self.store.get_connection(job.connection_name)
+            if record is None or not isinstance(record.connection, Connection):
+                continue
+            password = self.store.get_password(job.connection_name) or ""
+            key = (record.connection.model_dump_json(), password, job.reset_at)
+            want[job.id] = (key, job, record.connection, password)
+        for job_id, (key, runner) in list(self.runners.items()):
+            if job_id not in want or want[job_id][0] != key or not runner.is_alive():
+                runner.stop()
+                runner.join(timeout=10)
+                del self.runners[job_id]
+        for job_id, (key, job, conn, password) in want.items():
+            if job_id not in self.runners:
+                runner = Runner(self.store, job, conn, password)
+                runner.start()
+                self.runners[job_id] = (key, runner)
