@@ -7,6 +7,7 @@ import pytest
 
 from polaris_pulumi._registry import REGISTRY
 from tests.emulator_proc import EmulatorProcess
+from tests.kafka_broker import LocalKafka, start_local_kafka
 
 LIMITED_KEY = "pok_limited_connections_only"
 BEARER = "oauth-test-token"
@@ -39,6 +40,35 @@ def emulator(tmp_path: Path) -> Iterator[EmulatorProcess]:
         ],
     )
     proc.flags.extend(["--api-key", proc.api_key])
+    proc.start()
+    yield proc
+    proc.stop()
+
+
+@pytest.fixture(scope="session")
+def kafka(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalKafka]:
+    """The real local broker, once per session; ready when a metadata request answered."""
+    local = start_local_kafka(tmp_path_factory.mktemp("kafka"))
+    yield local
+    local.stop()
+
+
+@pytest.fixture
+def live_emulator(tmp_path: Path, kafka: LocalKafka) -> Iterator[EmulatorProcess]:
+    """An emulator that knows the broker: real connection tests, jobs that consume."""
+    proc = EmulatorProcess(
+        tmp_path / "emulator",
+        flags=[
+            "--job-start-delay",
+            "0.2",
+            "--job-cancel-delay",
+            "0.1",
+            "--retry-after",
+            "0",
+            "--kafka-broker",
+            kafka.bootstrap,
+        ],
+    )
     proc.start()
     yield proc
     proc.stop()

@@ -1,0 +1,87 @@
+"""The real local Kafka broker for tests: started once per session, on loopback, with the
+PLAIN and SCRAM users the tests log in as; helpers to make topics and produce records."""
+
+from __future__ import annotations
+
+import subprocess
+import uuid
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+from confluent_kafka import Producer
+from confluent_kafka.admin import AdminClient, NewTopic
+
+from polaris_pulumi.emulator import broker
+from tests.pulumi_cli import REPO
+
+KAFKA_USER = "ingest"
+KAFKA_USER_PASSWORD = "ingest-Pw-3kQ8zX"
+# A user of its own for the test that rotates its password (the broker restarts with it).
+ROTATING_USER = "rotating"
+ROTATING_PASSWORD = "rotating-Pw-2hG7sD"
+SCRAM_USER = "scram-ingest"
+SCRAM_PASSWORD = "scram-Pw-9vB2nM"
+
+
+def kafka_lib() -> Path:
+    """The jars, fetched (or found in the cache) by the project's own script."""
+    out = subprocess.run(
+        ["bash", str(REPO / "tools" / "kafka" / "fetch.sh")],
+        check=True,
+        capture_output=True,
+        text=True,
+    )
+    return Path(out.stdout.strip().splitlines()[-1])
+
+
+@dataclass
+class LocalKafka:
+    lib: Path
+    directory: Path
+    info: broker.BrokerInfo
+
+    @property
+    def bootstrap(self) -> str:
+        return self.info.bootstrap
+
+    def topic(self, prefix: str = "t") -> str:
+        """A new topic with one partition."""
+        name = f"{prefix}-{uuid.uuid4().hex[:8]}"
+        admin = AdminClient(self.info.client_config())
+        for future in admin.create_topics([NewTopic(name, 1, 1)]).values():
+            future.result(30)
+        return name
+
+    def delete_topic(self, name: str) -> None:
+        admin = AdminClient(self.info.client_config())
+        for future in admin.delete_topics([name]).values():
+            future.result(30)
+
+    def produce(self, topic: str, values: Iterable[bytes], **kwargs: object) -> int:
+        """Produce each value (acknowledged by the broker); how many."""
+        producer = Producer(self.info.client_config())
+        n = 0
+        for value in values:
+            producer.produce(topic, value, **kwargs)  # type: ignore[arg-type]
+            n += 1
+        assert producer.flush(30) == 0
+        return n
+
+    def rotate(self, user: str, password: str) -> None:
+        """A PLAIN user's new password, in Kafka (the broker restarts with it)."""
+        self.info = broker.restart(self.lib, self.directory, {**self.info.users, user: password})
+
+    def stop(self) -> None:
+        broker.stop(self.directory)
+
+
+def start_local_kafka(directory: Path) -> LocalKafka:
+    lib = kafka_lib()
+    info = broker.start(
+        lib,
+        directory,
+        users={KAFKA_USER: KAFKA_USER_PASSWORD, ROTATING_USER: ROTATING_PASSWORD},
+        scram_users={SCRAM_USER: SCRAM_PASSWORD},
+    )
+    return LocalKafka(lib, directory, info)

@@ -1,0 +1,177 @@
+"""The local stack on a real Kafka broker, through the real CLI: connection tests log in with
+the connection's own secrets, and jobs consume their topics for real (counted by metrics).
+
+Each wait below is for a state the emulator reports (metrics, status), with a deadline; the one
+window that waits for something not to happen (a suspended job reads nothing) is bounded."""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from polaris_pulumi.api import PolarisClient
+from tests.emulator_proc import EmulatorProcess
+from tests.kafka_broker import (
+    KAFKA_USER,
+    KAFKA_USER_PASSWORD,
+    ROTATING_PASSWORD,
+    ROTATING_USER,
+    LocalKafka,
+)
+from tests.pulumi_cli import Pulumi, write_program
+
+pytestmark = pytest.mark.e2e
+
+PROGRAM = """
+import pulumi
+import polaris_pulumi as polaris
+
+cfg = pulumi.Config()
+conn = polaris.Connection(
+    "events",
+    name="live-events",
+    bootstrap_servers=cfg.require("bootstrap"),
+    topic_name=cfg.require("topic"),
+    secrets={"type": "sasl_plain", "username": cfg.require("user"), "password": cfg.require_secret("password")},
+)
+job = polaris.StreamingJob(
+    "views",
+    source={
+        "connection_name": conn.name,
+        "format_settings": {"format": "nd-json"},
+        "input_schema": [{"name": "ts", "data_type": "string"}, {"name": "bytes", "data_type": "long"}],
+    },
+    mappings=[{"column_name": "__time", "expression": 'TIME_PARSE("ts")'}],
+    target={"table_name": "live-views"},
+    create_table_if_not_exists=True,
+    use_schema_discovery=True,
+    read_from_point="earliest",
+    desired_execution_status=cfg.get("desired"),
+    read_position_reset_trigger=cfg.get("reset"),
+    wait_timeout=60,
+)
+pulumi.export("job_id", job.id)
+"""
+
+
+def events(n: int, start: int = 0) -> list[bytes]:
+    return [
+        json.dumps({"ts": f"2026-12-01T10:{i % 60:02d}:00Z", "bytes": 100 + i}).encode()
+        for i in range(start, start + n)
+    ]
+
+
+def live_stack(tmp_path: Path, emulator: EmulatorProcess, kafka: LocalKafka, topic: str) -> Pulumi:
+    pulumi = Pulumi(write_program(tmp_path / "program", PROGRAM, "kafka-e2e"), tmp_path / "state")
+    pulumi.init()
+    pulumi.config_set("polaris:url", emulator.url)
+    pulumi.config_set("polaris:projectId", emulator.project_id)
+    pulumi.config_set("polaris:apiKey", emulator.api_key, secret=True)
+    pulumi.config_set("bootstrap", kafka.bootstrap)
+    pulumi.config_set("topic", topic)
+    pulumi.config_set("user", KAFKA_USER)
+    pulumi.config_set("password", KAFKA_USER_PASSWORD, secret=True)
+    return pulumi
+
+
+def until(
+    what: str, probe: Callable[[], Any], ok: Callable[[Any], bool], timeout: float = 45
+) -> Any:
+    """Poll the emulator until `ok(probe())`, or fail with the last value seen."""
+    deadline = time.monotonic() + timeout
+    while True:
+        value = probe()
+        if ok(value):
+            return value
+        if time.monotonic() > deadline:
+            raise AssertionError(f"{what}: still {value!r} after {timeout:g}s")
+        time.sleep(0.2)
+
+
+def totals(client: PolarisClient, job_id: str) -> dict[str, int]:
+    return client.get_job_metrics(job_id).totals.model_dump()
+
+
+def test_job_consumes_suspends_resumes_and_resets(
+    tmp_path: Path, live_emulator: EmulatorProcess, kafka: LocalKafka
+) -> None:
+    topic = kafka.topic("views")
+    produced = kafka.produce(topic, events(7))
+    pulumi = live_stack(tmp_path, live_emulator, kafka, topic)
+    pulumi.up()
+    client = live_emulator.client()
+    job_id = pulumi.outputs()["job_id"]
+    got = until("7 rows", lambda: totals(client, job_id), lambda t: t["num_rows_processed"] >= 7)
+    assert got["num_rows_processed"] == produced == 7
+    assert got["num_bytes_processed"] == sum(len(e) for e in events(7))
+    job = client.get_job(job_id)
+    assert (job.execution_status, job.health.status) == ("running", "ok")
+
+    # A malformed record is counted as unparseable, and health turns warn.
+    kafka.produce(topic, [b'{"ts": "2026-12-01T11:00:00Z", "bytes": '])
+    until(
+        "unparseable", lambda: totals(client, job_id), lambda t: t["num_rows_skipped_by_error"] == 1
+    )
+    job = client.get_job(job_id)
+    assert (job.health.status, job.health.code) == ("warn", "invalid_rows_found")
+    assert "could not be parsed" in (job.health.message or "")
+
+    # Suspended: what arrives is not read; resumed: it is, from where it stopped.
+    pulumi.config_set("desired", "suspended")
+    pulumi.up()
+    assert client.get_job(job_id).execution_status == "suspended"
+    kafka.produce(topic, events(3, start=7))
+    time.sleep(3)  # a window in which a consumer would have read them; none may
+    assert totals(client, job_id)["num_rows_processed"] == 7
+    pulumi.config_set("desired", "running")
+    pulumi.up()
+    until("10 rows", lambda: totals(client, job_id), lambda t: t["num_rows_processed"] >= 10)
+    assert totals(client, job_id)["num_rows_processed"] == 10
+
+    # A reset goes back to readFromPoint (earliest): every record is read again.
+    pulumi.config_set("reset", "again")
+    pulumi.up()
+    want = {"num_rows_processed": 20, "num_rows_skipped_by_error": 2}
+    got = until("re-read", lambda: totals(client, job_id), lambda t: t["num_rows_processed"] >= 20)
+    assert {k: got[k] for k in want} == want
+    pulumi.destroy()
+    assert client.get_job(job_id).execution_status == "canceled"
+
+
+def test_wrong_password_rolls_back_and_rotation_keeps_consuming(
+    tmp_path: Path, live_emulator: EmulatorProcess, kafka: LocalKafka
+) -> None:
+    topic = kafka.topic("rotate")
+    pulumi = live_stack(tmp_path, live_emulator, kafka, topic)
+    pulumi.config_set("user", ROTATING_USER)
+    pulumi.config_set("password", ROTATING_PASSWORD, secret=True)
+    pulumi.up()
+    client = live_emulator.client()
+    job_id = pulumi.outputs()["job_id"]
+    kafka.produce(topic, events(2))
+    until("2 rows", lambda: totals(client, job_id), lambda t: t["num_rows_processed"] >= 2)
+
+    # A wrong password: the connection test fails with Kafka's reason, the old one is kept.
+    pulumi.config_set("password", "not-the-password", secret=True)
+    failed = pulumi.up(check=False)
+    assert failed.returncode != 0
+    assert "Authentication failed: Invalid username or password" in failed.output
+    assert "not-the-password" not in failed.output
+    kafka.produce(topic, events(1, start=2))
+    until("3 rows", lambda: totals(client, job_id), lambda t: t["num_rows_processed"] >= 3)
+    assert client.get_job(job_id).health.status == "ok"
+
+    # Rotated in Kafka and in the program, in one up: the job goes on consuming.
+    kafka.rotate(ROTATING_USER, "rotated-Pw-5tR1wQ")
+    pulumi.config_set("password", "rotated-Pw-5tR1wQ", secret=True)
+    pulumi.up()
+    kafka.produce(topic, events(2, start=3))
+    got = until("5 rows", lambda: totals(client, job_id), lambda t: t["num_rows_processed"] >= 5)
+    assert got["num_rows_processed"] == 5
+    job = client.get_job(job_id)
+    assert (job.id, job.execution_status, job.health.status) == (job_id, "running", "ok")
