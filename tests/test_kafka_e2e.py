@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 
-from polaris_pulumi.api import PolarisClient
+from polaris_pulumi.api import ConnectionSpec, PolarisClient, StreamingJobSpec
 from tests.emulator_proc import EmulatorProcess
 from tests.kafka_broker import (
     KAFKA_USER,
@@ -175,3 +175,41 @@ def test_wrong_password_rolls_back_and_rotation_keeps_consuming(
     assert got["num_rows_processed"] == 5
     job = client.get_job(job_id)
     assert (job.id, job.execution_status, job.health.status) == (job_id, "running", "ok")
+
+
+def test_a_deleted_topic_turns_health_to_error(
+    live_emulator: EmulatorProcess, kafka: LocalKafka
+) -> None:
+    """Through the client (no CLI): the health comes from Kafka's own error."""
+    topic = kafka.topic("gone")
+    client = live_emulator.client()
+    client.create_connection(
+        ConnectionSpec.model_validate(
+            {
+                "name": "gone",
+                "bootstrapServers": kafka.bootstrap,
+                "topicName": topic,
+                "secrets": {
+                    "type": "sasl_plain",
+                    "username": KAFKA_USER,
+                    "password": KAFKA_USER_PASSWORD,
+                },
+            }
+        )
+    )
+    client.test_connection("gone")
+    spec = StreamingJobSpec.model_validate(
+        {
+            "source": {"connectionName": "gone", "formatSettings": {"format": "nd-json"}},
+            "mappings": [{"columnName": "__time", "expression": "CURRENT_TIMESTAMP"}],
+            "target": {"tableName": "gone"},
+            "createTableIfNotExists": True,
+        }
+    )
+    job = client.create_job(spec)
+    until("idle", lambda: client.get_job(job.id).execution_status, lambda s: s == "idle")
+    kafka.delete_topic(topic)
+    health = until(
+        "error", lambda: client.get_job(job.id).health, lambda h: h.status == "error", timeout=60
+    )
+    assert health.code == "topic_not_found", health

@@ -22,6 +22,7 @@ from confluent_kafka import (
     OFFSET_END,
     Consumer,
     KafkaError,
+    KafkaException,
     Message,
     TopicPartition,
 )
@@ -37,6 +38,7 @@ from polaris_pulumi.jobs._model import Health, JobTotals
 
 IDLE_AFTER = 10.0  # seconds without a record before a running job is idle
 POLL = 0.25  # seconds per consume call (how quickly a stop is noticed)
+TOPIC_CHECK = 2.0  # seconds between checks that the topic still exists
 BATCH = 500
 
 
@@ -84,16 +86,32 @@ class Runner(threading.Thread):
         topic = self.conn.topic_name
         pattern = f"^(?:{topic})$" if self.conn.topic_name_is_pattern else topic
         consumer.subscribe([pattern], on_assign=self._assigned)
+        checked = time.monotonic()
         try:
             while not self.stopping.is_set():
                 batch = consumer.consume(BATCH, timeout=POLL)
                 delta = self._delta(batch)
+                if time.monotonic() - checked > TOPIC_CHECK:
+                    checked = time.monotonic()
+                    delta.health = self._topic_gone(consumer) or delta.health
                 if not self._apply(delta):
                     break
                 if delta.consumed:
                     consumer.commit(asynchronous=False)
         finally:
             consumer.close()
+
+    def _topic_gone(self, consumer: Consumer) -> Health | None:
+        """A metadata request: a consumer alone notices a deleted topic only when its
+        metadata is next refreshed (minutes)."""
+        try:
+            names = list(consumer.list_topics(timeout=2).topics)
+        except KafkaException:
+            return None  # unreachable: the error callback says so
+        if _live.topics_of(self.conn, names):
+            return None
+        message = f"Unknown topic: no topic matches {self.conn.topic_name!r} any more"
+        return Health(status="error", code="topic_not_found", message=message)
 
     def _assigned(self, consumer: Consumer, partitions: list[TopicPartition]) -> None:
         """After a reset, every partition starts again from `readFromPoint`."""
