@@ -40,6 +40,7 @@ detail = polaris.StreamingJob(
         )
     ],
     target=polaris.TableTargetArgs(table_name="page-views"),
+    read_from_point="earliest",  # a new table reads what the topic already holds
     create_table_if_not_exists=True,
     use_schema_discovery=True,
     dimension_exclusions=["date", "time"],
@@ -87,6 +88,7 @@ hourly = polaris.StreamingJob(
         {"column_name": "total_bytes", "expression": 'SUM("bytes")', "is_aggregation": True},
     ],
     target={"table_name": hourly_table.name},
+    read_from_point="earliest",
     late_message_rejection_period=config.get("lateMessageRejectionPeriod") or "P30D",
 )
 

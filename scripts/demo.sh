@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
-# The demo stack (root Pulumi.yaml) on the local Polaris emulator.
-#   bash scripts/demo.sh [up]    set up, start the emulator if needed, `pulumi up`, print outputs
-#   bash scripts/demo.sh destroy start the emulator if needed, `pulumi destroy` the demo stack
-#   bash scripts/demo.sh stop    stop the emulator this script started
+# The demo stack (root Pulumi.yaml) on the local Polaris emulator and a real local Kafka broker.
+#   bash scripts/demo.sh [up]    set up, start the broker and the emulator if needed, produce
+#                                sample page views, `pulumi up`, print outputs and job metrics
+#   bash scripts/demo.sh destroy start them if needed, `pulumi destroy` the demo stack
+#   bash scripts/demo.sh stop    stop the emulator and the broker this script started
 # Set POLARIS_URL, POLARIS_PROJECT_ID and POLARIS_API_KEY to use a real Polaris instead.
 # POLARIS_EMULATOR_PORT (default 8765) moves the emulator; POLARIS_DEMO_HOME moves the state and
 # the emulator's data (default: the repository); POLARIS_DEMO_STACK names the stack (demo).
@@ -17,6 +18,7 @@ esac
 
 home=${POLARIS_DEMO_HOME:-$root}
 emu="$home/.polaris-emulator"
+kafka="$home/.polaris-kafka"
 mkdir -p "$emu"
 
 if [ "$action" = stop ]; then
@@ -26,6 +28,9 @@ if [ "$action" = stop ]; then
     echo "demo: no emulator of this demo is running" >&2
   fi
   rm -f "$emu/emulator.pid"
+  if [ -x .venv/bin/python ] && [ -d "$kafka" ]; then
+    .venv/bin/python -m polaris_pulumi.emulator.broker stop --dir "$kafka" 2>&1 | sed 's/^/demo: Kafka broker: /' >&2
+  fi
   exit 0
 fi
 
@@ -38,8 +43,26 @@ export PULUMI_CONFIG_PASSPHRASE=${PULUMI_CONFIG_PASSPHRASE:-polaris-demo}
 export PULUMI_SKIP_UPDATE_CHECK=true PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION=true
 mkdir -p "$home/.pulumi-state"
 
+demo_user=demo
+# A real Kafka broker on loopback (.polaris-kafka/) that the demo's connection logs in to, as a
+# user whose password is made here once; started unless it already answers.
+start_kafka() {
+  secret_file=$kafka/demo-password
+  mkdir -p "$kafka"
+  [ -s "$secret_file" ] || (umask 077 && .venv/bin/python -c 'import secrets; print("demo-" + secrets.token_hex(12))' > "$secret_file")
+  if ! .venv/bin/python -m polaris_pulumi.emulator.broker status --dir "$kafka"; then
+    lib=$(bash tools/kafka/fetch.sh)
+    (umask 077 && printf '{"plain": {"%s": "%s"}}' "$demo_user" "$(cat "$secret_file")" > "$kafka/users.json")
+    echo "demo: starting a Kafka broker (KRaft, SASL on loopback; log: $kafka/broker.log)" >&2
+    .venv/bin/python -m polaris_pulumi.emulator.broker start --lib "$lib" --dir "$kafka" \
+      --port "${POLARIS_KAFKA_PORT:-0}" --users "$kafka/users.json" >/dev/null
+  fi
+  bootstrap=$(.venv/bin/python -c 'import json, sys; print(json.load(open(sys.argv[1]))["bootstrap"])' "$kafka/broker.json")
+}
+
 if [ -z "${POLARIS_URL:-}" ]; then
-  # The embedded default: the emulator on loopback, persistent in .polaris-emulator/.
+  # The embedded default: the broker, and the emulator on loopback (persistent in
+  # .polaris-emulator/), which knows it.
   url=http://127.0.0.1:${POLARIS_EMULATOR_PORT:-8765}
   project=demo-project
   key_file=$emu/api-key
@@ -59,13 +82,14 @@ print("ours" if r.status_code == 200 else f"foreign (HTTP {r.status_code} with t
 EOF
 )
   case "$state" in
-    ours) ;;
+    ours) start_kafka ;;
     free)
+      start_kafka
       echo "demo: starting the Polaris emulator on $url (log: $emu/emulator.log; stop: bash scripts/demo.sh stop)" >&2
       rm -f "$emu/ready"
       # The key goes through the environment, not the command line (`ps` shows that).
       POLARIS_API_KEY="$key" nohup .venv/bin/python -m polaris_pulumi.emulator --port "${url##*:}" \
-        --db "$emu/polaris.db" --project-id "$project" --ready-file "$emu/ready" \
+        --db "$emu/polaris.db" --project-id "$project" --ready-file "$emu/ready" --kafka-broker "$bootstrap" \
         > "$emu/emulator.log" 2>&1 < /dev/null &
       echo $! > "$emu/emulator.pid"
       for _ in $(seq 100); do [ -s "$emu/ready" ] && break; sleep 0.1; done
@@ -86,7 +110,11 @@ pulumi stack select "$stack" --create --non-interactive >/dev/null
 pulumi config set --stack "$stack" polaris:url "$url" --non-interactive
 pulumi config set --stack "$stack" polaris:projectId "$project" --non-interactive
 printf '%s' "$key" | pulumi config set --stack "$stack" --secret polaris:apiKey --non-interactive
-if ! pulumi config get --stack "$stack" kafkaApiSecret >/dev/null 2>&1; then
+if [ -n "${bootstrap:-}" ]; then
+  pulumi config set --stack "$stack" bootstrapServers "$bootstrap" --non-interactive
+  pulumi config set --stack "$stack" kafkaApiKey "$demo_user" --non-interactive
+  pulumi config set --stack "$stack" --secret kafkaApiSecret --non-interactive < "$secret_file"
+elif ! pulumi config get --stack "$stack" kafkaApiSecret >/dev/null 2>&1; then
   printf 'demo-%s' "$(date +%s%N)" | pulumi config set --stack "$stack" --secret kafkaApiSecret --non-interactive
 fi
 
@@ -95,13 +123,23 @@ if [ "$action" = destroy ]; then
   echo "demo: destroyed; stop the emulator with: bash scripts/demo.sh stop" >&2
   exit 0
 fi
+events=${POLARIS_DEMO_EVENTS:-120}
+if [ -n "${bootstrap:-}" ]; then
+  .venv/bin/python scripts/demo_kafka.py produce "$kafka" "$(pulumi config get --stack "$stack" topic 2>/dev/null || echo page_views)" "$events"
+fi
 pulumi up --yes --non-interactive --stack "$stack"
-pulumi stack output --stack "$stack" --json
+outputs=$(pulumi stack output --stack "$stack" --json)
+echo "$outputs"
+if [ -n "${bootstrap:-}" ]; then
+  jobs=$(printf '%s' "$outputs" | .venv/bin/python -c 'import json, sys; print(json.dumps({k: v["id"] for k, v in json.load(sys.stdin)["jobs"].items()}))')
+  echo "demo: what each job read from Kafka (its metrics):" >&2
+  POLARIS_API_KEY="$key" .venv/bin/python scripts/demo_kafka.py metrics "$url" "$project" "$jobs" "$events"
+fi
 cat <<EOT
 
 Next:
   export PATH="$root/.venv/bin:\$PATH" PULUMI_BACKEND_URL="$PULUMI_BACKEND_URL" PULUMI_CONFIG_PASSPHRASE=$PULUMI_CONFIG_PASSPHRASE
   pulumi config set lateMessageRejectionPeriod P90D && pulumi preview --diff   # a new job takes the old one's place
   bash scripts/demo.sh destroy    # cancels the jobs, removes the connection
-  bash scripts/demo.sh stop       # stops the emulator
+  bash scripts/demo.sh stop       # stops the emulator and the Kafka broker
 EOT

@@ -17,6 +17,7 @@ import pulumi
 import pytest
 
 from polaris_pulumi._base_provider import CONFIG_KEYS
+from polaris_pulumi.emulator import broker
 from polaris_pulumi.jobs._provider import StreamingJobProvider
 from tests.pulumi_cli import REPO, process_gone
 from tests.test_examples import ConfluentMocks
@@ -105,6 +106,7 @@ def test_readme_demo_command(tmp_path: Path) -> None:
         "POLARIS_DEMO_HOME": str(tmp_path),
         "POLARIS_EMULATOR_PORT": str(free_port()),
         "POLARIS_DEMO_STACK": stack,
+        "POLARIS_DEMO_EVENTS": "40",
         "NO_COLOR": "1",
     }
     for key in ("POLARIS_URL", "POLARIS_API_KEY", "POLARIS_PROJECT_ID"):
@@ -118,9 +120,17 @@ def test_readme_demo_command(tmp_path: Path) -> None:
         assert match, run.stdout
         outputs = json.loads(match.group(0))
         assert outputs["connection"] == "demo_events"
-        assert {j["status"] for j in outputs["jobs"].values()} == {"running"}
+        # The wait ends once each job reads (idle or running); then each has read the 40
+        # page views produced before `up` (read_from_point earliest), by its metrics.
+        assert {j["status"] for j in outputs["jobs"].values()} <= {"running", "idle"}
+        for job in ("page-views", "page-views-hourly"):
+            assert re.search(
+                rf"^{job}: running, health ok: 40 rows processed ", run.stdout, re.M
+            ), run.stdout
         assert "bash scripts/demo.sh destroy" in run.stdout
         assert run.stderr.count("starting the Polaris emulator") == 1
+        assert run.stderr.count("starting a Kafka broker") == 1
+        broker_pid = json.loads((tmp_path / ".polaris-kafka" / "broker.json").read_text())["pid"]
         pid = int((tmp_path / ".polaris-emulator" / "emulator.pid").read_text())
         # The key is not on the emulator's command line.
         key = (tmp_path / ".polaris-emulator" / "api-key").read_text().strip()
@@ -154,8 +164,10 @@ def test_readme_demo_command(tmp_path: Path) -> None:
             time.sleep(0.1)
         else:
             raise AssertionError("the emulator still runs after `demo.sh stop`")
+        assert process_gone(broker_pid), "the broker still runs after `demo.sh stop`"
     finally:
         (REPO / f"Pulumi.{stack}.yaml").unlink(missing_ok=True)
         pid_file = tmp_path / ".polaris-emulator" / "emulator.pid"
         if pid_file.exists():
             os.kill(int(pid_file.read_text()), signal.SIGTERM)
+        broker.stop(tmp_path / ".polaris-kafka")

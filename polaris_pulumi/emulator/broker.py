@@ -12,7 +12,6 @@ from __future__ import annotations
 import argparse
 import ipaddress
 import json
-import logging
 import os
 import secrets
 import signal
@@ -24,6 +23,8 @@ import uuid
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
+
+from polaris_pulumi.emulator._kafka_client import client_config
 
 ADMIN = "admin"
 HEAP = "512m"
@@ -66,29 +67,6 @@ class BrokerInfo:
     @classmethod
     def load(cls, directory: Path) -> BrokerInfo:
         return cls(**json.loads((directory / "broker.json").read_text()))
-
-
-def quiet_logger() -> logging.Logger:
-    """librdkafka's own log lines (it repeats each failure on every retry) go here, not to
-    stderr: errors reach us through the client's calls and error callbacks instead."""
-    logger = logging.getLogger("polaris_pulumi.emulator.librdkafka")
-    logger.propagate = False
-    if not logger.handlers:
-        logger.addHandler(logging.NullHandler())
-    return logger
-
-
-def client_config(
-    bootstrap: str, user: str, password: str, mechanism: str = "PLAIN"
-) -> dict[str, Any]:
-    return {
-        "bootstrap.servers": bootstrap,
-        "security.protocol": "SASL_PLAINTEXT",
-        "sasl.mechanism": mechanism,
-        "sasl.username": user,
-        "sasl.password": password,
-        "logger": quiet_logger(),
-    }
 
 
 def require_loopback(host: str) -> None:
@@ -264,6 +242,24 @@ def restart(lib: Path, directory: Path, users: dict[str, str]) -> BrokerInfo:
     )
 
 
+def running(directory: Path) -> BrokerInfo | None:
+    """The broker started in `directory`, if it runs and answers a metadata request."""
+    from confluent_kafka import KafkaException
+    from confluent_kafka.admin import AdminClient
+
+    try:
+        info = BrokerInfo.load(directory)
+    except (OSError, ValueError, TypeError):
+        return None
+    if not _alive(info.pid):
+        return None
+    try:
+        AdminClient(info.client_config()).list_topics(timeout=5)
+    except KafkaException:
+        return None
+    return info
+
+
 def _version(lib: Path) -> str:
     for jar in lib.glob("kafka_2.13-*.jar"):
         return jar.name.removeprefix("kafka_2.13-").removesuffix(".jar")
@@ -327,7 +323,7 @@ def main(argv: list[str] | None = None) -> None:
     p = argparse.ArgumentParser(
         prog="python -m polaris_pulumi.emulator.broker", description=__doc__
     )
-    p.add_argument("action", choices=["start", "stop"])
+    p.add_argument("action", choices=["start", "stop", "status"])
     p.add_argument("--dir", type=Path, required=True, help="the broker's config, data and log")
     p.add_argument("--lib", type=Path, help="Apache Kafka's jars (tools/kafka/fetch.sh)")
     p.add_argument("--host", default="127.0.0.1", help="a loopback address")
@@ -337,6 +333,8 @@ def main(argv: list[str] | None = None) -> None:
     if args.action == "stop":
         print("stopped" if stop(args.dir) else "not running", file=sys.stderr)
         return
+    if args.action == "status":
+        sys.exit(0 if running(args.dir) else 1)
     if args.lib is None:
         p.error("start needs --lib")
     try:

@@ -1,0 +1,31 @@
+"""librdkafka settings for the local broker's SASL_PLAINTEXT listener, shared by the broker's
+launcher and the emulator's live Kafka side (which must not import the launcher: it runs as
+`python -m polaris_pulumi.emulator.broker`)."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+
+def quiet_logger() -> logging.Logger:
+    """librdkafka's own log lines (it repeats each failure on every retry) go here, not to
+    stderr: errors reach us through the client's calls and error callbacks instead."""
+    logger = logging.getLogger("polaris_pulumi.emulator.librdkafka")
+    logger.propagate = False
+    if not logger.handlers:
+        logger.addHandler(logging.NullHandler())
+    return logger
+
+
+def client_config(
+    bootstrap: str, user: str, password: str, mechanism: str = "PLAIN"
+) -> dict[str, Any]:
+    return {
+        "bootstrap.servers": bootstrap,
+        "security.protocol": "SASL_PLAINTEXT",
+        "sasl.mechanism": mechanism,
+        "sasl.username": user,
+        "sasl.password": password,
+        "logger": quiet_logger(),
+    }

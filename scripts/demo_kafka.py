@@ -1,0 +1,82 @@
+"""The demo's Kafka side (run by scripts/demo.sh): make the topic and produce sample page
+views in the shape the demo's jobs read, then print each job's metrics once it has read them."""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+import time
+from pathlib import Path
+
+import httpx
+from confluent_kafka import Producer
+from confluent_kafka.admin import AdminClient, NewTopic
+
+from polaris_pulumi.emulator.broker import BrokerInfo
+
+PAGES = ("/home", "/pricing", "/docs", "/blog")
+
+
+def events(n: int) -> list[dict[str, object]]:
+    """n page views over three hours of 2026-12-01, a page and a size each."""
+    return [
+        {
+            "date": "2026-12-01",
+            "time": f"{10 + i % 3:02d}:{(7 * i) % 60:02d}:00",
+            "page": PAGES[i % len(PAGES)],
+            "bytes": 200 + 37 * i,
+        }
+        for i in range(n)
+    ]
+
+
+def produce(kafka_dir: Path, topic: str, n: int) -> None:
+    info = BrokerInfo.load(kafka_dir)
+    admin = AdminClient(info.client_config())
+    if topic not in admin.list_topics(timeout=10).topics:
+        for future in admin.create_topics([NewTopic(topic, 1, 1)]).values():
+            future.result(30)
+    producer = Producer(info.client_config())
+    for event in events(n):
+        producer.produce(topic, json.dumps(event).encode())
+    if producer.flush(30):
+        sys.exit("demo: the broker did not take every event")
+    print(f"demo: produced {n} page views to topic {topic!r} on {info.bootstrap}", file=sys.stderr)
+
+
+def metrics(url: str, project: str, jobs: dict[str, str], expect: int) -> None:
+    """Each job's metrics, after it has read `expect` records (or 60 s)."""
+    headers = {"Authorization": f"Basic {os.environ['POLARIS_API_KEY']}"}
+    base = f"{url}/v1/projects/{project}/jobs"
+    deadline = time.monotonic() + 60
+    for name, job_id in jobs.items():
+        while True:
+            totals = httpx.get(f"{base}/{job_id}/metrics", headers=headers, timeout=10).json()
+            read = totals["totals"]["numRowsProcessed"] + totals["totals"]["numRowsSkippedByError"]
+            if read >= expect or time.monotonic() > deadline:
+                break
+            time.sleep(0.5)
+        job = httpx.get(f"{base}/{job_id}", headers=headers, timeout=10).json()
+        t = totals["totals"]
+        print(
+            f"{name}: {job['executionStatus']}, health {job['health']['status']}: "
+            f"{t['numRowsProcessed']} rows processed ({t['numBytesProcessed']} bytes), "
+            f"{t['numRowsProcessedWithWarning']} with warnings, "
+            f"{t['numRowsSkippedByError']} unparseable"
+        )
+
+
+def main() -> None:
+    action, *args = sys.argv[1:]
+    if action == "produce":
+        produce(Path(args[0]), args[1], int(args[2]))
+    elif action == "metrics":
+        url, project, jobs, expect = args
+        metrics(url, project, json.loads(jobs), int(expect))
+    else:
+        sys.exit(f"demo_kafka: unknown action {action!r}")
+
+
+if __name__ == "__main__":
+    main()
