@@ -21,18 +21,17 @@ def _fresh_registry() -> Iterator[None]:
     REGISTRY.reset()
 
 
+# Fast job transitions, and injected 429s that ask for no wait.
+FAST = ["--job-start-delay", "0.2", "--job-cancel-delay", "0.1", "--retry-after", "0"]
+
+
 @pytest.fixture
 def emulator(tmp_path: Path) -> Iterator[EmulatorProcess]:
     """A fresh emulator process with fast job transitions."""
     proc = EmulatorProcess(
         tmp_path / "emulator",
         flags=[
-            "--job-start-delay",
-            "0.2",
-            "--job-cancel-delay",
-            "0.1",
-            "--retry-after",
-            "0",
+            *FAST,
             "--api-key",
             f"{LIMITED_KEY}=ManageConnections",
             "--bearer-token",
@@ -58,16 +57,7 @@ def live_emulator(tmp_path: Path, kafka: LocalKafka) -> Iterator[EmulatorProcess
     """An emulator that knows the broker: real connection tests, jobs that consume."""
     proc = EmulatorProcess(
         tmp_path / "emulator",
-        flags=[
-            "--job-start-delay",
-            "0.2",
-            "--job-cancel-delay",
-            "0.1",
-            "--retry-after",
-            "0",
-            "--kafka-broker",
-            kafka.bootstrap,
-        ],
+        flags=[*FAST, "--kafka-broker", kafka.bootstrap],
     )
     proc.start()
     yield proc

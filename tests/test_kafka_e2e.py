@@ -53,6 +53,7 @@ job = polaris.StreamingJob(
     read_from_point="earliest",
     desired_execution_status=cfg.get("desired"),
     read_position_reset_trigger=cfg.get("reset"),
+    late_message_rejection_period=cfg.get("late"),
     wait_timeout=60,
 )
 pulumi.export("job_id", job.id)
@@ -139,8 +140,20 @@ def test_job_consumes_suspends_resumes_and_resets(
     want = {"num_rows_processed": 20, "num_rows_skipped_by_error": 2}
     got = until("re-read", lambda: totals(client, job_id), lambda t: t["num_rows_processed"] >= 20)
     assert {k: got[k] for k in want} == want
+
+    # A spec change replaces the job (replaceRunning); the new one reads on from the table's
+    # position, not from readFromPoint: only what arrives after it.
+    pulumi.config_set("late", "P90D")
+    pulumi.up()
+    new_id = pulumi.outputs()["job_id"]
+    assert new_id != job_id and client.get_job(job_id).execution_status == "canceled"
+    kafka.produce(topic, events(2, start=10))
+    got = until(
+        "2 new rows", lambda: totals(client, new_id), lambda t: t["num_rows_processed"] >= 2
+    )
+    assert (got["num_rows_processed"], got["num_rows_skipped_by_error"]) == (2, 0)
     pulumi.destroy()
-    assert client.get_job(job_id).execution_status == "canceled"
+    assert client.get_job(new_id).execution_status == "canceled"
 
 
 def test_wrong_password_rolls_back_and_rotation_keeps_consuming(
@@ -168,6 +181,12 @@ def test_wrong_password_rolls_back_and_rotation_keeps_consuming(
 
     # Rotated in Kafka and in the program, in one up: the job goes on consuming.
     kafka.rotate(ROTATING_USER, "rotated-Pw-5tR1wQ")
+    # Until the program has the new password, the job's credentials no longer work.
+    health = until(
+        "auth error", lambda: client.get_job(job_id).health, lambda h: h.status == "error"
+    )
+    assert health.code == "could_not_connect_to_source"
+    assert "Authentication failed" in (health.message or "")
     pulumi.config_set("password", "rotated-Pw-5tR1wQ", secret=True)
     pulumi.up()
     kafka.produce(topic, events(2, start=3))

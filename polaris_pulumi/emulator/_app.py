@@ -26,7 +26,6 @@ from polaris_pulumi.emulator import _connections, _jobs, _tables
 from polaris_pulumi.emulator._auth import ALL_PERMISSIONS
 from polaris_pulumi.emulator._core import WRITE_METHODS, Core, EmulatorConfig, Faults
 from polaris_pulumi.emulator._errors import PolarisAPIError, error_response
-from polaris_pulumi.emulator._feed import Feed
 from polaris_pulumi.emulator._http import Body, path_template
 
 __all__ = ["ALL_PERMISSIONS", "EmulatorConfig", "Faults", "create_app"]
@@ -36,7 +35,12 @@ def create_app(config: EmulatorConfig) -> FastAPI:
     core = Core(config)
     tables = _tables.Tables(core)
     jobs = _jobs.Jobs(core, tables)
-    feed = Feed(core.store, jobs.all) if config.kafka_broker else None
+    feed = None
+    if config.kafka_broker:
+        # Only with a broker: the simulated mode starts without loading librdkafka.
+        from polaris_pulumi.emulator._feed import Feed
+
+        feed = Feed(core.store, jobs.all)
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:

@@ -80,6 +80,10 @@ class Runner(threading.Thread):
                 "group.id": group_id(self.spec.target.table_name),
                 "auto.offset.reset": self.spec.read_from_point or "latest",
                 "enable.auto.commit": False,
+                # A consumer that cannot leave the group (its credentials stopped working)
+                # holds the partition this long before the next one gets it: the minimum.
+                "session.timeout.ms": 6000,
+                "heartbeat.interval.ms": 2000,
                 "error_cb": self.errors.append,
             }
         )

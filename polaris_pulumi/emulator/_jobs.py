@@ -21,7 +21,7 @@ from polaris_pulumi._contract import (
 from polaris_pulumi._meta import with_defaults
 from polaris_pulumi._problems import Problem
 from polaris_pulumi.connections._model import Connection, SchemaRegistryConnection
-from polaris_pulumi.emulator import _kafka, _live
+from polaris_pulumi.emulator import _kafka
 from polaris_pulumi.emulator._auth import Principal
 from polaris_pulumi.emulator._checks import job_checks, job_table_failures, registries
 from polaris_pulumi.emulator._core import Core
@@ -211,6 +211,8 @@ class Jobs:
         (a Schema Registry stays simulated), else by the simulated Kafka's rules."""
         if self.core.config.kafka_broker is None or not isinstance(conn, Connection):
             return _kafka.reach_problems(conn)
+        from polaris_pulumi.emulator import _live  # librdkafka, only with a broker
+
         return _live.check(conn, self.core.store.get_password(conn.name) or "")
 
     def create(self, body: Any, who: Principal) -> JobRecord:
