@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import ipaddress
 import os
 import socket
 import sys
@@ -13,6 +12,7 @@ import uvicorn
 
 from polaris_pulumi.emulator._app import ALL_PERMISSIONS, EmulatorConfig, Faults, create_app
 from polaris_pulumi.emulator._store import StoreFormatError
+from polaris_pulumi.emulator.broker import is_loopback
 
 
 def _api_key(value: str) -> tuple[str, frozenset[str]]:
@@ -74,25 +74,16 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         args.api_key = [(env_key, ALL_PERMISSIONS)]
     # Through the environment, not the command line (`ps` shows that).
     args.admin_token = os.environ.get("POLARIS_EMULATOR_ADMIN_TOKEN") or None
-    if not _loopback(args.host) and args.admin_token is None:
+    if not is_loopback(args.host) and args.admin_token is None:
         p.error(
             f"--host {args.host} is not loopback: set POLARIS_EMULATOR_ADMIN_TOKEN, which the "
             "admin endpoints (/_emulator/...) then require as a bearer token"
         )
     if args.kafka_broker is not None:
         host = args.kafka_broker.rpartition(":")[0].strip("[]")
-        if not _loopback(host):
+        if not is_loopback(host):
             p.error(f"--kafka-broker {args.kafka_broker}: the local broker is on loopback only")
     return args
-
-
-def _loopback(host: str) -> bool:
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
 
 
 def main(argv: list[str] | None = None) -> None:

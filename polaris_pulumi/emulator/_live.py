@@ -38,21 +38,18 @@ def check(conn: Connection, password: str) -> list[Problem]:
     errors: list[KafkaError] = []
     client = Producer(settings(conn, password) | {"error_cb": errors.append})
     deadline = time.monotonic() + TEST_TIMEOUT
-    try:
-        while True:
-            try:
-                names = list(client.list_topics(timeout=0.25).topics)
-                break
-            except KafkaException as exc:
-                client.poll(0)  # serves error_cb: authentication fails there first
-                if fatal := [e for e in errors if is_auth(e)]:
-                    return [Problem(("secrets",), reason(fatal[0]))]
-                if time.monotonic() > deadline:
-                    last = errors[-1] if errors else exc.args[0]
-                    why = f"Unable to reach broker {conn.bootstrap_servers}: {reason(last)}"
-                    return [Problem(("bootstrap_servers",), why)]
-    finally:
-        client.flush(0)
+    while True:
+        try:
+            names = list(client.list_topics(timeout=0.25).topics)
+            break
+        except KafkaException as exc:
+            client.poll(0)  # serves error_cb: authentication fails there first
+            if fatal := [e for e in errors if is_auth(e)]:
+                return [Problem(("secrets",), reason(fatal[0]))]
+            if time.monotonic() > deadline:
+                last = errors[-1] if errors else exc.args[0]
+                why = f"Unable to reach broker {conn.bootstrap_servers}: {reason(last)}"
+                return [Problem(("bootstrap_servers",), why)]
     if topics_of(conn, [n for n in names if not n.startswith("__")]):
         return []
     what = "matches" if conn.topic_name_is_pattern else "is named"

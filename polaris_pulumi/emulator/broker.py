@@ -69,13 +69,18 @@ class BrokerInfo:
         return cls(**json.loads((directory / "broker.json").read_text()))
 
 
+def is_loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
 def require_loopback(host: str) -> None:
     """The broker is for this machine only: it never listens beyond loopback."""
-    try:
-        loopback = ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        loopback = False
-    if not loopback:
+    if not is_loopback(host):
         raise BrokerError(
             f"the local broker listens on loopback only, not {host!r}: use 127.0.0.1 or ::1"
         )
