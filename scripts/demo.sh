@@ -125,7 +125,8 @@ if [ "$action" = destroy ]; then
 fi
 events=${POLARIS_DEMO_EVENTS:-120}
 if [ -n "${bootstrap:-}" ]; then
-  .venv/bin/python scripts/demo_kafka.py produce "$kafka" "$(pulumi config get --stack "$stack" topic 2>/dev/null || echo page_views)" "$events"
+  topic=$(pulumi config get --stack "$stack" topic 2>/dev/null || echo page_views)
+  .venv/bin/python scripts/demo_kafka.py produce "$kafka" "$topic" "$events"
 fi
 pulumi up --yes --non-interactive --stack "$stack"
 outputs=$(pulumi stack output --stack "$stack" --json)
@@ -133,7 +134,7 @@ echo "$outputs"
 if [ -n "${bootstrap:-}" ]; then
   jobs=$(printf '%s' "$outputs" | .venv/bin/python -c 'import json, sys; print(json.dumps({k: v["id"] for k, v in json.load(sys.stdin)["jobs"].items()}))')
   echo "demo: what each job read from Kafka (its metrics):" >&2
-  POLARIS_API_KEY="$key" .venv/bin/python scripts/demo_kafka.py metrics "$url" "$project" "$jobs" "$events"
+  POLARIS_API_KEY="$key" .venv/bin/python scripts/demo_kafka.py metrics "$url" "$project" "$jobs" "$kafka" "$topic"
 fi
 cat <<EOT
 
