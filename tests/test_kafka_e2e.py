@@ -194,6 +194,14 @@ def test_wrong_password_rolls_back_and_rotation_keeps_consuming(
     assert got["num_rows_processed"] == 5
     job = client.get_job(job_id)
     assert (job.id, job.execution_status, job.health.status) == (job_id, "running", "ok")
+    state = pulumi.export()
+    for secret in (
+        ROTATING_PASSWORD,
+        "not-the-password",
+        "rotated-Pw-5tR1wQ",
+        live_emulator.api_key,
+    ):
+        assert secret not in state
 
 
 def test_a_deleted_topic_turns_health_to_error(
