@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-import hashlib
 from typing import Any
 
 from fastapi import FastAPI, Response
@@ -29,10 +28,6 @@ _SPECS: dict[str, type[AnySpec]] = {
     "confluent": ConnectionSpec,
     "confluent_schema_registry": SchemaRegistryConnectionSpec,
 }
-
-
-def _sha256(value: str) -> str | None:
-    return hashlib.sha256(value.encode()).hexdigest() if value else None
 
 
 def _legacy(body: Any) -> tuple[Any, dict[str, str] | None]:
@@ -73,10 +68,7 @@ class Connections:
         doc |= {"modifiedByUser": who.user(), "modifiedOnTimestamp": iso_micro(self.core.now())}
         if legacy:
             doc["secrets"] = legacy
-        return ConnectionRecord(
-            connection=connection_model(doc).model_validate(doc),
-            password_sha256=_sha256(spec.password()),
-        )
+        return ConnectionRecord(connection=connection_model(doc).model_validate(doc))
 
     def create(self, body: Any, who: Principal) -> ConnectionRecord:
         self.core.auth.require(who, "ManageConnections")
@@ -119,7 +111,6 @@ class Connections:
             spec, legacy = self._spec(kept | body | {"name": name}, create=False)
             stamps = {k: v for k, v in old.connection.to_api().items() if k not in fields}
             record = self._record(spec, legacy, who, stamps)
-            record.password_sha256 = record.password_sha256 or old.password_sha256
             self.core.store.put_connection(record)
             if spec.password():
                 self.core.store.put_password(name, spec.password())

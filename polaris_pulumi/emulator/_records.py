@@ -20,10 +20,10 @@ ECHOED = keys(StreamingJobSpec, echoed=True)
 
 
 class ConnectionRecord(BaseModel):
-    """A connection as the server holds it: the response, and its password's digest."""
+    """A connection as the server holds it: the response (its password is kept apart, in the
+    store's `passwords`)."""
 
     connection: AnyConnection = Field(union_mode="left_to_right")
-    password_sha256: str | None = None
 
     @property
     def kind(self) -> str:
