@@ -1,0 +1,332 @@
+"""Druid SQL on DuckDB: sqlglot reads Polaris' expressions and queries in its `druid` dialect
+and writes DuckDB SQL. Druid's own functions that DuckDB lacks are rewritten in sqlglot's tree
+(`_FUNCTIONS`); any other function sqlglot does not know is refused by name (`Unevaluated`),
+never passed through for DuckDB to guess at.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Mapping
+from datetime import timedelta
+
+import isodate
+import sqlglot
+from sqlglot import exp
+from sqlglot.errors import ParseError
+
+READ, WRITE = "druid", "duckdb"
+
+
+class SqlInvalid(ValueError):
+    """Text that is not Druid SQL, or a statement the API does not run."""
+
+
+class Unevaluated(ValueError):
+    """A function (or a use of one) the local engine does not evaluate: named, never guessed."""
+
+    def __init__(self, name: str, why: str = "") -> None:
+        super().__init__(f"function {name}{f' ({why})' if why else ''}")
+        self.function = name
+
+
+def parse_expression(text: str) -> exp.Expr:
+    try:
+        tree = sqlglot.parse_one(text, read=READ)
+    except ParseError as exc:
+        raise SqlInvalid(f"{text!r} is not Druid SQL: {_first_line(exc)}") from None
+    if tree is None:
+        raise SqlInvalid(f"{text!r} is empty")
+    return tree
+
+
+def parse_query(text: str) -> exp.Query:
+    """One SELECT (WITH, UNION): the query API reads, never writes."""
+    try:
+        trees = sqlglot.parse(text, read=READ)
+    except ParseError as exc:
+        raise SqlInvalid(f"Incorrect syntax: {_first_line(exc)}") from None
+    trees = [t for t in trees if t is not None]
+    if len(trees) != 1 or not isinstance(trees[0], exp.Query):
+        raise SqlInvalid("The query API runs exactly one SELECT statement")
+    return trees[0]
+
+
+def _first_line(exc: Exception) -> str:
+    return str(exc).splitlines()[0]
+
+
+def to_duckdb(tree: exp.Expr, states: Mapping[str, str] | None = None) -> str:
+    """DuckDB SQL for a Druid SQL tree. `states` names the columns that hold an aggregate's
+    state (`pair`: LATEST/EARLIEST, `set`: a distinct-count sketch), which Druid's functions
+    on them read."""
+    tree = tree.copy()
+    calls = [n for n in tree.walk(bfs=False) if isinstance(n, exp.Anonymous | exp.ApproxDistinct)]
+    for node in reversed(calls):  # a call's arguments are rewritten before the call
+        new = _rewrite(node, states or {})
+        if node is tree:
+            tree = new
+        elif new is not node:
+            node.replace(new)
+    return tree.sql(WRITE)
+
+
+def functions(tree: exp.Expr) -> list[str]:
+    """The Druid function names an expression calls, upper case."""
+    names = []
+    for node in tree.find_all(exp.Func):
+        names.append(node.name.upper() if isinstance(node, exp.Anonymous) else node.sql_name())
+    return names
+
+
+def _rewrite(node: exp.Expr, states: Mapping[str, str]) -> exp.Expr:
+    if isinstance(node, exp.ApproxDistinct):
+        return _distinct([node.this], states)
+    if not isinstance(node, exp.Anonymous):
+        return node
+    name = node.name.upper()
+    rule = _FUNCTIONS.get(name)
+    if rule is None:
+        raise Unevaluated(name)
+    return rule(list(node.expressions), states)
+
+
+Rule = Callable[[list[exp.Expr], Mapping[str, str]], exp.Expr]
+
+
+def _literal(args: list[exp.Expr], i: int, function: str, what: str) -> str | None:
+    """Argument i as a string literal (None when absent or NULL)."""
+    if i >= len(args) or isinstance(args[i], exp.Null):
+        return None
+    arg = args[i]
+    if not (isinstance(arg, exp.Literal) and arg.is_string):
+        raise Unevaluated(function, f"its {what} must be a string literal")
+    return str(arg.this)
+
+
+def _utc(args: list[exp.Expr], i: int, function: str) -> None:
+    zone = _literal(args, i, function, "time zone")
+    if zone not in (None, "UTC", "Etc/UTC"):
+        raise Unevaluated(function, f"time zone {zone!r}: the local engine works in UTC")
+
+
+def _call(name: str, *args: exp.Expr) -> exp.Expr:
+    return exp.Anonymous(this=name, expressions=list(args))
+
+
+def _arity(function: str, args: list[exp.Expr], low: int, high: int) -> None:
+    if not low <= len(args) <= high:
+        raise Unevaluated(function, f"takes {low} to {high} arguments, not {len(args)}")
+
+
+def _time_parse(args: list[exp.Expr], _: Mapping[str, str]) -> exp.Expr:
+    """TIME_PARSE(expr[, pattern[, zone]]): ISO 8601 by default; null when it does not parse."""
+    _arity("TIME_PARSE", args, 1, 3)
+    _utc(args, 2, "TIME_PARSE")
+    pattern = _literal(args, 1, "TIME_PARSE", "pattern")
+    text = exp.cast(args[0], exp.DataType.build("VARCHAR"))
+    if pattern is None:
+        zoned = exp.TryCast(this=text, to=exp.DataType.build("TIMESTAMPTZ"))
+        return exp.cast(zoned, exp.DataType.build("TIMESTAMP"))
+    return _call("try_strptime", text, exp.Literal.string(joda_to_strftime(pattern, "TIME_PARSE")))
+
+
+def _time_format(args: list[exp.Expr], _: Mapping[str, str]) -> exp.Expr:
+    _arity("TIME_FORMAT", args, 1, 3)
+    _utc(args, 2, "TIME_FORMAT")
+    pattern = _literal(args, 1, "TIME_FORMAT", "pattern")
+    fmt = "%Y-%m-%dT%H:%M:%S.%gZ" if pattern is None else joda_to_strftime(pattern, "TIME_FORMAT")
+    return _call("strftime", args[0], exp.Literal.string(fmt))
+
+
+def _time_floor(args: list[exp.Expr], _: Mapping[str, str]) -> exp.Expr:
+    """TIME_FLOOR(expr, period[, origin[, zone]]) as DuckDB's time_bucket, whose default
+    origins (a Monday, the first of a month) floor as Druid does."""
+    _arity("TIME_FLOOR", args, 2, 4)
+    _utc(args, 3, "TIME_FLOOR")
+    if len(args) > 2 and not isinstance(args[2], exp.Null):
+        raise Unevaluated("TIME_FLOOR", "an origin")
+    period = _literal(args, 1, "TIME_FLOOR", "period")
+    if period is None:
+        raise Unevaluated("TIME_FLOOR", "without a period")
+    return _call("time_bucket", interval(period, "TIME_FLOOR"), args[0])
+
+
+def _time_shift(args: list[exp.Expr], _: Mapping[str, str]) -> exp.Expr:
+    _arity("TIME_SHIFT", args, 3, 4)
+    _utc(args, 3, "TIME_SHIFT")
+    period = _literal(args, 1, "TIME_SHIFT", "period") or ""
+    step = exp.Mul(this=interval(period, "TIME_SHIFT"), expression=args[2])
+    return exp.Paren(this=exp.Add(this=args[0], expression=step))
+
+
+_UNITS = {"EPOCH": "epoch", "DOW": "isodow", "ISODOW": "isodow", "DOY": "doy"}
+_PLAIN_UNITS = frozenset(
+    {"MICROSECOND", "MILLISECOND", "SECOND", "MINUTE", "HOUR", "DAY", "WEEK", "MONTH"}
+    | {"QUARTER", "YEAR", "ISOYEAR", "DECADE", "CENTURY", "MILLENNIUM"}
+)
+
+
+def _time_extract(args: list[exp.Expr], _: Mapping[str, str]) -> exp.Expr:
+    _arity("TIME_EXTRACT", args, 1, 3)
+    _utc(args, 2, "TIME_EXTRACT")
+    unit = (_literal(args, 1, "TIME_EXTRACT", "unit") or "MILLISECOND").upper()
+    if unit == "EPOCH":
+        return exp.cast(_call("epoch", args[0]), exp.DataType.build("BIGINT"))
+    if unit not in _UNITS and unit not in _PLAIN_UNITS:
+        raise Unevaluated("TIME_EXTRACT", f"unit {unit!r}")
+    return _call("date_part", exp.Literal.string(_UNITS.get(unit, unit.lower())), args[0])
+
+
+def _millis_to_timestamp(args: list[exp.Expr], _: Mapping[str, str]) -> exp.Expr:
+    _arity("MILLIS_TO_TIMESTAMP", args, 1, 1)
+    return _call("epoch_ms", exp.cast(args[0], exp.DataType.build("BIGINT")))
+
+
+def _timestamp_to_millis(args: list[exp.Expr], _: Mapping[str, str]) -> exp.Expr:
+    _arity("TIMESTAMP_TO_MILLIS", args, 1, 1)
+    return _call("epoch_ms", exp.cast(args[0], exp.DataType.build("TIMESTAMP")))
+
+
+def _extreme(latest: bool, by: bool) -> Rule:
+    """LATEST/EARLIEST[_BY]: the value at the greatest (least) time. On a column that holds
+    such a pair (an aggregate table's measure), the pair's own time decides."""
+    name = ("LATEST" if latest else "EARLIEST") + ("_BY" if by else "")
+    pick = "arg_max" if latest else "arg_min"
+
+    def rule(args: list[exp.Expr], states: Mapping[str, str]) -> exp.Expr:
+        _arity(name, args, 2 if by else 1, 3 if by else 2)
+        value = args[0]
+        if not by and _state(value, states) == "pair":
+            return _call(
+                pick, exp.Dot.build([value.copy(), exp.to_identifier("v")]), _pair_time(value)
+            )
+        time = args[1] if by else exp.column("__time", quoted=True)
+        return _call(pick, value, time)
+
+    return rule
+
+
+def _pair_time(column: exp.Expr) -> exp.Expr:
+    return exp.Dot.build([column.copy(), exp.to_identifier("t")])
+
+
+def _state(node: exp.Expr, states: Mapping[str, str]) -> str | None:
+    return states.get(node.name.lower()) if isinstance(node, exp.Column) else None
+
+
+def _distinct(args: list[exp.Expr], states: Mapping[str, str]) -> exp.Expr:
+    """A distinct count, exact: Druid's sketches approximate it. On a sketch column (the
+    distinct values an aggregate table kept), the union of its sets."""
+    if _state(args[0], states) == "set":
+        union = _call("list_distinct", _call("flatten", _call("list", args[0])))
+        return _call("len", union)
+    return exp.Count(this=exp.Distinct(expressions=[args[0]]))
+
+
+def _distinct_rule(name: str) -> Rule:
+    def rule(args: list[exp.Expr], states: Mapping[str, str]) -> exp.Expr:
+        _arity(name, args, 1, 3)
+        return _distinct(args, states)
+
+    return rule
+
+
+def _strlen(args: list[exp.Expr], _: Mapping[str, str]) -> exp.Expr:
+    _arity("STRLEN", args, 1, 1)
+    return exp.Length(this=args[0])
+
+
+_FUNCTIONS: dict[str, Rule] = {
+    "TIME_PARSE": _time_parse,
+    "TIME_FORMAT": _time_format,
+    "TIME_FLOOR": _time_floor,
+    "TIME_SHIFT": _time_shift,
+    "TIME_EXTRACT": _time_extract,
+    "MILLIS_TO_TIMESTAMP": _millis_to_timestamp,
+    "TIMESTAMP_TO_MILLIS": _timestamp_to_millis,
+    "LATEST": _extreme(latest=True, by=False),
+    "EARLIEST": _extreme(latest=False, by=False),
+    "LATEST_BY": _extreme(latest=True, by=True),
+    "EARLIEST_BY": _extreme(latest=False, by=True),
+    "STRLEN": _strlen,
+    **{
+        name: _distinct_rule(name)
+        for name in (
+            "APPROX_COUNT_DISTINCT_BUILTIN",
+            "APPROX_COUNT_DISTINCT_DS_HLL",
+            "APPROX_COUNT_DISTINCT_DS_THETA",
+        )
+    },
+}
+# What docs/local-testing.md lists: Druid's functions the rules above rewrite, and those
+# sqlglot already writes for DuckDB (its typed functions).
+REWRITTEN = tuple(sorted({*_FUNCTIONS, "APPROX_COUNT_DISTINCT"}))
+
+# --- ISO 8601 periods and Joda patterns -----------------------------------------------------
+
+
+def interval(period: str, function: str) -> exp.Expr:
+    """An ISO 8601 period (isodate reads it) as a DuckDB INTERVAL literal."""
+    try:
+        parsed = isodate.parse_duration(period)
+    except (isodate.ISO8601Error, ValueError):
+        raise Unevaluated(function, f"{period!r} is not an ISO 8601 period") from None
+    months = 0
+    if isinstance(parsed, isodate.Duration):
+        months = int(parsed.years * 12 + parsed.months)
+        parsed = parsed.tdelta
+    micros = parsed // timedelta(microseconds=1)
+    parts = [f"{months} months"] if months else []
+    if micros or not parts:
+        parts.append(f"{micros} microseconds")
+    return exp.Interval(this=exp.Literal.string(" ".join(parts)))
+
+
+def period_seconds(period: str) -> float:
+    """A rejection period's length (months as 30 days, years as 365: Druid's periods are
+    calendar ones, close enough for a window of days)."""
+    parsed = isodate.parse_duration(period)
+    if isinstance(parsed, isodate.Duration):
+        days = float(parsed.years) * 365 + float(parsed.months) * 30
+        return days * 86400 + float(parsed.tdelta.total_seconds())
+    return float(parsed.total_seconds())
+
+
+_JODA = {
+    "yyyy": "%Y",
+    "YYYY": "%Y",
+    "yy": "%y",
+    "MMMM": "%B",
+    "MMM": "%b",
+    "MM": "%m",
+    "dd": "%d",
+    "HH": "%H",
+    "hh": "%I",
+    "mm": "%M",
+    "ss": "%S",
+    "SSS": "%g",
+    "a": "%p",
+    "EEE": "%a",
+    "EEEE": "%A",
+    "Z": "%z",
+    "ZZ": "%z",
+}
+_JODA_TOKEN = re.compile(r"'([^']*)'|([A-Za-z])\2*|[^A-Za-z']+")
+
+
+def joda_to_strftime(pattern: str, function: str) -> str:
+    """A Joda-Time pattern (Druid's) as a DuckDB strftime format; a letter it cannot map is
+    refused by name."""
+    out = []
+    for match in _JODA_TOKEN.finditer(pattern):
+        token = match.group(0)
+        if match.group(1) is not None:
+            out.append(match.group(1).replace("%", "%%") or "'")
+        elif match.group(2) is not None:
+            if token not in _JODA:
+                raise Unevaluated(function, f"pattern letter {token!r}")
+            out.append(_JODA[token])
+        else:
+            out.append(token.replace("%", "%%"))
+    return "".join(out)
