@@ -8,13 +8,17 @@ import threading
 import time
 from collections import Counter
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from functools import cached_property
+from typing import TYPE_CHECKING, Any, Literal
 
 from pydantic import ConfigDict
 from pydantic.dataclasses import dataclass as pydantic_dataclass
 
 from polaris_pulumi.emulator._auth import Auth
 from polaris_pulumi.emulator._store import Store
+
+if TYPE_CHECKING:
+    from polaris_pulumi.emulator._rows import Rows
 
 WRITE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 
@@ -66,6 +70,13 @@ class Core:
         self.received: Counter[str] = Counter()
         self.handled: Counter[str] = Counter()
         self._counter_lock = threading.Lock()
+
+    @cached_property
+    def rows(self) -> Rows:
+        """The tables' rows (DuckDB beside the store), opened when first needed."""
+        from polaris_pulumi.emulator._rows import Rows
+
+        return Rows.beside(self.config.db_path)
 
     @staticmethod
     def now() -> float:

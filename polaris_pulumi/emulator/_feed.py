@@ -17,6 +17,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+import duckdb
 from confluent_kafka import (
     OFFSET_BEGINNING,
     OFFSET_END,
@@ -29,10 +30,11 @@ from confluent_kafka import (
 
 from polaris_pulumi._contract import STARTED_STATUSES
 from polaris_pulumi.connections._model import Connection
-from polaris_pulumi.emulator import _live
-from polaris_pulumi.emulator._decode import Record, Unparseable, Unsupported, decode
+from polaris_pulumi.emulator import _ingest, _live
+from polaris_pulumi.emulator._decode import Record, Row, Unparseable, Unsupported, decode
 from polaris_pulumi.emulator._lifecycle import iso_micro, iso_nano
 from polaris_pulumi.emulator._records import JobRecord
+from polaris_pulumi.emulator._rows import Rows
 from polaris_pulumi.emulator._store import Store
 from polaris_pulumi.jobs._model import Health, JobTotals
 
@@ -54,15 +56,21 @@ class Delta:
     totals: JobTotals = field(default_factory=JobTotals)
     consumed: bool = False
     health: Health | None = None
+    rows: list[Row] = field(default_factory=list)
 
 
 class Runner(threading.Thread):
     """One job's consumer."""
 
-    def __init__(self, store: Store, job: JobRecord, conn: Connection, password: str) -> None:
+    def __init__(
+        self, store: Store, rows: Rows, job: JobRecord, conn: Connection, password: str
+    ) -> None:
         super().__init__(name=f"job-{job.id}", daemon=True)
         assert job.spec is not None
-        self.store, self.job_id, self.spec = store, job.id, job.spec
+        self.store, self.rows, self.job_id, self.spec = store, rows, job.id, job.spec
+        self.started = time.time()
+        self.types = {f.name: f.data_type for f in job.spec.source.input_schema}
+        self.plans: tuple[str, _ingest.Plan | str] | None = None
         self.conn, self.password = conn, password
         self.reset = job.reset_at is not None and job.reset_at != job.reset_applied
         self.reset_at = job.reset_at
@@ -93,8 +101,14 @@ class Runner(threading.Thread):
         checked = time.monotonic()
         try:
             while not self.stopping.is_set():
+                plan = self._plan()
+                if isinstance(plan, str):  # nothing can be ingested: read nothing
+                    self._apply(Delta(health=_unevaluated(plan)))
+                    self.stopping.wait(POLL)
+                    continue
                 batch = consumer.consume(BATCH, timeout=POLL)
                 delta = self._delta(batch)
+                self._persist(plan, delta)
                 if time.monotonic() - checked > TOPIC_CHECK:
                     checked = time.monotonic()
                     delta.health = self._topic_gone(consumer) or delta.health
@@ -104,6 +118,43 @@ class Runner(threading.Thread):
                     consumer.commit(asynchronous=False)
         finally:
             consumer.close()
+
+    def _plan(self) -> _ingest.Plan | str:
+        """The job's pipeline for its table as it is now (compiled again when the table
+        changes), or why the local engine cannot evaluate it."""
+        record = self.store.get_table(self.spec.target.table_name)
+        if record is None:
+            return f"Table {self.spec.target.table_name!r} does not exist"
+        key = record.table.spec().model_dump_json()
+        if self.plans is None or self.plans[0] != key:
+            try:
+                plan: _ingest.Plan | str = _ingest.compile_plan(
+                    self.spec, record.table.spec(), self.started
+                )
+            except _ingest.PlanError as exc:
+                plan = str(exc)
+            self.plans = (key, plan)
+        return self.plans[1]
+
+    def _persist(self, plan: _ingest.Plan, delta: Delta) -> None:
+        """The batch's rows into the table; what the pipeline dropped is counted."""
+        if not delta.rows:
+            return
+        try:
+            counts = _ingest.write(self.rows, plan, delta.rows, self.types)
+        except duckdb.Error as exc:
+            delta.totals.num_rows_skipped_by_error += len(delta.rows)
+            reason = str(exc).splitlines()[0]
+            delta.health = _unevaluated(f"The local engine could not ingest the rows: {reason}")
+            return
+        t = delta.totals
+        t.num_rows_processed += len(delta.rows) - counts.skipped_by_filter - counts.unparseable_time
+        t.num_rows_skipped_by_filter += counts.skipped_by_filter
+        t.num_rows_skipped_by_error += counts.unparseable_time
+        t.num_rows_persisted += counts.persisted
+        if counts.unparseable_time:
+            n = counts.unparseable_time
+            delta.health = _warn(f"{n} row(s) had no __time: its mapping gave null")
 
     def _topic_gone(self, consumer: Consumer) -> Health | None:
         """A metadata request: a consumer alone notices a deleted topic only when its
@@ -165,13 +216,9 @@ class Runner(threading.Thread):
             delta.health = _warn(f"a record could not be parsed: {exc}")
             return
         except Unsupported as exc:
-            delta.health = Health(
-                status="error",
-                code="unsupported_by_local_engine",
-                message=f"The local engine does not evaluate {exc}",
-            )
+            delta.health = _unevaluated(f"The local engine does not evaluate {exc}")
             return
-        totals.num_rows_processed += len(decoded.rows)
+        delta.rows.extend(decoded.rows)
         totals.num_rows_processed_with_warning += decoded.warnings
 
     def _apply(self, delta: Delta) -> bool:
@@ -227,6 +274,10 @@ def _warn(message: str) -> Health:
     return Health(status="warn", code="invalid_rows_found", message=message, log=entry)
 
 
+def _unevaluated(message: str) -> Health:
+    return Health(status="error", code="unsupported_by_local_engine", message=message)
+
+
 def _recovered(health: Health) -> Health | None:
     """Records flow again: an error of the source is over (a warning stays)."""
     return Health() if health.status == "error" else None
@@ -255,8 +306,8 @@ def _too_many(limit: int, now: float) -> dict[str, object]:
 class Feed:
     """Keeps one runner per job that should read, and none for the others."""
 
-    def __init__(self, store: Store, jobs: Callable[[], list[JobRecord]]) -> None:
-        self.store, self.jobs = store, jobs
+    def __init__(self, store: Store, rows: Rows, jobs: Callable[[], list[JobRecord]]) -> None:
+        self.store, self.rows, self.jobs = store, rows, jobs
         self.runners: dict[str, tuple[tuple[str, str, str | None], Runner]] = {}
         self.stopping = threading.Event()
         self.thread = threading.Thread(target=self._loop, name="feed", daemon=True)
@@ -294,6 +345,6 @@ class Feed:
                 del self.runners[job_id]
         for job_id, (key, job, conn, password) in want.items():
             if job_id not in self.runners:
-                runner = Runner(self.store, job, conn, password)
+                runner = Runner(self.store, self.rows, job, conn, password)
                 runner.start()
                 self.runners[job_id] = (key, runner)

@@ -374,6 +374,7 @@ class Jobs:
                     target="target.tableName",
                 )
             self.core.store.delete_table(name)
+            self.core.rows.drop(name)
             stamp = iso_nano(now)
             job = JobRecord(
                 id=str(uuid.uuid4()),

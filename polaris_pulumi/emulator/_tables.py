@@ -111,6 +111,29 @@ class Tables:
             raise PolarisAPIError(404, f"Table '{name}' not found")
         return record
 
+    def measured(self, record: TableRecord) -> TableRecord:
+        """The table with what it stores: its rows, their size, and the columns its jobs
+        added (discovered)."""
+        from polaris_pulumi.emulator._rows import polaris_type  # DuckDB, when first needed
+
+        table = record.table
+        stats = self.core.rows.stats(table.name)
+        known = {c.name for c in table.queryable_schema or []}
+        added = [
+            QueryableColumn(name=n, data_type=polaris_type(duck), is_discovered=n != "__time")
+            for n, duck in stats.columns.items()
+            if n not in known
+        ]
+        measured = table.model_copy(
+            update={
+                "total_rows": stats.rows,
+                "total_data_size_bytes": stats.size_bytes,
+                "queryable_schema": [*(table.queryable_schema or []), *added],
+            }
+        )
+        measured.__pydantic_extra__ = {"precachedDataSizeBytes": stats.size_bytes}
+        return TableRecord(table=measured)
+
     def list(self, request: Request, who: Principal) -> dict[str, Any]:
         self.core.auth.require(who, "ManageTables")
         tables = [r.table for r in self.core.store.list_tables()]
@@ -118,7 +141,9 @@ class Tables:
             tables = [t for t in tables if t.partitioning_granularity == granularity]
         if (count := request.query_params.get("segmentCount")) is not None:
             tables = [t for t in tables if str(t.segment_count) == count]
-        return {"values": [TableRecord(table=t).render(summary=True) for t in tables]}
+        return {
+            "values": [self.measured(TableRecord(table=t)).render(summary=True) for t in tables]
+        }
 
 
 def routes(app: FastAPI, api: Tables) -> None:
@@ -134,8 +159,8 @@ def routes(app: FastAPI, api: Tables) -> None:
 
     @app.get(f"{BASE}/tables/{{name}}", tags=["tables"])
     def get_table(name: str, who: Who) -> dict[str, Any]:
-        return api.get(name, who).render()
+        return api.measured(api.get(name, who)).render()
 
     @app.put(f"{BASE}/tables/{{name}}", tags=["tables"])
     def update_table(name: str, body: Body, who: Who) -> dict[str, Any]:
-        return api.update(name, body, who).render()
+        return api.measured(api.update(name, body, who)).render()

@@ -1,0 +1,399 @@
+"""A streaming job's pipeline on DuckDB: decoded rows, then `filterExpression`, the `__time`
+mapping and the rejection periods, the other mappings, and the write into the table.
+
+Detail tables take one row per record (with schema discovery, every input field but the
+excluded ones). Aggregate tables roll up by `__time` floored to their time resolution and by
+their dimensions: each batch is aggregated by the job's aggregation mappings, then merged with
+what the table holds by each measure's combining form (COUNT and SUM add up, MIN and MAX keep
+theirs, LATEST/EARLIEST keep the value of the latest/earliest time, a distinct count keeps the
+set of values), so the table holds one row per key, as Druid's perfect rollup does.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from typing import Any
+
+import duckdb
+from sqlglot import exp
+
+from polaris_pulumi.emulator import _druid_sql as sql
+from polaris_pulumi.emulator._rows import PAIR, SET, Rows, duck_type, quote, state_of
+from polaris_pulumi.jobs._model import StreamingJobSpec
+from polaris_pulumi.tables._model import TableSpec
+
+Row = dict[str, Any]
+_GRANULARITIES = {
+    "second": "PT1S",
+    "minute": "PT1M",
+    "five_minute": "PT5M",
+    "ten_minute": "PT10M",
+    "fifteen_minute": "PT15M",
+    "thirty_minute": "PT30M",
+    "hour": "PT1H",
+    "six_hour": "PT6H",
+    "eight_hour": "PT8H",
+    "day": "P1D",
+    "week": "P1W",
+    "month": "P1M",
+    "quarter": "P3M",
+    "year": "P1Y",
+}
+
+
+@dataclass(frozen=True)
+class Measure:
+    """An aggregation mapping: how a batch computes it, and how it merges with stored rows."""
+
+    column: str
+    batch: str
+    combine: str
+    duck: str | None = None  # the state's type, when it is not the aggregate's own
+
+
+@dataclass
+class Plan:
+    """A job's pipeline, compiled once (an expression it cannot evaluate fails here)."""
+
+    table: TableSpec
+    time: str
+    keep: str
+    dims: dict[str, str]
+    measures: list[Measure]
+    discover: bool
+    exclusions: frozenset[str]
+    late_seconds: float
+    early_seconds: float
+    started: float
+    reads: frozenset[str] = frozenset()
+
+    @property
+    def aggregate(self) -> bool:
+        return self.table.type == "aggregate"
+
+
+@dataclass
+class Counts:
+    """What one batch did to the table, in the metrics' terms."""
+
+    persisted: int = 0
+    skipped_by_filter: int = 0
+    unparseable_time: int = 0
+    columns: list[str] = field(default_factory=list)
+
+
+class PlanError(ValueError):
+    """What the local engine cannot evaluate in a job, and where (the job's health says it)."""
+
+
+@contextmanager
+def _at(where: str) -> Iterator[None]:
+    try:
+        yield
+    except sql.Unevaluated as exc:
+        raise PlanError(f"The local engine does not evaluate {exc}, in {where}") from None
+    except sql.SqlInvalid as exc:
+        raise PlanError(f"{exc}, in {where}") from None
+
+
+def compile_plan(spec: StreamingJobSpec, table: TableSpec, started: float) -> Plan:
+    """The job's pipeline; raises `PlanError` naming what the engine cannot evaluate."""
+    dims: dict[str, str] = {}
+    measures: list[Measure] = []
+    time_sql = _time_default(spec)
+    reads: set[str] = set()
+    for m in spec.mappings:
+        with _at(f"the mapping of column {m.column_name!r}"):
+            tree = sql.parse_expression(m.expression)
+            reads |= {c.name for c in tree.find_all(exp.Column)}
+            if m.column_name == "__time":
+                time_sql = sql.to_duckdb(tree)
+            elif m.is_aggregation or (table.type == "aggregate" and _is_aggregate(tree)):
+                measures.append(_measure(m.column_name, tree))
+            else:
+                dims[m.column_name] = sql.to_duckdb(tree)
+    if not any(m.column_name == "__time" for m in spec.mappings):
+        reads.add(_time_field(spec))
+    keep = "true"
+    if spec.filter_expression:
+        with _at("filterExpression"):
+            tree = sql.parse_expression(spec.filter_expression)
+            reads |= {c.name for c in tree.find_all(exp.Column)}
+            keep = sql.to_duckdb(tree)
+    return Plan(
+        table=table,
+        time=time_sql,
+        keep=keep,
+        dims=dims,
+        measures=measures,
+        discover=bool(spec.use_schema_discovery),
+        exclusions=frozenset(spec.dimension_exclusions or ()),
+        late_seconds=sql.period_seconds(spec.late_message_rejection_period or "P30D"),
+        early_seconds=sql.period_seconds(spec.early_message_rejection_period or "P2000D"),
+        started=started,
+        reads=frozenset(reads),
+    )
+
+
+def _time_field(spec: StreamingJobSpec) -> str:
+    """Without a `__time` mapping: the kafka format's timestamp column, else `__time`."""
+    fmt = spec.source.format_settings
+    if fmt.format == "kafka":
+        return fmt.timestamp_column_name or "kafka.timestamp"
+    return "__time"
+
+
+def _time_default(spec: StreamingJobSpec) -> str:
+    field = quote(_time_field(spec))
+    if field == '"__time"':
+        return f"coalesce(TRY_CAST({field} AS TIMESTAMP), epoch_ms(TRY_CAST({field} AS BIGINT)))"
+    return f"epoch_ms(TRY_CAST({field} AS BIGINT))"
+
+
+_AGGREGATES = (exp.Count, exp.Sum, exp.Min, exp.Max, exp.ApproxDistinct)
+_PAIRS = {
+    "LATEST": "arg_max",
+    "EARLIEST": "arg_min",
+    "LATEST_BY": "arg_max",
+    "EARLIEST_BY": "arg_min",
+}
+_SETS = frozenset(
+    {
+        "APPROX_COUNT_DISTINCT_BUILTIN",
+        "APPROX_COUNT_DISTINCT_DS_HLL",
+        "APPROX_COUNT_DISTINCT_DS_THETA",
+        "DS_HLL",
+        "DS_THETA",
+    }
+)
+
+
+def _is_aggregate(tree: exp.Expr) -> bool:
+    name = tree.name.upper() if isinstance(tree, exp.Anonymous) else ""
+    return isinstance(tree, _AGGREGATES) or name in _PAIRS or name in _SETS
+
+
+def _measure(column: str, tree: exp.Expr) -> Measure:
+    """An aggregation mapping must be one aggregate call: Druid's ingestion aggregators."""
+    c = quote(column)
+    name = tree.name.upper() if isinstance(tree, exp.Anonymous) else ""
+    if isinstance(tree, exp.Count | exp.Sum):
+        return Measure(column, sql.to_duckdb(tree), f"sum({c})")
+    if isinstance(tree, exp.Min | exp.Max):
+        pick = "min" if isinstance(tree, exp.Min) else "max"
+        return Measure(column, sql.to_duckdb(tree), f"{pick}({c})")
+    if isinstance(tree, exp.ApproxDistinct) or name in _SETS:
+        arg = tree.this if isinstance(tree, exp.ApproxDistinct) else tree.expressions[0]
+        value = f"CAST({sql.to_duckdb(arg)} AS VARCHAR)"
+        batch = f"list_distinct(list({value}) FILTER (WHERE {value} IS NOT NULL))"
+        return Measure(column, batch, f"list_distinct(flatten(list({c})))", SET)
+    if name in _PAIRS:
+        args = tree.expressions
+        value = sql.to_duckdb(args[0])
+        at = sql.to_duckdb(args[1]) if name.endswith("_BY") else '"__time"'
+        pair = f"{{'t': {at}, 'v': CAST({value} AS VARCHAR)}}"
+        return Measure(column, f"{_PAIRS[name]}({pair}, {at})", f"{_PAIRS[name]}({c}, {c}.t)", PAIR)
+    shown = name or (tree.sql_name() if isinstance(tree, exp.Func) else type(tree).__name__)
+    raise sql.Unevaluated(
+        shown,
+        "as an ingestion aggregation: COUNT, SUM, MIN, MAX, LATEST, EARLIEST or a distinct count",
+    )
+
+
+# --- one batch ------------------------------------------------------------------------------
+
+
+def write(rows: Rows, plan: Plan, batch: list[Row], input_types: dict[str, str]) -> Counts:
+    """Run a batch of decoded rows through the plan into the table, in one transaction."""
+    if not batch:
+        return Counts()
+    with rows.writing() as cur:
+        have = rows.ensure(plan.table, cur)
+        names = _load(cur, batch, input_types, plan.reads)
+        counts = _stage(cur, plan, names)
+        out = _out(cur, plan, names)
+        counts.columns = _widen(cur, plan, have, out)
+        counts.persisted = _store(cur, plan, rows.columns(plan.table.name, cur), out)
+        cur.execute('DROP TABLE "$batch"; DROP TABLE "$stage"; DROP TABLE "$out"')
+    return counts
+
+
+def _load(
+    cur: duckdb.DuckDBPyConnection,
+    batch: list[Row],
+    input_types: dict[str, str],
+    reads: frozenset[str],
+) -> list[str]:
+    """The batch as a temporary table, its input-schema fields typed, the others inferred;
+    a field the expressions read that no record has is null, as in Druid."""
+    structure: dict[str, str] = dict.fromkeys(reads, "VARCHAR")
+    for row in batch:
+        for key, value in row.items():
+            structure[key] = _merge_type(structure.get(key), _infer(value))
+    for name, data_type in input_types.items():
+        structure[name] = _input_type(data_type)
+    if not structure:
+        structure["$empty"] = "VARCHAR"
+    cur.execute(
+        'CREATE TEMP TABLE "$batch" AS SELECT unnest(from_json(?::JSON, ?), recursive := true)',
+        [json.dumps(batch, default=str), json.dumps([structure])],
+    )
+    return list(structure)
+
+
+def _input_type(data_type: str) -> str:
+    duck = duck_type(data_type)
+    return "VARCHAR" if duck in (PAIR, SET, "TIMESTAMP") else duck
+
+
+def _infer(value: Any) -> str | None:
+    if value is None:
+        return None
+    if isinstance(value, bool):
+        return "BOOLEAN"
+    if isinstance(value, int):
+        return "BIGINT" if -(2**63) <= value < 2**63 else "DOUBLE"
+    if isinstance(value, float):
+        return "DOUBLE"
+    if isinstance(value, str):
+        return "VARCHAR"
+    if isinstance(value, list) and all(isinstance(v, str) for v in value):
+        return "VARCHAR[]"
+    return "JSON"
+
+
+def _merge_type(a: str | None, b: str | None) -> str:
+    if a is None or a == b:
+        return b or a or "VARCHAR"
+    if b is None:
+        return a
+    if {a, b} == {"BIGINT", "DOUBLE"}:
+        return "DOUBLE"
+    return "JSON" if "JSON" in (a, b) or a.endswith("]") or b.endswith("]") else "VARCHAR"
+
+
+def _stage(cur: duckdb.DuckDBPyConnection, plan: Plan, names: list[str]) -> Counts:
+    """Each row's `__time` and whether the filter keeps it; what the filter, an unreadable
+    time and the rejection periods drop."""
+    inputs = ", ".join(quote(n) for n in names if n != "__time")
+    cur.execute(
+        f'CREATE TEMP TABLE "$stage" AS SELECT {inputs + ", " if inputs else ""}'
+        f'({plan.time}) AS "__time", coalesce(({plan.keep}), false) AS "$keep" FROM "$batch"'
+    )
+    now = time.time()
+    low = _timestamp(plan.started - plan.late_seconds)
+    high = _timestamp(now + plan.early_seconds)
+    cur.execute(
+        'UPDATE "$stage" SET "$keep" = false WHERE "$keep" AND "__time" IS NOT NULL '
+        'AND ("__time" < ?::TIMESTAMP OR "__time" > ?::TIMESTAMP)',
+        [low, high],
+    )
+    filtered, timeless = cur.execute(
+        'SELECT count(*) FILTER (WHERE NOT "$keep"), count(*) FILTER (WHERE "$keep" AND "__time" IS NULL) FROM "$stage"'
+    ).fetchone() or (0, 0)
+    return Counts(skipped_by_filter=int(filtered), unparseable_time=int(timeless))
+
+
+def _timestamp(epoch: float) -> str:
+    return time.strftime("%Y-%m-%d %H:%M:%S", time.gmtime(max(epoch, -62135596800 + 86400)))
+
+
+def _out(cur: duckdb.DuckDBPyConnection, plan: Plan, names: list[str]) -> dict[str, str]:
+    """The batch's rows as the table takes them (rolled up, for an aggregate table)."""
+    declared = {c.name for c in plan.table.schema_ or []}
+    taken = {"__time", *plan.dims, *(m.column for m in plan.measures)}
+    discovered = [
+        n
+        for n in names
+        if plan.discover and n not in taken and n not in plan.exclusions and n != "$empty"
+    ]
+    if plan.table.schema_mode == "strict":
+        discovered = [n for n in discovered if n in declared]
+    when = '"__time"'
+    if plan.aggregate:
+        when = _floor(plan.table) or when
+    select = [f'{when} AS "__time"']
+    select += [f"({expr}) AS {quote(col)}" for col, expr in plan.dims.items()]
+    select += [quote(n) for n in discovered]
+    select += [f"({m.batch}) AS {quote(m.column)}" for m in plan.measures]
+    group = " GROUP BY ALL" if plan.aggregate else ""
+    cur.execute(
+        f'CREATE TEMP TABLE "$out" AS SELECT {", ".join(select)} FROM "$stage" '
+        f'WHERE "$keep" AND "__time" IS NOT NULL{group}'
+    )
+    return dict(cur.execute('SELECT column_name, column_type FROM (DESCRIBE "$out")').fetchall())
+
+
+def _floor(table: TableSpec) -> str | None:
+    """An aggregate table's rollup granularity: queryGranularity, else timeResolution."""
+    g = table.query_granularity
+    if g is not None and g.type == "period" and g.period:
+        period = g.period
+    elif g is not None and g.granularity:
+        period = _GRANULARITIES.get(g.granularity, "")
+    else:
+        period = _GRANULARITIES.get(table.time_resolution or "millisecond", "")
+    if not period:
+        return None
+    return f'time_bucket({sql.interval(period, "the table granularity").sql("duckdb")}, "__time")'
+
+
+def _widen(
+    cur: duckdb.DuckDBPyConnection, plan: Plan, have: dict[str, str], out: dict[str, str]
+) -> list[str]:
+    """A flexible table gains the batch's new columns (a strict one refuses them); the
+    columns added."""
+    if plan.table.schema_mode == "strict":
+        return []
+    states = {m.column: m.duck for m in plan.measures if m.duck}
+    added = []
+    for name, duck in out.items():
+        if name not in have:
+            kind = states.get(name) or _WIDER.get(duck.split("(")[0], duck)
+            cur.execute(f"ALTER TABLE {quote(plan.table.name)} ADD COLUMN {quote(name)} {kind}")
+            added.append(name)
+    return added
+
+
+_WIDER = {"HUGEINT": "BIGINT", "INTEGER": "BIGINT", "DECIMAL": "DOUBLE", "BOOLEAN": "BIGINT"}
+
+
+def _store(
+    cur: duckdb.DuckDBPyConnection, plan: Plan, table: dict[str, str], out: dict[str, str]
+) -> int:
+    """Append (detail) or merge (aggregate) the batch; the rows it wrote."""
+    t = quote(plan.table.name)
+    cast = ", ".join(f"TRY_CAST({quote(n)} AS {table[n]}) AS {quote(n)}" for n in out if n in table)
+    (persisted,) = cur.execute('SELECT count(*) FROM "$out"').fetchone() or (0,)
+    if not plan.aggregate:
+        cur.execute(f'INSERT INTO {t} BY NAME SELECT {cast} FROM "$out"')
+        return int(persisted)
+    combine = {m.column: m.combine for m in plan.measures}
+    measures = set(combine) | {c.name for c in plan.table.schema_ or [] if c.type == "measure"}
+    select = []
+    for name, duck in table.items():
+        if name not in measures:
+            select.append(quote(name))
+        else:
+            merged = combine.get(name) or _combine(name, duck)
+            select.append(f"CAST({merged} AS {duck}) AS {quote(name)}")
+    cur.execute(
+        f"CREATE OR REPLACE TABLE {t} AS SELECT {', '.join(select)} FROM "
+        f'(SELECT * FROM {t} UNION ALL BY NAME SELECT {cast} FROM "$out") GROUP BY ALL'
+    )
+    return int(persisted)
+
+
+def _combine(name: str, duck: str) -> str:
+    """A measure this job does not map (another job's), merged by its type."""
+    c = quote(name)
+    state = state_of(duck)
+    if state == "pair":
+        return f"arg_max({c}, {c}.t)"
+    if state == "set":
+        return f"list_distinct(flatten(list({c})))"
+    return f"sum({c})" if duck in ("BIGINT", "DOUBLE", "FLOAT", "HUGEINT") else f"any_value({c})"
