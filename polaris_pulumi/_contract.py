@@ -210,10 +210,13 @@ class ListResponse(PolarisModel):
 
 
 class ErrorBody(PolarisModel):
-    """ErrorResponse: {code, message, target, details: [ErrorResponse], innererror}."""
+    """ErrorResponse: {code, message, target, details: [ErrorResponse], innererror}; the
+    query API's SqlErrorResponse says its code and message as errorCode and errorMessage."""
 
     code: str | None = None
     message: str | None = None
+    error_code: str | None = None
+    error_message: str | None = None
     target: str | None = None
     details: list[ErrorBody] | None = None
     innererror: dict[str, Any] | None = None

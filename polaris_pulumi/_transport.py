@@ -256,7 +256,7 @@ class Transport:
             method=method,
             path=path,
             status_code=response.status_code,
-            message=self._scrub(body.message, extra),
+            message=self._scrub(body.message or body.error_message, extra),
             details=[
                 {
                     k: self._scrub(str(v), extra)
@@ -266,7 +266,7 @@ class Transport:
                 for d in body.details or []
             ],
             retry_after=_retry_after_seconds(response.headers.get("Retry-After")),
-            code=body.code,
+            code=body.code or body.error_code,
             target=self._scrub(body.target, extra),
         )
         raise error

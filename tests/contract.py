@@ -49,7 +49,8 @@ def operation(op: Any) -> Operation:
     per_code = dict(
         (int(code), model)
         for code, model in re.findall(
-            r"status_code == (\d+):\n(?:[^\n]*\n){0,6}?\s*\"(\w+)\", pipeline_response", source
+            r"status_code == (\d+):\n(?:[^\n]*\n){0,6}?\s*\"([\w\[\]]+)\", pipeline_response",
+            source,
         )
     )
     if not per_code and "deserialized = None" in source:

@@ -24,6 +24,7 @@ from polaris.sdk.project_api._serialization import Deserializer
 
 from polaris_pulumi import _contract as _models
 from polaris_pulumi.api import (
+    BadRequestError,
     ConnectionSpec,
     PolarisClient,
     SchemaRegistryConnectionSpec,
@@ -496,6 +497,9 @@ def test_client_requests_are_the_sdks(
     assert_as_sdk(
         rec.take()[0], p, "build_connections_delete_connection_request", name="my_connection"
     )
+    client.query_sql("SELECT ? AS n", parameters=[("BIGINT", 1)], context={"sqlQueryId": "q-1"})
+    [req] = rec.take()
+    assert_as_sdk(req, p, "build_query_query_sync_request", "SqlRequest")
 
 
 def test_every_client_operation_is_covered() -> None:
@@ -505,6 +509,7 @@ def test_every_client_operation_is_covered() -> None:
         "delete_connection", "test_connection", "create_job", "get_job", "get_job_status",
         "get_job_metrics", "list_jobs", "set_job_status", "cancel_job", "reset_job",
         "get_table", "list_tables", "delete_table", "create_table", "update_table",
+        "query_sql",
     }  # fmt: skip
     # Built from the others (their requests are the ones compared): no requests of their own.
     composed = {
@@ -651,3 +656,112 @@ def test_schema_registry_connections_and_avro_jobs_through_the_official_sdk(
         model("UpdateJobStatusRequest", {"desiredExecutionStatus": "canceled"}),
         expect=200,
     )
+
+
+def test_query_api_through_the_official_sdk(live_emulator: EmulatorProcess, kafka: Any) -> None:
+    """query_sync on rows a job ingested from a real broker: each result format, header rows,
+    and SqlErrorResponse (400) for SQL it refuses."""
+    from tests.kafka_broker import KAFKA_USER, KAFKA_USER_PASSWORD
+    from tests.test_kafka_e2e import totals, until
+
+    client = live_emulator.client()
+    topic = kafka.topic("query")
+    conn = samples.connection(
+        name="query", bootstrapServers=kafka.bootstrap, topicName=topic, topicNameIsPattern=False
+    )
+    conn["secrets"] = {
+        "type": "sasl_plain",
+        "username": KAFKA_USER,
+        "password": KAFKA_USER_PASSWORD,
+    }
+    client.create_connection(ConnectionSpec.model_validate(conn))
+    job = client.create_job(
+        StreamingJobSpec.model_validate(
+            {
+                "source": {
+                    "connectionName": "query",
+                    "formatSettings": {"format": "nd-json"},
+                    "inputSchema": [{"name": "ts", "dataType": "string"}],
+                },
+                "mappings": [{"columnName": "__time", "expression": 'TIME_PARSE("ts")'}],
+                "target": {"tableName": "queried"},
+                "createTableIfNotExists": True,
+                "useSchemaDiscovery": True,
+                "readFromPoint": "earliest",
+            }
+        )
+    )
+    day = (time.gmtime(time.time() - 86400))[:3]
+    stamp = "{:04d}-{:02d}-{:02d}".format(*day)
+    values = [("a,b", 1), ('say "hi"', 2), ("c", 3)]
+    kafka.produce(
+        topic,
+        [
+            json.dumps({"ts": f"{stamp}T0{i}:00:00Z", "s": s, "n": n}).encode()
+            for i, (s, n) in enumerate(values)
+        ],
+    )
+    until("3 rows", lambda: totals(client, job.id), lambda t: t["num_rows_processed"] >= 3)
+    sdk = ProjectClient.from_endpoint(
+        live_emulator.project_id, live_emulator.url, live_emulator.api_key
+    )
+    query = 'SELECT __time, s, n FROM "queried" ORDER BY n'
+
+    def run(expect: int, **request: Any) -> Any:
+        return call(sdk.query.query_sync, model("SqlRequest", request), expect=expect)
+
+    times = [f"{stamp}T0{i}:00:00.000Z" for i in range(3)]
+    assert body(run(200, query=query)) == [
+        {"__time": t, "s": s, "n": n} for t, (s, n) in zip(times, values, strict=True)
+    ]
+    arrays = body(run(200, query=query, resultFormat="array", header=True, typesHeader=True,
+                      sqlTypesHeader=True))  # fmt: skip
+    assert arrays[:3] == [
+        ["__time", "s", "n"],
+        ["LONG", "STRING", "LONG"],
+        ["TIMESTAMP", "VARCHAR", "BIGINT"],
+    ]
+    assert arrays[3:] == [[t, s, n] for t, (s, n) in zip(times, values, strict=True)]
+    headed = run(200, query=query, header=True, typesHeader=True)
+    assert body(headed)[0] == {
+        "__time": {"type": "LONG"},
+        "s": {"type": "STRING"},
+        "n": {"type": "LONG"},
+    }
+    assert headed.headers["X-Druid-SQL-Header-Included"] == "yes"
+
+    # The line and csv formats are no JSON document, which the SDK always deserializes: over
+    # plain HTTP. One row a line, and a trailing newline.
+    def text(fmt: str, **extra: Any) -> str:
+        answer = httpx.post(
+            f"{live_emulator.url}/v1/projects/{live_emulator.project_id}/query/sql",
+            json={"query": query, "resultFormat": fmt, **extra},
+            headers={"Authorization": f"Basic {live_emulator.api_key}"},
+        )
+        assert answer.status_code == 200, answer.text
+        return answer.text
+
+    lines = text("objectLines")
+    assert lines.endswith("\n\n")
+    assert [json.loads(line) for line in lines.split("\n") if line] == body(run(200, query=query))
+    csv_text = text("csv", header=True)
+    quoted = "\n".join(
+        ["__time,s,n", f'{times[0]},"a,b",1', f'{times[1]},"say ""hi""",2', f"{times[2]},c,3"]
+    )
+    assert csv_text == quoted + "\n\n"
+    # What it refuses: a SqlErrorResponse, naming the reason.
+    refusals = {
+        "SELECT * FROM nope": ("INVALID_INPUT", "Object 'nope' not found"),
+        "SELECT LOOKUP(s, 'x') FROM \"queried\"": ("UNSUPPORTED", "function LOOKUP"),
+        'SELECT nope FROM "queried"': ("INVALID_INPUT", "nope"),
+        'DELETE FROM "queried"': ("INVALID_INPUT", "exactly one SELECT"),
+        "SELECT * FROM read_csv('/etc/passwd')": ("UNSUPPORTED", "only the project's tables"),
+    }
+    for sql_text, (category, words) in refusals.items():
+        refused = body(run(400, query=sql_text))
+        assert (refused["error"], refused["category"]) == ("druidException", category), refused
+        assert words in refused["errorMessage"], refused
+    # PolarisClient reads the same rows, and says a refusal's message.
+    assert client.query_sql(query) == body(run(200, query=query))
+    with pytest.raises(BadRequestError, match="Object 'nope' not found"):
+        client.query_sql("SELECT * FROM nope")

@@ -22,7 +22,7 @@ from fastapi.responses import JSONResponse
 from pydantic import ValidationError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from polaris_pulumi.emulator import _connections, _jobs, _tables
+from polaris_pulumi.emulator import _connections, _jobs, _query, _tables
 from polaris_pulumi.emulator._auth import ALL_PERMISSIONS
 from polaris_pulumi.emulator._core import WRITE_METHODS, Core, EmulatorConfig, Faults
 from polaris_pulumi.emulator._errors import PolarisAPIError, error_response
@@ -40,7 +40,7 @@ def create_app(config: EmulatorConfig) -> FastAPI:
         # Only with a broker: the simulated mode starts without loading librdkafka.
         from polaris_pulumi.emulator._feed import Feed
 
-        feed = Feed(core.store, jobs.all)
+        feed = Feed(core.store, core.rows, jobs.all)
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
@@ -62,6 +62,7 @@ def create_app(config: EmulatorConfig) -> FastAPI:
     _connections.routes(app, _connections.Connections(core, jobs))
     _jobs.routes(app, jobs)
     _tables.routes(app, tables)
+    _query.routes(app, _query.Query(core))
     return app
 
 
@@ -168,4 +169,5 @@ def _install_admin(app: FastAPI, core: Core) -> None:
     @app.post("/_emulator/wipe", tags=["admin"])
     def wipe() -> dict[str, Any]:
         core.store.wipe()
+        core.rows.wipe()
         return {"status": "wiped"}

@@ -11,7 +11,9 @@ from dataclasses import dataclass
 
 from polaris_pulumi.emulator._errors import PolarisAPIError
 
-ALL_PERMISSIONS = frozenset({"ManageConnections", "ManageIngestionJobs", "ManageTables"})
+ALL_PERMISSIONS = frozenset(
+    {"AccessQueries", "ManageConnections", "ManageIngestionJobs", "ManageTables"}
+)
 
 
 @dataclass

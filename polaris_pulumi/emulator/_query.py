@@ -1,0 +1,292 @@
+"""Polaris' synchronous SQL API (`query_sync`): `POST /v1/projects/{projectId}/query/sql` with a
+`SqlRequest`, answered from the tables' rows in DuckDB, in its result formats (object, array,
+objectLines, arrayLines, csv; with header rows) or as a 400 `SqlErrorResponse`.
+
+The query is Druid SQL, translated by sqlglot (`_druid_sql`). It reads only Polaris tables of
+the project: any other table or table function is refused.
+"""
+
+from __future__ import annotations
+
+import base64
+import csv
+import datetime as dt
+import io
+import json
+import uuid
+from decimal import Decimal
+from typing import Any
+
+import duckdb
+from fastapi import FastAPI, Response
+from fastapi.responses import JSONResponse
+from sqlglot import exp
+
+from polaris_pulumi.emulator import _druid_sql as sql
+from polaris_pulumi.emulator._auth import Principal
+from polaris_pulumi.emulator._core import Core
+from polaris_pulumi.emulator._http import BASE, Body, Who
+from polaris_pulumi.emulator._rows import state_of
+
+FORMATS = ("object", "array", "objectLines", "arrayLines", "csv")
+_FIELDS = {
+    "query",
+    "resultFormat",
+    "header",
+    "typesHeader",
+    "sqlTypesHeader",
+    "context",
+    "parameters",
+}
+
+
+class SqlError(Exception):
+    """A SqlErrorResponse (Druid's error shape), always answered with 400."""
+
+    def __init__(
+        self, message: str, category: str = "INVALID_INPUT", code: str = "invalidInput"
+    ) -> None:
+        super().__init__(message)
+        self.category, self.code = category, code
+
+    def body(self) -> dict[str, Any]:
+        return {
+            "error": "druidException",
+            "errorCode": self.code,
+            "persona": "USER",
+            "category": self.category,
+            "errorMessage": str(self),
+            "context": {},
+        }
+
+
+class Query:
+    def __init__(self, core: Core) -> None:
+        self.core = core
+
+    def run(self, body: Any, who: Principal) -> Response:
+        self.core.auth.require(who, "AccessQueries")
+        try:
+            request = _request(body)
+            columns, rows = self._execute(request)
+        except SqlError as exc:
+            return JSONResponse(exc.body(), status_code=400)
+        query_id = str((request.get("context") or {}).get("sqlQueryId") or uuid.uuid4())
+        headers = {"X-Druid-SQL-Query-Id": query_id}
+        if request.get("header"):
+            headers["X-Druid-SQL-Header-Included"] = "yes"
+        return _render(request, columns, rows, headers)
+
+    def _execute(
+        self, request: dict[str, Any]
+    ) -> tuple[list[tuple[str, str]], list[tuple[Any, ...]]]:
+        try:
+            tree = sql.parse_query(request["query"])
+            states = self._tables(tree)
+            text = sql.to_duckdb(tree, states)
+        except sql.SqlInvalid as exc:
+            raise SqlError(str(exc)) from None
+        except sql.Unevaluated as exc:
+            raise SqlError(
+                f"The local engine does not evaluate {exc}", "UNSUPPORTED", "unsupported"
+            ) from None
+        params = [_parameter(p) for p in request.get("parameters") or []]
+        with self.core.rows.cursor() as cur:
+            try:
+                result = cur.execute(text, params)
+                described = [(d[0], str(d[1])) for d in result.description or []]
+                return described, result.fetchall()
+            except duckdb.Error as exc:
+                raise SqlError(str(exc).splitlines()[0]) from None
+
+    def _tables(self, tree: exp.Query) -> dict[str, str]:
+        """Each table the query reads must be one of the project's (created in DuckDB, empty,
+        if no row came yet); the aggregate states of their columns."""
+        ctes = {c.alias_or_name.lower() for c in tree.find_all(exp.CTE)}
+        states: dict[str, str] = {}
+        for table in tree.find_all(exp.Table):
+            if not isinstance(table.this, exp.Identifier):
+                raise SqlError(
+                    "The local engine reads only the project's tables", "UNSUPPORTED", "unsupported"
+                )
+            name, schema = table.name, table.db
+            if not schema and name.lower() in ctes:
+                continue
+            record = self.core.store.get_table(name) if schema in ("", "druid") else None
+            if record is None:
+                raise SqlError(f"Object '{name}' not found")
+            with self.core.rows.writing() as cur:
+                columns = self.core.rows.ensure(record.table, cur)
+            table.set("db", None)
+            table.set("this", exp.to_identifier(name, quoted=True))
+            for column, duck in columns.items():
+                if (state := state_of(duck)) is not None:
+                    states[column.lower()] = state
+        return states
+
+
+def _request(body: Any) -> dict[str, Any]:
+    """The SqlRequest: `query` required; an unknown field or a wrong type is refused."""
+    if not isinstance(body, dict):
+        raise SqlError("The request body must be a SqlRequest object")
+    if unknown := sorted(set(body) - _FIELDS):
+        raise SqlError(
+            f"Unknown SqlRequest field(s) {', '.join(unknown)}: it takes {', '.join(sorted(_FIELDS))}"
+        )
+    if not isinstance(body.get("query"), str) or not body["query"].strip():
+        raise SqlError("query is required: the Druid SQL to run")
+    fmt = body.get("resultFormat") or "object"
+    if fmt not in FORMATS:
+        raise SqlError(f"resultFormat {fmt!r} is not one of {', '.join(FORMATS)}")
+    for flag in ("header", "typesHeader", "sqlTypesHeader"):
+        if not isinstance(body.get(flag, False), bool):
+            raise SqlError(f"{flag} must be true or false")
+    zone = (body.get("context") or {}).get("sqlTimeZone")
+    if zone not in (None, "UTC", "Etc/UTC"):
+        raise SqlError(
+            f"sqlTimeZone {zone!r}: the local engine works in UTC", "UNSUPPORTED", "unsupported"
+        )
+    return body | {"resultFormat": fmt}
+
+
+_PARAMETER_TYPES = {
+    "TIMESTAMP": "TIMESTAMP",
+    "DATE": "DATE",
+    "BIGINT": "BIGINT",
+    "INTEGER": "BIGINT",
+    "DOUBLE": "DOUBLE",
+    "FLOAT": "FLOAT",
+    "VARCHAR": "VARCHAR",
+    "BOOLEAN": "BOOLEAN",
+}
+
+
+def _parameter(p: Any) -> Any:
+    """A SqlParameter {type, value}: the value, read as its SQL type."""
+    if not isinstance(p, dict) or set(p) != {"type", "value"}:
+        raise SqlError("Each parameter is {type, value}")
+    kind = str(p["type"]).upper()
+    if kind == "ARRAY":
+        return p["value"]
+    if kind not in _PARAMETER_TYPES:
+        raise SqlError(
+            f"Parameter type {p['type']!r} is not one of {', '.join(_PARAMETER_TYPES)}, ARRAY"
+        )
+    if p["value"] is None:
+        return None
+    if kind == "TIMESTAMP":
+        return dt.datetime.fromisoformat(str(p["value"]).replace("Z", "+00:00")).replace(
+            tzinfo=None
+        )
+    return p["value"]
+
+
+# --- results --------------------------------------------------------------------------------
+
+
+def _value(v: Any) -> Any:
+    """A DuckDB value as Druid's JSON writes it: times as ISO 8601 in UTC with milliseconds."""
+    if isinstance(v, dt.datetime):
+        return v.strftime("%Y-%m-%dT%H:%M:%S.") + f"{v.microsecond // 1000:03d}Z"
+    if isinstance(v, dt.date):
+        return v.isoformat() + "T00:00:00.000Z"
+    if isinstance(v, Decimal):
+        return float(v)
+    if isinstance(v, bytes):
+        return base64.b64encode(v).decode()
+    if isinstance(v, dict):
+        return {k: _value(x) for k, x in v.items()}
+    if isinstance(v, list | tuple):
+        return [_value(x) for x in v]
+    return v
+
+
+def _cell(v: Any, duck: str) -> Any:
+    """A JSON column's value as the JSON it holds (Druid answers COMPLEX<json> nested)."""
+    if duck == "JSON" and isinstance(v, str):
+        return json.loads(v)
+    return _value(v)
+
+
+_DRUID_TYPES = {
+    "VARCHAR": ("STRING", "VARCHAR"),
+    "BIGINT": ("LONG", "BIGINT"),
+    "HUGEINT": ("LONG", "BIGINT"),
+    "INTEGER": ("LONG", "INTEGER"),
+    "BOOLEAN": ("LONG", "BOOLEAN"),
+    "DOUBLE": ("DOUBLE", "DOUBLE"),
+    "FLOAT": ("FLOAT", "FLOAT"),
+    "TIMESTAMP": ("LONG", "TIMESTAMP"),
+    "DATE": ("LONG", "DATE"),
+    "JSON": ("COMPLEX<json>", "OTHER"),
+}
+
+
+def _types(duck: str) -> tuple[str, str]:
+    if duck.startswith("DECIMAL"):
+        return "DOUBLE", "DOUBLE"
+    if duck.endswith("[]"):
+        inner = _DRUID_TYPES.get(duck[:-2], ("STRING", "VARCHAR"))[0]
+        return f"ARRAY<{inner}>", "ARRAY"
+    return _DRUID_TYPES.get(duck, ("COMPLEX", "OTHER"))
+
+
+def _header_rows(
+    request: dict[str, Any], columns: list[tuple[str, str]], objects: bool
+) -> list[Any]:
+    if not request.get("header"):
+        return []
+    names = [c for c, _ in columns]
+    types, sql_types = request.get("typesHeader"), request.get("sqlTypesHeader")
+    if objects:
+
+        def meta(duck: str) -> dict[str, str] | None:
+            runtime, sql_type = _types(duck)
+            out = ({"type": runtime} if types else {}) | (
+                {"sqlType": sql_type} if sql_types else {}
+            )
+            return out or None
+
+        return [{name: meta(duck) for name, duck in columns}]
+    rows: list[Any] = [names]
+    if types:
+        rows.append([_types(d)[0] for _, d in columns])
+    if sql_types:
+        rows.append([_types(d)[1] for _, d in columns])
+    return rows
+
+
+def _render(
+    request: dict[str, Any],
+    columns: list[tuple[str, str]],
+    rows: list[tuple[Any, ...]],
+    headers: dict[str, str],
+) -> Response:
+    fmt = request["resultFormat"]
+    names = [c for c, _ in columns]
+    objects = fmt in ("object", "objectLines")
+    types = [d for _, d in columns]
+    cells = [[_cell(v, d) for v, d in zip(r, types, strict=True)] for r in rows]
+    values: list[Any] = [dict(zip(names, c, strict=True)) if objects else c for c in cells]
+    values = _header_rows(request, columns, objects) + values
+    if fmt in ("object", "array"):
+        return JSONResponse(values, headers=headers)
+    if fmt == "csv":
+        out = io.StringIO()
+        writer = csv.writer(out, lineterminator="\n")
+        for row in values:
+            writer.writerow(
+                [
+                    "" if v is None else json.dumps(v) if isinstance(v, dict | list) else v
+                    for v in row
+                ]
+            )
+        return Response(out.getvalue() + "\n", media_type="text/csv", headers=headers)
+    lines = "".join(json.dumps(v) + "\n" for v in values)
+    return Response(lines + "\n", media_type="text/plain", headers=headers)
+
+
+def routes(app: FastAPI, api: Query) -> None:
+    @app.post(f"{BASE}/query/sql", tags=["query"])
+    def query_sync(body: Body, who: Who) -> Response:
+        return api.run(body, who)
