@@ -135,12 +135,16 @@ if [ -n "${bootstrap:-}" ]; then
   jobs=$(printf '%s' "$outputs" | .venv/bin/python -c 'import json, sys; print(json.dumps({k: v["id"] for k, v in json.load(sys.stdin)["jobs"].items()}))')
   echo "demo: what each job read from Kafka (its metrics):" >&2
   POLARIS_API_KEY="$key" .venv/bin/python scripts/demo_kafka.py metrics "$url" "$project" "$jobs" "$kafka" "$topic"
+  echo "demo: what the tables hold (Druid SQL through the query API):" >&2
+  POLARIS_API_KEY="$key" .venv/bin/python scripts/demo_kafka.py rows "$url" "$project"
 fi
 cat <<EOT
 
 Next:
   export PATH="$root/.venv/bin:\$PATH" PULUMI_BACKEND_URL="$PULUMI_BACKEND_URL" PULUMI_CONFIG_PASSPHRASE=$PULUMI_CONFIG_PASSPHRASE
   pulumi config set lateMessageRejectionPeriod P90D && pulumi preview --diff   # a new job takes the old one's place
+  curl -s "$url/v1/projects/$project/query/sql" -H "Authorization: Basic \$(cat ${key_file:-<your key file>})" \\
+    -H 'Content-Type: application/json' -d '{"query": "SELECT page, SUM(views) AS views FROM \\"page-views-hourly\\" GROUP BY 1"}'
   bash scripts/demo.sh destroy    # cancels the jobs, removes the connection
   bash scripts/demo.sh stop       # stops the emulator and the Kafka broker
 EOT

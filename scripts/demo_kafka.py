@@ -3,6 +3,7 @@ views in the shape the demo's jobs read, then print each job's metrics once it h
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import os
 import sys
@@ -13,16 +14,31 @@ import httpx
 from confluent_kafka import Consumer, Producer, TopicPartition
 from confluent_kafka.admin import AdminClient, NewTopic
 
+from polaris_pulumi.api import PolarisClient
 from polaris_pulumi.emulator.broker import BrokerInfo
 
 PAGES = ("/home", "/pricing", "/docs", "/blog")
+# One query per table, printed after the metrics (and shown in the README).
+QUERIES = {
+    "page-views": 'SELECT __time, page, bytes FROM "page-views" ORDER BY __time DESC, page LIMIT 5',
+    "page-views-hourly": (
+        'SELECT __time AS "hour", page, SUM(views) AS views, SUM(total_bytes) AS total_bytes '
+        'FROM "page-views-hourly" GROUP BY 1, 2 ORDER BY 1, 2'
+    ),
+}
 
 
-def events(n: int) -> list[dict[str, object]]:
-    """n page views over three hours of 2026-12-01, a page and a size each."""
+def day() -> str:
+    """Yesterday (UTC): recent enough for the jobs' late-message rejection period."""
+    return (dt.datetime.now(dt.UTC) - dt.timedelta(days=1)).strftime("%Y-%m-%d")
+
+
+def events(n: int, date: str | None = None) -> list[dict[str, object]]:
+    """n page views over three hours of a day (yesterday by default), a page and a size each."""
+    date = date or day()
     return [
         {
-            "date": "2026-12-01",
+            "date": date,
             "time": f"{10 + i % 3:02d}:{(7 * i) % 60:02d}:00",
             "page": PAGES[i % len(PAGES)],
             "bytes": 200 + 37 * i,
@@ -82,6 +98,24 @@ def metrics(url: str, project: str, jobs: dict[str, str], expect: int) -> None:
         )
 
 
+def rows(url: str, project: str) -> None:
+    """What the tables hold: one Druid SQL query per table, through `polaris_pulumi.api`."""
+    client = PolarisClient(url=url, project_id=project)  # the key: POLARIS_API_KEY
+    for table, query in QUERIES.items():
+        print(f"\n{table}: {query}")
+        print(render(client.query_sql(query)))
+
+
+def render(rows: list[dict[str, object]]) -> str:
+    """Rows as an aligned text table."""
+    if not rows:
+        return "(no rows)"
+    names = list(rows[0])
+    cells = [names] + [[str(r[n]) for n in names] for r in rows]
+    widths = [max(len(c[i]) for c in cells) for i in range(len(names))]
+    return "\n".join("  ".join(v.ljust(w) for v, w in zip(c, widths, strict=True)) for c in cells)
+
+
 def main() -> None:
     action, *args = sys.argv[1:]
     if action == "produce":
@@ -89,6 +123,8 @@ def main() -> None:
     elif action == "metrics":
         url, project, jobs, kafka_dir, topic = args
         metrics(url, project, json.loads(jobs), held(Path(kafka_dir), topic))
+    elif action == "rows":
+        rows(*args)
     else:
         sys.exit(f"demo_kafka: unknown action {action!r}")
 
