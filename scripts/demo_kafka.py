@@ -20,7 +20,7 @@ from polaris_pulumi.emulator.broker import BrokerInfo
 PAGES = ("/home", "/pricing", "/docs", "/blog")
 # One query per table, printed after the metrics (and shown in the README).
 QUERIES = {
-    "page-views": 'SELECT __time, page, bytes FROM "page-views" ORDER BY __time DESC, page LIMIT 5',
+    "page-views": 'SELECT __time, page, bytes FROM "page-views" ORDER BY __time DESC, page, bytes LIMIT 5',
     "page-views-hourly": (
         'SELECT __time AS "hour", page, SUM(views) AS views, SUM(total_bytes) AS total_bytes '
         'FROM "page-views-hourly" GROUP BY 1, 2 ORDER BY 1, 2'

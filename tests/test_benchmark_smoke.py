@@ -29,3 +29,17 @@ def test_benchmark_smoke() -> None:
     # refresh reads the connection and the job, and for the one wait the job list (status
     # outputs follow reality), and writes nothing.
     assert (cells[11], cells[12], cells[13], cells[14]) == ("2", "0", "3", "0"), rows[0]
+
+
+def test_ingest_benchmark_smoke() -> None:
+    """A small run of bench_ingest (it checks the tables hold every event, or exits non-zero)."""
+    run = subprocess.run(
+        [sys.executable, "-m", "benchmarks.bench_ingest", "--events", "200"],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert run.returncode == 0, run.stdout + run.stderr
+    rows = [line for line in run.stdout.splitlines() if line.startswith("| ") and "---" not in line]
+    assert len(rows) == 6, run.stdout  # the header and five measurements

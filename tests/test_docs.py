@@ -9,7 +9,9 @@ import re
 import signal
 import socket
 import subprocess
+import sys
 import time
+from collections import Counter
 from pathlib import Path
 from typing import Any
 
@@ -19,6 +21,7 @@ import pytest
 from polaris_pulumi._base_provider import CONFIG_KEYS
 from polaris_pulumi.emulator import broker
 from polaris_pulumi.jobs._provider import StreamingJobProvider
+from scripts.demo_kafka import events as demo_events
 from tests.pulumi_cli import REPO, process_gone
 from tests.test_examples import ConfluentMocks
 
@@ -127,6 +130,17 @@ def test_readme_demo_command(tmp_path: Path) -> None:
             assert re.search(
                 rf"^{job}: running, health ok: 40 rows processed ", run.stdout, re.M
             ), run.stdout
+        # Then one query per table; the hourly one, as computed here from the events.
+        per_hour: dict[tuple[str, str], list[int]] = {}
+        for e in demo_events(40):
+            key = (f"{e['date']}T{str(e['time'])[:2]}:00:00.000Z", str(e["page"]))
+            views_bytes = per_hour.setdefault(key, [0, 0])
+            views_bytes[0] += 1
+            views_bytes[1] += int(str(e["bytes"]))
+        printed = run.stdout.split("page-views-hourly: SELECT", 1)[1].split("\n\n")[0]
+        table = [line.split() for line in printed.splitlines()[1:]]
+        assert table[0] == ["hour", "page", "views", "total_bytes"], printed
+        assert table[1:] == [[h, p, str(v), str(b)] for (h, p), (v, b) in sorted(per_hour.items())]
         assert "bash scripts/demo.sh destroy" in run.stdout
         assert run.stderr.count("starting the Polaris emulator") == 1
         assert run.stderr.count("starting a Kafka broker") == 1
@@ -135,6 +149,17 @@ def test_readme_demo_command(tmp_path: Path) -> None:
         # The key is not on the emulator's command line.
         key = (tmp_path / ".polaris-emulator" / "api-key").read_text().strip()
         assert key not in Path(f"/proc/{pid}/cmdline").read_bytes().decode()
+
+        # README's query snippet, on the demo's emulator: views per page, as computed here.
+        [snippet] = [code for at, code in blocks("py") if at.startswith("README.md")]
+        url = f"http://127.0.0.1:{env['POLARIS_EMULATOR_PORT']}"
+        queried = subprocess.run(
+            [sys.executable, "-c", snippet.replace("http://127.0.0.1:8765", url)],
+            cwd=REPO, env={**env, "POLARIS_API_KEY": key}, capture_output=True, text=True,
+        )  # fmt: skip
+        assert queried.returncode == 0, queried.stderr
+        views = Counter(str(e["page"]) for e in demo_events(40))
+        assert sorted(queried.stdout.splitlines()) == sorted(f"{p} {n}" for p, n in views.items())
 
         # Another checkout's demo (another key) on the same port is refused, not reused.
         other = {**env, "POLARIS_DEMO_HOME": str(tmp_path / "other")}

@@ -15,6 +15,7 @@ from typing import Any
 import pytest
 
 from polaris_pulumi.api import ConnectionSpec, PolarisClient, StreamingJobSpec
+from scripts.demo_kafka import day
 from tests.emulator_proc import EmulatorProcess
 from tests.kafka_broker import (
     KAFKA_USER,
@@ -61,8 +62,9 @@ pulumi.export("job_id", job.id)
 
 
 def events(n: int, start: int = 0) -> list[bytes]:
+    """Yesterday's: inside the jobs' late-message rejection period (P30D, or P90D)."""
     return [
-        json.dumps({"ts": f"2026-12-01T10:{i % 60:02d}:00Z", "bytes": 100 + i}).encode()
+        json.dumps({"ts": f"{day()}T10:{i % 60:02d}:00Z", "bytes": 100 + i}).encode()
         for i in range(start, start + n)
     ]
 

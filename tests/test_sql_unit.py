@@ -173,3 +173,10 @@ def test_strict_table_keeps_only_declared_columns_and_null_time_is_counted() -> 
     counts = _ingest.write(rows, p, batch, {"ts": "string", "n": "long"})
     assert (counts.persisted, counts.unparseable_time, counts.columns) == (1, 1, [])
     assert list(rows.columns("strict")) == ["__time", "n"]
+
+
+def test_the_guide_lists_every_rewritten_function() -> None:
+    from tests.pulumi_cli import REPO
+
+    guide = (REPO / "docs" / "local-testing.md").read_text()
+    assert [f for f in sql.REWRITTEN if f"`{f}" not in guide] == []

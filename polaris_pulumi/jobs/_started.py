@@ -106,7 +106,10 @@ class StreamingJobsStartedProvider(PolarisProvider):
 
 
 def _report(job: JobSummary, goal: str) -> None:
-    if job.health and job.health.is_warning:
-        log(f"job {job.id} (table {job.table_name}) health is warn: {job.health.describe()}")
+    if job.health and (job.health.is_warning or job.health.status == "error"):
+        # A job that started but cannot ingest (an error of its source, or an expression
+        # the engine does not evaluate) is said at `up`, not only on a later look.
+        said = "warn" if job.health.is_warning else "error"
+        log(f"job {job.id} (table {job.table_name}) health is {said}: {job.health.describe()}")
     if job.execution_status == "suspended" and goal == "running":
         log(f"job {job.id} (table {job.table_name}) was suspended by someone: resume it")
