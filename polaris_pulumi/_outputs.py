@@ -21,6 +21,8 @@ class ConnectionSecretsDict(TypedDict):
     username: NotRequired[str | None]
     key: NotRequired[str | None]
     password: NotRequired[str | None]
+    mechanism: NotRequired[str | None]
+    aws_assumed_role_arn: NotRequired[str | None]
 
 
 class HealthDict(TypedDict):

@@ -62,10 +62,23 @@ def problems_from_validation_error(
     """
     out = []
     for e in error.errors(include_url=False):
-        path = tuple(p if isinstance(p, int) else to_snake(str(p)) for p in e["loc"])
+        loc = _untagged(e["loc"], e["type"])
+        path = tuple(p if isinstance(p, int) else to_snake(str(p)) for p in loc)
         hidden = any(p in secret for p in path)
         out.append(Problem(path, _type_message(e, quote=not hidden)))
     return out
+
+
+# The tags of the discriminated unions the models hold (a connection's `secrets` types):
+# pydantic puts the tag in an error's location, which is no property a user wrote.
+UNION_TAGS = frozenset({"sasl_plain", "sasl_scram", "aws_iam"})
+
+
+def _untagged(loc: tuple[int | str, ...], kind: str) -> tuple[int | str, ...]:
+    """The location without a union's tag (kept when the tag itself is the problem)."""
+    if kind == "union_tag_invalid":
+        return loc
+    return tuple(p for i, p in enumerate(loc) if not (i and p in UNION_TAGS and i + 1 < len(loc)))
 
 
 def _type_message(e: Any, *, quote: bool) -> str:

@@ -27,6 +27,8 @@ from polaris_pulumi.connections._model import (
     Connection,
     ConnectionSpec,
     ConnectionTestResult,
+    KafkaConnection,
+    KafkaConnectionSpec,
     SchemaRegistryConnection,
     SchemaRegistryConnectionSpec,
 )
@@ -45,6 +47,8 @@ __all__ = [
     "DeclarationError",
     "JobFailedError",
     "JobMetrics",
+    "KafkaConnection",
+    "KafkaConnectionSpec",
     "NotFoundError",
     "PermissionDeniedError",
     "PolarisClient",

@@ -62,6 +62,12 @@ ROOMS: dict[str, tuple[Resource, ...]] = {
             connections.ConnectionSettings,
             connections.SchemaRegistryConnection,
         ),
+        Resource(
+            "KafkaConnection",
+            connections.KafkaConnectionSpec,
+            connections.ConnectionSettings,
+            connections.KafkaConnection,
+        ),
     ),
     "jobs": (Resource("StreamingJob", jobs.StreamingJobSpec, jobs.StreamingJobSettings),),
     "tables": (Resource("Table", tables.TableSpec, tables.TableSettings, tables.Table),),
@@ -72,10 +78,12 @@ ROOMS: dict[str, tuple[Resource, ...]] = {
 
 
 def _parts(annotation: Any) -> tuple[Any, bool]:
-    """The annotation without None, and whether None was in it."""
+    """The annotation without None (and without Annotated), and whether None was in it."""
+    if typing.get_origin(annotation) is typing.Annotated:
+        return _parts(typing.get_args(annotation)[0])
     if typing.get_origin(annotation) in (typing.Union, types.UnionType):
         args = [a for a in typing.get_args(annotation) if a is not type(None)]
-        rest = args[0] if len(args) == 1 else typing.Union[tuple(args)]  # noqa: UP007
+        rest = _parts(args[0])[0] if len(args) == 1 else typing.Union[tuple(args)]  # noqa: UP007
         return rest, len(args) < len(typing.get_args(annotation))
     return annotation, False
 
@@ -104,6 +112,13 @@ def input_type(annotation: Any) -> str:
         return "pulumi.Input[Mapping[str, Any]]"
     if _is_model(base):
         return f"pulumi.Input[{base.__name__}Args | {base.__name__}ArgsDict]"
+    members = typing.get_args(base) if typing.get_origin(base) is typing.Union else ()
+    if members and all(_is_model(m) for m in members):  # a discriminated union (secrets)
+        return (
+            "pulumi.Input["
+            + " | ".join(f"{m.__name__}Args | {m.__name__}ArgsDict" for m in members)
+            + "]"
+        )
     return f"pulumi.Input[{_scalar(base)}]"
 
 

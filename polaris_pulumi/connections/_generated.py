@@ -55,6 +55,102 @@ class BasicAuthSecretsArgsDict(TypedDict):
 
 
 @dataclasses.dataclass
+class SaslScramSecretsArgs:
+    """A SASL/SCRAM user of your Kafka (SaslScramSecretsRequiredPayload): its mechanism,
+    username and password."""
+
+    username: pulumi.Input[str]
+    password: pulumi.Input[str]
+    mechanism: pulumi.Input[Literal["SCRAM-SHA-256", "SCRAM-SHA-512"]]
+    """`SCRAM-SHA-256` or `SCRAM-SHA-512`: the one the broker's user was made with."""
+    type: pulumi.Input[Literal["sasl_scram"]] = "sasl_scram"
+
+
+class SaslScramSecretsArgsDict(TypedDict):
+    """A SASL/SCRAM user of your Kafka (SaslScramSecretsRequiredPayload): its mechanism,
+    username and password."""
+
+    username: pulumi.Input[str]
+    password: pulumi.Input[str]
+    type: NotRequired[pulumi.Input[Literal["sasl_scram"]]]
+    mechanism: pulumi.Input[Literal["SCRAM-SHA-256", "SCRAM-SHA-512"]]
+
+
+@dataclasses.dataclass
+class AwsIamSecretsArgs:
+    """Amazon MSK with IAM access control (AwsIamRoleSecretsRequiredPayload): the IAM role
+    Polaris assumes; no password."""
+
+    aws_assumed_role_arn: pulumi.Input[str]
+    """The role's ARN (arn:aws:iam::<account>:role/<name>), trusting Polaris' AWS account."""
+    type: pulumi.Input[Literal["aws_iam"]] = "aws_iam"
+
+
+class AwsIamSecretsArgsDict(TypedDict):
+    """Amazon MSK with IAM access control (AwsIamRoleSecretsRequiredPayload): the IAM role
+    Polaris assumes; no password."""
+
+    type: NotRequired[pulumi.Input[Literal["aws_iam"]]]
+    aws_assumed_role_arn: pulumi.Input[str]
+
+
+@dataclasses.dataclass
+class KafkaSslArgs:
+    """TLS settings (KafkaConnectionPropertiesSsl): a keystore for mutual TLS, a truststore."""
+
+    keystore: pulumi.Input[PemKeystoreArgs | PemKeystoreArgsDict] | None = None
+    truststore: pulumi.Input[PemTruststoreArgs | PemTruststoreArgsDict] | None = None
+
+
+class KafkaSslArgsDict(TypedDict):
+    """TLS settings (KafkaConnectionPropertiesSsl): a keystore for mutual TLS, a truststore."""
+
+    keystore: NotRequired[pulumi.Input[PemKeystoreArgs | PemKeystoreArgsDict]]
+    truststore: NotRequired[pulumi.Input[PemTruststoreArgs | PemTruststoreArgsDict]]
+
+
+@dataclasses.dataclass
+class PemKeystoreArgs:
+    """Mutual TLS: the client's certificate chain and private key, PEM
+    (KafkaConnectionSslKeystorePemPayload). The key and its password are secrets."""
+
+    certificates: pulumi.Input[str]
+    """The client certificate chain, PEM (`-----BEGIN CERTIFICATE-----`...): not a secret."""
+    key: pulumi.Input[str]
+    """The private key, PEM (`-----BEGIN PRIVATE KEY-----`...): always a secret."""
+    type: pulumi.Input[Literal["pem"]] = "pem"
+    key_password: pulumi.Input[str] | None = None
+    """The private key's password, when the key is encrypted."""
+
+
+class PemKeystoreArgsDict(TypedDict):
+    """Mutual TLS: the client's certificate chain and private key, PEM
+    (KafkaConnectionSslKeystorePemPayload). The key and its password are secrets."""
+
+    type: NotRequired[pulumi.Input[Literal["pem"]]]
+    certificates: pulumi.Input[str]
+    key: pulumi.Input[str]
+    key_password: NotRequired[pulumi.Input[str]]
+
+
+@dataclasses.dataclass
+class PemTruststoreArgs:
+    """The CA certificates that signed the brokers' certificates, PEM
+    (KafkaConnectionSslTruststorePemPayload): for brokers whose CA is not a public one."""
+
+    certificates: pulumi.Input[str]
+    type: pulumi.Input[Literal["pem"]] = "pem"
+
+
+class PemTruststoreArgsDict(TypedDict):
+    """The CA certificates that signed the brokers' certificates, PEM
+    (KafkaConnectionSslTruststorePemPayload): for brokers whose CA is not a public one."""
+
+    type: NotRequired[pulumi.Input[Literal["pem"]]]
+    certificates: pulumi.Input[str]
+
+
+@dataclasses.dataclass
 class ConnectionArgs:
     """The arguments of a `Connection`."""
 
@@ -87,6 +183,39 @@ class SchemaRegistryConnectionArgs:
     """Polaris connection name; default: the resource name plus a suffix derived from the
     project, stack and parent (stable: preview shows what `up` creates)."""
     description: pulumi.Input[str] | None = None
+    test_connection: pulumi.Input[bool] | None = None
+    """Run Polaris' connection test after create/update and fail with its details (default on)."""
+    adopt_existing: pulumi.Input[bool] | None = None
+    """Take over an existing connection of this name on create (our import path)."""
+
+
+@dataclasses.dataclass
+class KafkaConnectionArgs:
+    """The arguments of a `KafkaConnection`."""
+
+    secrets: pulumi.Input[
+        SaslPlainSecretsArgs
+        | SaslPlainSecretsArgsDict
+        | SaslScramSecretsArgs
+        | SaslScramSecretsArgsDict
+        | AwsIamSecretsArgs
+        | AwsIamSecretsArgsDict
+    ]
+    bootstrap_servers: pulumi.Input[str]
+    """Comma-separated `host:port` list of the brokers Polaris reaches."""
+    topic_name: pulumi.Input[str]
+    """A topic; with `topic_name_is_pattern`, a regular expression matching several topics."""
+    name: pulumi.Input[str] | None = None
+    """Polaris connection name; default: the resource name plus a suffix derived from the
+    project, stack and parent (stable: preview shows what `up` creates)."""
+    description: pulumi.Input[str] | None = None
+    topic_name_is_pattern: pulumi.Input[bool] | None = None
+    """Take `topic_name` as a regular expression (default false: the name is literal)."""
+    client_rack: pulumi.Input[str] | None = None
+    """A rack identifier for the consumer (Kafka's `client.rack`): with rack-aware brokers,
+    Polaris reads from the replica in the same rack (an availability zone ID on MSK)."""
+    ssl: pulumi.Input[KafkaSslArgs | KafkaSslArgsDict] | None = None
+    """TLS: `keystore` (certificate chain and private key, for mutual TLS) and `truststore`."""
     test_connection: pulumi.Input[bool] | None = None
     """Run Polaris' connection test after create/update and fail with its details (default on)."""
     adopt_existing: pulumi.Input[bool] | None = None
@@ -204,6 +333,91 @@ class SchemaRegistryConnectionBase(Resource):
 
     def __init__(self, resource_name: str, *args: Any, **kwargs: Any) -> None:
         values, opts = arguments(type(self).__name__, SchemaRegistryConnectionArgs, args, kwargs)
+        provider, props, opts = self._declare(resource_name, values, opts)
+        # Registered from here: the engine keeps each resource's stack, frame by frame,
+        # and takes its source position from this constructor's caller.
+        register(self, provider, resource_name, props, opts)
+        self._declared(resource_name, values, opts)
+
+    def _declare(
+        self,
+        resource_name: str,
+        values: dict[str, Any],
+        opts: pulumi.ResourceOptions | None,
+    ) -> tuple[ResourceProvider, dict[str, Any], pulumi.ResourceOptions | None]:
+        """The provider, props and options of this resource."""
+        raise NotImplementedError
+
+    def _declared(
+        self,
+        resource_name: str,
+        values: dict[str, Any],
+        opts: pulumi.ResourceOptions | None,
+    ) -> None:
+        """After registration: what the resource makes of its own outputs."""
+
+
+class KafkaConnectionBase(Resource):
+    """The typed surface of `KafkaConnection`: its outputs and constructors."""
+
+    name: pulumi.Output[str]
+    """Polaris connection name; default: the resource name plus a suffix derived from the
+    project, stack and parent (stable: preview shows what `up` creates)."""
+    description: pulumi.Output[str | None]
+    bootstrap_servers: pulumi.Output[str]
+    """Comma-separated `host:port` list of the brokers Polaris reaches."""
+    topic_name: pulumi.Output[str]
+    """A topic; with `topic_name_is_pattern`, a regular expression matching several topics."""
+    topic_name_is_pattern: pulumi.Output[bool]
+    """Take `topic_name` as a regular expression (default false: the name is literal)."""
+    client_rack: pulumi.Output[str | None]
+    """A rack identifier for the consumer (Kafka's `client.rack`): with rack-aware brokers,
+    Polaris reads from the replica in the same rack (an availability zone ID on MSK)."""
+    ssl: pulumi.Output[dict[str, Any] | None]
+    """TLS: `keystore` (certificate chain and private key, for mutual TLS) and `truststore`."""
+    test_connection: pulumi.Output[bool | None]
+    """Run Polaris' connection test after create/update and fail with its details (default on)."""
+    adopt_existing: pulumi.Output[bool | None]
+    """Take over an existing connection of this name on create (our import path)."""
+    if TYPE_CHECKING:  # at run time plain dicts (not TypedDict instances)
+        secrets: pulumi.Output[ConnectionSecretsDict]
+
+    @overload
+    def __init__(
+        self,
+        resource_name: str,
+        args: KafkaConnectionArgs,
+        opts: pulumi.ResourceOptions | None = None,
+    ) -> None: ...
+
+    @overload
+    def __init__(
+        self,
+        resource_name: str,
+        opts: pulumi.ResourceOptions | None = None,
+        *,
+        name: pulumi.Input[str] | None = None,
+        description: pulumi.Input[str] | None = None,
+        secrets: pulumi.Input[
+            SaslPlainSecretsArgs
+            | SaslPlainSecretsArgsDict
+            | SaslScramSecretsArgs
+            | SaslScramSecretsArgsDict
+            | AwsIamSecretsArgs
+            | AwsIamSecretsArgsDict
+        ]
+        | None = None,
+        bootstrap_servers: pulumi.Input[str] | None = None,
+        topic_name: pulumi.Input[str] | None = None,
+        topic_name_is_pattern: pulumi.Input[bool] | None = None,
+        client_rack: pulumi.Input[str] | None = None,
+        ssl: pulumi.Input[KafkaSslArgs | KafkaSslArgsDict] | None = None,
+        test_connection: pulumi.Input[bool] | None = None,
+        adopt_existing: pulumi.Input[bool] | None = None,
+    ) -> None: ...
+
+    def __init__(self, resource_name: str, *args: Any, **kwargs: Any) -> None:
+        values, opts = arguments(type(self).__name__, KafkaConnectionArgs, args, kwargs)
         provider, props, opts = self._declare(resource_name, values, opts)
         # Registered from here: the engine keeps each resource's stack, frame by frame,
         # and takes its source position from this constructor's caller.

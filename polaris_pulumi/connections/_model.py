@@ -5,10 +5,18 @@ from __future__ import annotations
 
 from typing import Annotated, Any, ClassVar, Literal
 
-from pydantic import BaseModel, ConfigDict, SecretStr, SerializationInfo, field_serializer
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, SerializationInfo, field_serializer
 
 from polaris_pulumi._contract import PolarisModel, User
 from polaris_pulumi._meta import Prop, with_defaults
+
+
+def _reveal(value: SecretStr | None, info: SerializationInfo) -> str | None:
+    """A secret as the API gets it (`reveal_secrets`), else masked."""
+    if value is None:
+        return None
+    ctx = info.context or {}
+    return value.get_secret_value() if ctx.get("reveal_secrets") else "**********"
 
 
 class _Password(PolarisModel):
@@ -20,10 +28,7 @@ class _Password(PolarisModel):
 
     @field_serializer("password")
     def _password(self, value: SecretStr | None, info: SerializationInfo) -> str | None:
-        if value is None:
-            return None
-        ctx = info.context or {}
-        return value.get_secret_value() if ctx.get("reveal_secrets") else "**********"
+        return _reveal(value, info)
 
 
 class SaslPlainSecrets(_Password):
@@ -31,6 +36,56 @@ class SaslPlainSecrets(_Password):
     (SaslPlainSecretsRequiredPayload)."""
 
     type: Literal["sasl_plain"] = "sasl_plain"
+
+
+class SaslScramSecrets(_Password):
+    """A SASL/SCRAM user of your Kafka (SaslScramSecretsRequiredPayload): its mechanism,
+    username and password."""
+
+    type: Literal["sasl_scram"] = "sasl_scram"
+    mechanism: Literal["SCRAM-SHA-256", "SCRAM-SHA-512"]
+    """`SCRAM-SHA-256` or `SCRAM-SHA-512`: the one the broker's user was made with."""
+
+
+class AwsIamSecrets(PolarisModel):
+    """Amazon MSK with IAM access control (AwsIamRoleSecretsRequiredPayload): the IAM role
+    Polaris assumes; no password."""
+
+    type: Literal["aws_iam"] = "aws_iam"
+    aws_assumed_role_arn: str
+    """The role's ARN (arn:aws:iam::<account>:role/<name>), trusting Polaris' AWS account."""
+
+
+class PemKeystore(PolarisModel):
+    """Mutual TLS: the client's certificate chain and private key, PEM
+    (KafkaConnectionSslKeystorePemPayload). The key and its password are secrets."""
+
+    type: Literal["pem"] = "pem"
+    certificates: str
+    """The client certificate chain, PEM (`-----BEGIN CERTIFICATE-----`...): not a secret."""
+    key: Annotated[SecretStr | None, Prop(secret=True, required=True)] = None
+    """The private key, PEM (`-----BEGIN PRIVATE KEY-----`...): always a secret."""
+    key_password: Annotated[SecretStr | None, Prop(secret=True)] = None
+    """The private key's password, when the key is encrypted."""
+
+    @field_serializer("key", "key_password")
+    def _secret(self, value: SecretStr | None, info: SerializationInfo) -> str | None:
+        return _reveal(value, info)
+
+
+class PemTruststore(PolarisModel):
+    """The CA certificates that signed the brokers' certificates, PEM
+    (KafkaConnectionSslTruststorePemPayload): for brokers whose CA is not a public one."""
+
+    type: Literal["pem"] = "pem"
+    certificates: str
+
+
+class KafkaSsl(PolarisModel):
+    """TLS settings (KafkaConnectionPropertiesSsl): a keystore for mutual TLS, a truststore."""
+
+    keystore: PemKeystore | None = None
+    truststore: PemTruststore | None = None
 
 
 class BasicAuthSecrets(_Password):
@@ -55,6 +110,14 @@ class _ConnectionSpec(PolarisModel):
             return ""
         return self.secrets.password.get_secret_value()
 
+    def secret_values(self) -> dict[str, str]:
+        """The secrets this spec carries, by name: what a diff compares of them."""
+        return {"password": self.password()}
+
+    def missing_secrets(self) -> bool:
+        """Whether a secret the API needs is absent (the state of an adopted connection)."""
+        return not self.password()
+
     def without_password(self) -> dict[str, Any]:
         """The API body minus the password: what the server echoes back."""
         body = self.to_api()
@@ -72,7 +135,7 @@ class _ConnectionSpec(PolarisModel):
         body.setdefault("description", None)
         return body
 
-    def same_as(self, existing: Connection | SchemaRegistryConnection) -> bool:
+    def same_as(self, existing: Connection | SchemaRegistryConnection | KafkaConnection) -> bool:
         """Whether an existing connection holds this spec, as far as Polaris shows it (never
         the password): how a create whose answer was lost is recognised."""
         return (
@@ -118,6 +181,67 @@ class ConnectionSpec(_ConnectionSpec):
         return body
 
 
+KafkaSecrets = Annotated[
+    SaslPlainSecrets | SaslScramSecrets | AwsIamSecrets, Field(discriminator="type")
+]
+
+
+class KafkaConnectionSpec(_ConnectionSpec):
+    """A Polaris connection of type `kafka`: Apache Kafka, Amazon MSK or Kafka on Azure Event
+    Hubs (CreateKafkaConnectionRequest), with SASL/PLAIN, SASL/SCRAM or AWS IAM secrets, and
+    TLS settings for mutual TLS or a private CA."""
+
+    type: Annotated[Literal["kafka"], Prop(internal=True)] = "kafka"
+    bootstrap_servers: str
+    """Comma-separated `host:port` list of the brokers Polaris reaches."""
+    topic_name: str
+    """A topic; with `topic_name_is_pattern`, a regular expression matching several topics."""
+    topic_name_is_pattern: Annotated[bool | None, Prop(default=False)] = None
+    """Take `topic_name` as a regular expression (default false: the name is literal)."""
+    client_rack: str | None = None
+    """A rack identifier for the consumer (Kafka's `client.rack`): with rack-aware brokers,
+    Polaris reads from the replica in the same rack (an availability zone ID on MSK)."""
+    ssl: KafkaSsl | None = None
+    """TLS: `keystore` (certificate chain and private key, for mutual TLS) and `truststore`."""
+    secrets: Annotated[KafkaSecrets | None, Prop(required=True)] = None  # type: ignore[assignment]
+
+    def password(self) -> str:
+        secrets = self.secrets
+        if isinstance(secrets, _Password) and secrets.password is not None:
+            return secrets.password.get_secret_value()
+        return ""
+
+    def secret_values(self) -> dict[str, str]:
+        keystore = self.ssl.keystore if self.ssl is not None else None
+        if keystore is None:
+            return {"password": self.password()}
+        return {
+            "password": self.password(),
+            "key": keystore.key.get_secret_value() if keystore.key else "",
+            "key_password": keystore.key_password.get_secret_value()
+            if keystore.key_password
+            else "",
+        }
+
+    def missing_secrets(self) -> bool:
+        values = self.secret_values()
+        return (isinstance(self.secrets, _Password) and not values["password"]) or (
+            "key" in values and not values["key"]
+        )
+
+    def without_password(self) -> dict[str, Any]:
+        body = super().without_password()
+        keystore = (body.get("ssl") or {}).get("keystore") or {}
+        keystore.pop("key", None)
+        keystore.pop("keyPassword", None)
+        return body
+
+    def normalized(self) -> dict[str, Any]:
+        body = self.without_password()
+        body["bootstrapServers"] = servers(self.bootstrap_servers)
+        return body
+
+
 class SchemaRegistryConnectionSpec(_ConnectionSpec):
     """A Confluent Schema Registry connection: where `avro_stream` and `protobuf` jobs read
     their schemas (CreateConfluentSchemaRegistryConnectionRequest)."""
@@ -146,6 +270,8 @@ class ConnectionSecretsInfo(PolarisModel):
     username: str | None = None
     key: str | None = None
     password: Annotated[str | None, Prop(secret=True)] = None
+    mechanism: str | None = None
+    aws_assumed_role_arn: str | None = None
 
 
 class _Submitted(PolarisModel):
@@ -202,15 +328,51 @@ class SchemaRegistryConnection(SchemaRegistryConnectionSpec, _Submitted):
         )
 
 
-AnySpec = ConnectionSpec | SchemaRegistryConnectionSpec
-AnyConnection = Connection | SchemaRegistryConnection
+class KafkaConnection(KafkaConnectionSpec, _Submitted):
+    """A `kafka` connection as the server returns it: no password, and no private key or its
+    password in `ssl.keystore`."""
+
+    secrets: ConnectionSecretsInfo | None = None  # type: ignore[assignment]
+
+    def spec(self) -> KafkaConnectionSpec:
+        """What this connection was made from, minus the secrets Polaris never returns."""
+        return KafkaConnectionSpec(
+            name=self.name,
+            description=self.description,
+            bootstrap_servers=self.bootstrap_servers,
+            topic_name=self.topic_name,
+            topic_name_is_pattern=self.topic_name_is_pattern,
+            client_rack=self.client_rack,
+            ssl=self.ssl,
+            secrets=_kafka_secrets(self.secrets),
+        )
 
 
-def connection_model(doc: dict[str, Any]) -> type[Connection] | type[SchemaRegistryConnection]:
+def _kafka_secrets(info: ConnectionSecretsInfo | None) -> Any:
+    if info is None:
+        return None
+    if info.type == "sasl_scram" and info.username and info.mechanism:
+        return SaslScramSecrets(username=info.username, mechanism=info.mechanism)  # type: ignore[arg-type]
+    if info.type == "aws_iam" and info.aws_assumed_role_arn:
+        return AwsIamSecrets(aws_assumed_role_arn=info.aws_assumed_role_arn)
+    if info.type == "sasl_plain" and info.username:
+        return SaslPlainSecrets(username=info.username)
+    return None
+
+
+AnySpec = ConnectionSpec | SchemaRegistryConnectionSpec | KafkaConnectionSpec
+AnyConnection = Connection | SchemaRegistryConnection | KafkaConnection
+# The connections a streaming job reads its records from (a registry only gives schemas).
+SourceConnection = Connection | KafkaConnection
+_BY_TYPE: dict[str, type[AnyConnection]] = {
+    "confluent_schema_registry": SchemaRegistryConnection,
+    "kafka": KafkaConnection,
+}
+
+
+def connection_model(doc: dict[str, Any]) -> type[AnyConnection]:
     """The response model of a connection document, by its type."""
-    if doc.get("type") == "confluent_schema_registry":
-        return SchemaRegistryConnection
-    return Connection
+    return _BY_TYPE.get(str(doc.get("type")), Connection)
 
 
 class ConnectionTestResult(PolarisModel):

@@ -34,12 +34,17 @@ from polaris_pulumi.connections._model import (
     AnySpec,
     ConnectionSettings,
     ConnectionSpec,
+    KafkaConnectionSpec,
     SchemaRegistryConnectionSpec,
 )
-from polaris_pulumi.connections._rules import connection_problems, schema_registry_problems
+from polaris_pulumi.connections._rules import (
+    connection_problems,
+    kafka_connection_problems,
+    schema_registry_problems,
+)
 
 SETTINGS_KEYS = keys(ConnectionSettings)
-SECRET_PROPERTIES = secret_fields(ConnectionSpec, SchemaRegistryConnectionSpec)
+SECRET_PROPERTIES = secret_fields(ConnectionSpec, SchemaRegistryConnectionSpec, KafkaConnectionSpec)
 
 
 def output_keys(spec: type[AnySpec], response: type[AnyConnection]) -> tuple[str, ...]:
@@ -71,8 +76,8 @@ class Inputs:
     settings: ConnectionSettings
 
     def view(self) -> dict[str, Any]:
-        """What a diff compares: the spec as Polaris holds it, and the password we sent."""
-        return with_defaults(self.spec).normalized() | {"password": self.spec.password()}
+        """What a diff compares: the spec as Polaris holds it, and the secrets we sent."""
+        return with_defaults(self.spec).normalized() | self.spec.secret_values()
 
 
 class ConnectionProvider(PolarisProvider):
@@ -96,17 +101,23 @@ class ConnectionProvider(PolarisProvider):
         return Inputs(parse(self.spec_model, values), parse(ConnectionSettings, settings))
 
     def _outs(
-        self, conn: AnyConnection, settings: ConnectionSettings, password: str | None
+        self, conn: AnyConnection, settings: ConnectionSettings, sent: dict[str, Any]
     ) -> dict[str, Any]:
-        """State of a connection: what the server holds, and the password we sent."""
+        """State of a connection: what the server holds, and the secrets we sent (`sent`:
+        a spec as props, whose secrets the server never returns)."""
         fields = {*keys(self.spec_model, internal=False), *keys(type(conn), output=True)}
         server = with_defaults(conn).model_dump(mode="json", include=fields)
         secrets = conn.secrets.model_dump(mode="json", exclude_none=True) if conn.secrets else {}
-        secrets["password"] = password or None
-        return server | {"secrets": secrets} | settings.model_dump()
+        secrets["password"] = (sent.get("secrets") or {}).get("password") or None
+        return self._kept(server, sent) | {"secrets": secrets} | settings.model_dump()
+
+    def _kept(self, server: dict[str, Any], sent: dict[str, Any]) -> dict[str, Any]:
+        """Other secrets the server never returns, put back from what we sent."""
+        return server
 
     def _state(self, conn: AnyConnection, inputs: Inputs) -> dict[str, Any]:
-        return self._outs(conn, inputs.settings, inputs.spec.password())
+        sent = inputs.spec.model_dump(mode="json", context={"reveal_secrets": True})
+        return self._outs(conn, inputs.settings, sent)
 
     # --- the lifecycle ---
 
@@ -216,8 +227,8 @@ class ConnectionProvider(PolarisProvider):
     def _put_back(self, olds: dict[str, Any], failed: PolarisProviderError) -> typing.NoReturn:
         try:
             previous = self._inputs(olds).spec
-            if not previous.password():
-                raise PolarisProviderError("the previous password is not in the state")
+            if previous.missing_secrets():
+                raise PolarisProviderError("the previous secrets are not in the state")
             self.client().update_connection(previous)
         except (PolarisError, ValidationError) as undo:
             raise PolarisProviderError(
@@ -270,8 +281,7 @@ class ConnectionProvider(PolarisProvider):
             return ReadResult(None, {})  # deleted outside Pulumi: drop from state
         # The recorded state may hold no spec (`Connection.get`): only settings and password.
         settings = pick(props, SETTINGS_KEYS)
-        password = (props.get("secrets") or {}).get("password")
-        outs = self._outs(conn, parse(ConnectionSettings, settings), password)
+        outs = self._outs(conn, parse(ConnectionSettings, settings), props)
         keys_in = (*keys(self.spec_model, internal=False), *SETTINGS_KEYS)
         inputs = pick(outs, keys_in)
         return ReadResult(conn.name, outs, inputs)
@@ -286,3 +296,24 @@ class SchemaRegistryConnectionProvider(ConnectionProvider):
 
     def _problems(self, spec: Any, *, require_password: bool) -> list[Problem]:
         return schema_registry_problems(spec, require_password=require_password)
+
+
+class KafkaConnectionProvider(ConnectionProvider):
+    """A `kafka` connection: Apache Kafka, MSK or Event Hubs, with SASL, IAM or mutual TLS."""
+
+    spec_model = KafkaConnectionSpec
+    source_words = "bootstrap_servers, topic_name, ssl or the credentials"
+    identity_key = "bootstrapServers"
+
+    def _problems(self, spec: Any, *, require_password: bool) -> list[Problem]:
+        return kafka_connection_problems(spec, require_password=require_password)
+
+    def _kept(self, server: dict[str, Any], sent: dict[str, Any]) -> dict[str, Any]:
+        """The keystore's private key and its password: in the state (a secret), never in a
+        response."""
+        keystore = ((server.get("ssl") or {}).get("keystore")) or None
+        if keystore is not None:
+            ours = ((sent.get("ssl") or {}).get("keystore")) or {}
+            keystore["key"] = ours.get("key")
+            keystore["key_password"] = ours.get("key_password")
+        return server

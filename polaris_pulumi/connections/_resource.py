@@ -10,19 +10,28 @@ import pulumi
 from pulumi.dynamic import ResourceProvider
 
 from polaris_pulumi._declare import with_outputs
-from polaris_pulumi.connections._generated import ConnectionBase, SchemaRegistryConnectionBase
+from polaris_pulumi.connections._generated import (
+    ConnectionBase,
+    KafkaConnectionBase,
+    SchemaRegistryConnectionBase,
+)
 from polaris_pulumi.connections._model import (
     Connection as ConnectionResponse,
 )
 from polaris_pulumi.connections._model import (
     ConnectionSpec,
+    KafkaConnectionSpec,
     SchemaRegistryConnectionSpec,
+)
+from polaris_pulumi.connections._model import (
+    KafkaConnection as KafkaResponse,
 )
 from polaris_pulumi.connections._model import (
     SchemaRegistryConnection as RegistryResponse,
 )
 from polaris_pulumi.connections._provider import (
     ConnectionProvider,
+    KafkaConnectionProvider,
     SchemaRegistryConnectionProvider,
     auto_name,
     output_keys,
@@ -30,6 +39,7 @@ from polaris_pulumi.connections._provider import (
 
 OUTPUT_KEYS = output_keys(ConnectionSpec, ConnectionResponse)
 REGISTRY_OUTPUT_KEYS = output_keys(SchemaRegistryConnectionSpec, RegistryResponse)
+KAFKA_OUTPUT_KEYS = output_keys(KafkaConnectionSpec, KafkaResponse)
 
 
 class Connection(ConnectionBase, module="polaris", name="Connection"):
@@ -77,11 +87,37 @@ class SchemaRegistryConnection(
         )
 
 
+class KafkaConnection(KafkaConnectionBase, module="polaris", name="KafkaConnection"):
+    """A Polaris connection of type `kafka`: your own Apache Kafka, Amazon MSK or Kafka on
+    Azure Event Hubs, with SASL/PLAIN, SASL/SCRAM or AWS IAM secrets, and TLS (`ssl`: a PEM
+    keystore for mutual TLS, a PEM truststore). The lifecycle of `Connection`: validated at
+    preview, tested after create and update (a failed update is put back), `adopt_existing`
+    for the same brokers, derived name. The password, the private key and its password are
+    always secret (`secrets` and `ssl` are secret outputs)."""
+
+    def _declare(
+        self, resource_name: str, values: dict[str, Any], opts: pulumi.ResourceOptions | None
+    ) -> tuple[ResourceProvider, dict[str, Any], pulumi.ResourceOptions]:
+        values["ssl"] = _secret_key(values.get("ssl"))
+        props, opts = _props(resource_name, values, opts, KAFKA_OUTPUT_KEYS, secret=["ssl"])
+        return KafkaConnectionProvider(), props, opts
+
+    @staticmethod
+    def get(
+        resource_name: str, id: pulumi.Input[str], opts: pulumi.ResourceOptions | None = None
+    ) -> KafkaConnection:
+        """Read an existing `kafka` connection by name (not managed)."""
+        return KafkaConnection(
+            resource_name, opts=pulumi.ResourceOptions.merge(opts, pulumi.ResourceOptions(id=id))
+        )
+
+
 def _props(
     resource_name: str,
     values: dict[str, Any],
     opts: pulumi.ResourceOptions | None,
     outputs: Sequence[str],
+    secret: Sequence[str] = (),
 ) -> tuple[dict[str, Any], pulumi.ResourceOptions]:
     """A connection's props (password secret, derived name's scope) and options."""
     values["secrets"] = _secret_password(values.get("secrets"))
@@ -89,9 +125,21 @@ def _props(
     # Auto-naming needs where the resource is declared, which check() is not told.
     props["auto_name"] = _auto_name(resource_name, opts)
     opts = pulumi.ResourceOptions.merge(
-        opts, pulumi.ResourceOptions(additional_secret_outputs=["secrets"])
+        opts, pulumi.ResourceOptions(additional_secret_outputs=["secrets", *secret])
     )
     return props, opts
+
+
+def _secret_key(ssl: Any) -> Any:
+    """A keystore's private key and its password, secret even when given as plain strings
+    (the certificates stay readable)."""
+    if not isinstance(ssl, dict) or not isinstance(ssl.get("keystore"), dict):
+        return ssl
+    keystore = dict(ssl["keystore"])
+    for field in ("key", "key_password"):
+        if keystore.get(field) is not None:
+            keystore[field] = pulumi.Output.secret(keystore[field])
+    return {**ssl, "keystore": keystore}
 
 
 def _auto_name(resource_name: str, opts: pulumi.ResourceOptions | None) -> pulumi.Input[str]:

@@ -7,7 +7,9 @@ import re
 from polaris_pulumi._problems import Problem
 from polaris_pulumi._rules import connection_name_problem
 from polaris_pulumi.connections._model import (
+    AwsIamSecrets,
     ConnectionSpec,
+    KafkaConnectionSpec,
     SchemaRegistryConnectionSpec,
     _ConnectionSpec,
 )
@@ -35,6 +37,12 @@ def bootstrap_servers_problem(value: str) -> str | None:
 
 
 def connection_problems(spec: ConnectionSpec, *, require_password: bool) -> list[Problem]:
+    problems = _topic_problems(spec)
+    return problems + _secrets_problems(spec, "sasl_plain", "Confluent", require_password)
+
+
+def _topic_problems(spec: ConnectionSpec | KafkaConnectionSpec) -> list[Problem]:
+    """Name, brokers and topic: what every Kafka-reading connection has."""
     problems: list[Problem] = []
     if msg := connection_name_problem(spec.name):
         problems.append(Problem(("name",), msg))
@@ -51,23 +59,92 @@ def connection_problems(spec: ConnectionSpec, *, require_password: bool) -> list
                     ("topic_name",), f"{spec.topic_name!r} is not a valid regular expression: {exc}"
                 )
             )
-    return problems + _secrets_problems(spec, "sasl_plain", "Confluent", require_password)
+    return problems
+
+
+_ARN_RE = re.compile(r"^arn:aws[a-z-]*:iam::\d{12}:role/[\w+=,.@/-]+$")
+_PEM_RE = re.compile(r"-----BEGIN ([A-Z0-9 ]+)-----.+?-----END \1-----", re.S)
+
+
+def kafka_connection_problems(
+    spec: KafkaConnectionSpec, *, require_password: bool
+) -> list[Problem]:
+    problems = _topic_problems(spec)
+    if spec.secrets is None:
+        problems.append(
+            Problem(
+                ("secrets",),
+                "is required: {type: sasl_plain | sasl_scram, username, password} (and "
+                "mechanism for sasl_scram), or {type: aws_iam, aws_assumed_role_arn} for MSK",
+            )
+        )
+    elif isinstance(spec.secrets, AwsIamSecrets):
+        if not _ARN_RE.match(spec.secrets.aws_assumed_role_arn):
+            problems.append(
+                Problem(
+                    ("secrets", "aws_assumed_role_arn"),
+                    f"{spec.secrets.aws_assumed_role_arn!r} is not an IAM role ARN "
+                    "(arn:aws:iam::<12-digit account>:role/<name>)",
+                )
+            )
+    else:
+        words = ("user name", "password")
+        problems += _secrets_problems(spec, spec.secrets.type, "Kafka", require_password, words)
+    return problems + _ssl_problems(spec, require_password)
+
+
+def _ssl_problems(spec: KafkaConnectionSpec, require_password: bool) -> list[Problem]:
+    """PEM blocks where PEM is wanted; a keystore's private key is required (a secret)."""
+    problems: list[Problem] = []
+    ssl = spec.ssl
+    if ssl is None:
+        return problems
+    pem = {("truststore", "certificates"): ssl.truststore.certificates if ssl.truststore else None}
+    if ssl.keystore is not None:
+        pem[("keystore", "certificates")] = ssl.keystore.certificates
+        key = ssl.keystore.key.get_secret_value() if ssl.keystore.key else ""
+        if require_password and not key:
+            problems.append(
+                Problem(("ssl", "keystore", "key"), "is required: the client's PEM private key")
+            )
+        elif key and not _PEM_RE.search(key):
+            problems.append(
+                Problem(
+                    ("ssl", "keystore", "key"),
+                    "is not a PEM private key (-----BEGIN PRIVATE KEY----- ... -----END "
+                    "PRIVATE KEY-----)",
+                )
+            )
+    for path, text in pem.items():
+        if text is not None and not _PEM_RE.search(text):
+            problems.append(
+                Problem(
+                    ("ssl", *path),
+                    "is not PEM: give the certificates as -----BEGIN CERTIFICATE----- ... "
+                    "-----END CERTIFICATE----- blocks",
+                )
+            )
+    return problems
 
 
 def _secrets_problems(
-    spec: _ConnectionSpec, kind: str, whose: str, require_password: bool
+    spec: _ConnectionSpec,
+    kind: str,
+    whose: str,
+    require_password: bool,
+    words: tuple[str, str] = ("API key", "API secret"),
 ) -> list[Problem]:
-    if spec.secrets is None:
+    """Username and password; `words` name them as the user knows them."""
+    secrets = spec.secrets
+    if secrets is None:
         return [Problem(("secrets",), f"is required: {{type: {kind}, username, password}}")]
     problems = []
-    if not spec.secrets.username:
+    if not secrets.username:
         problems.append(
-            Problem(("secrets", "username"), f"must not be empty (the {whose} API key)")
+            Problem(("secrets", "username"), f"must not be empty (the {whose} {words[0]})")
         )
-    if require_password and (
-        spec.secrets.password is None or not spec.secrets.password.get_secret_value()
-    ):
-        problems.append(Problem(("secrets", "password"), f"is required (the {whose} API secret)"))
+    if require_password and (secrets.password is None or not secrets.password.get_secret_value()):
+        problems.append(Problem(("secrets", "password"), f"is required (the {whose} {words[1]})"))
     return problems
 
 

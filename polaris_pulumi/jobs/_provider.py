@@ -80,6 +80,10 @@ def _table(props: dict[str, Any]) -> Any:
     return (props.get("target") or {}).get("table_name")
 
 
+# The connection types a job reads records from: Confluent Cloud, or any Kafka.
+SOURCE_TYPES = ("confluent", "kafka")
+
+
 class StreamingJobProvider(PolarisProvider):
     """Creates, changes and cancels jobs without waiting for them to start: the job is in the
     state as soon as Polaris has it, and `StreamingJobStartProvider` waits, all jobs at once."""
@@ -139,12 +143,14 @@ class StreamingJobProvider(PolarisProvider):
         for path, name in refs:
             if isinstance(name, str) and not any(p.path[: len(path)] == path for p in problems):
                 is_source = path == ("source", "connection_name")
-                expected = "confluent" if is_source else "confluent_schema_registry"
+                expected = SOURCE_TYPES if is_source else ("confluent_schema_registry",)
                 if (problem := self._connection_problem(path, name, expected)) is not None:
                     found.append(problem)
         return found
 
-    def _connection_problem(self, path: Path, name: str, expected: str) -> Problem | None:
+    def _connection_problem(
+        self, path: Path, name: str, expected: tuple[str, ...]
+    ) -> Problem | None:
         """Whether connection `name` exists (declared here, or in Polaris) with the type the
         job reads it as."""
         kind = REGISTRY.connection_type(name)
@@ -162,12 +168,12 @@ class StreamingJobProvider(PolarisProvider):
                 )
             except PolarisError:
                 return None  # cannot tell now (e.g. Polaris unreachable): create will say
-        if kind == expected:
+        if kind in expected:
             return None
         wanted = (
             "a Schema Registry connection (SchemaRegistryConnection)"
-            if (expected == "confluent_schema_registry")
-            else "a Kafka connection (Connection)"
+            if expected == ("confluent_schema_registry",)
+            else "a Kafka connection (Connection or KafkaConnection)"
         )
         return Problem(path, f"connection {name!r} is of type {kind!r}: this takes {wanted}")
 
