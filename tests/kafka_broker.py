@@ -22,6 +22,9 @@ ROTATING_USER = "rotating"
 ROTATING_PASSWORD = "rotating-Pw-2hG7sD"
 SCRAM_USER = "scram-ingest"
 SCRAM_PASSWORD = "scram-Pw-9vB2nM"
+# A SCRAM user with a SHA-512 credential only: a SHA-256 login is the wrong mechanism.
+SCRAM512_USER = "scram512-ingest"
+SCRAM512_PASSWORD = "scram512-Pw-4cX7rT"
 
 
 def kafka_lib() -> Path:
@@ -84,4 +87,5 @@ def start_local_kafka(directory: Path) -> LocalKafka:
         users={KAFKA_USER: KAFKA_USER_PASSWORD, ROTATING_USER: ROTATING_PASSWORD},
         scram_users={SCRAM_USER: SCRAM_PASSWORD},
     )
+    broker.add_scram_users(info, {SCRAM512_USER: SCRAM512_PASSWORD}, ("SCRAM-SHA-512",))
     return LocalKafka(lib, directory, info)

@@ -117,3 +117,46 @@ def avro_job(table: str, registry: str, connection_name: str = "my_connection") 
     body["mappings"] = [{"columnName": "__time", "expression": 'TIME_PARSE("ts")'}]
     body.pop("dimensionExclusions")
     return body
+
+
+# `kafka` connections (Apache Kafka, MSK, Event Hubs): one per secrets type, and mutual TLS.
+SCRAM_PASSWORD = "scram-secret-Zr8qLm2w"
+KEY_PASSWORD = "key-secret-Vn4xTq7p"
+PEM_CERT = "-----BEGIN CERTIFICATE-----\nMIIBfake0certificate\n-----END CERTIFICATE-----\n"
+PEM_KEY = "-----BEGIN PRIVATE KEY-----\nMIIEfake0private0key\n-----END PRIVATE KEY-----\n"
+KAFKA_SCRAM: dict[str, Any] = {
+    "type": "kafka",
+    "name": "my_kafka",
+    "bootstrapServers": "b-1.kafka.example.com:9096,b-2.kafka.example.com:9096",
+    "topicName": "orders",
+    "clientRack": "use1-az1",
+    "secrets": {
+        "type": "sasl_scram",
+        "mechanism": "SCRAM-SHA-512",
+        "username": "ingest",
+        "password": SCRAM_PASSWORD,
+    },
+}
+KAFKA_IAM: dict[str, Any] = {
+    "type": "kafka",
+    "name": "my_msk",
+    "bootstrapServers": "b-1.msk.abc123.c2.kafka.us-east-1.amazonaws.com:9098",
+    "topicName": "clicks",
+    "secrets": {"type": "aws_iam", "awsAssumedRoleArn": "arn:aws:iam::123456789012:role/polaris"},
+}
+KAFKA_MTLS: dict[str, Any] = {
+    "type": "kafka",
+    "name": "my_mtls",
+    "bootstrapServers": "kafka.internal.example.com:9093",
+    "topicName": "events",
+    "secrets": {"type": "sasl_plain", "username": "ingest", "password": SCRAM_PASSWORD},
+    "ssl": {
+        "keystore": {
+            "type": "pem",
+            "certificates": PEM_CERT,
+            "key": PEM_KEY,
+            "keyPassword": KEY_PASSWORD,
+        },
+        "truststore": {"type": "pem", "certificates": PEM_CERT},
+    },
+}

@@ -131,6 +131,68 @@ def test_connections_through_the_official_sdk(sdk: ProjectClient) -> None:
     call(ops.delete_connection, "gone", expect=404)
 
 
+def test_kafka_connections_through_the_official_sdk(sdk: ProjectClient) -> None:
+    """`kafka` connections with each secrets type, and mutual TLS: create, read, PATCH,
+    test, delete; never a password or a private key in an answer."""
+    ops = sdk.connections
+    for sample in (samples.KAFKA_SCRAM, samples.KAFKA_IAM, samples.KAFKA_MTLS):
+        created = body(
+            call(ops.create_connection, model("CreateConnectionRequest", sample), expect=201)
+        )
+        text = json.dumps(created)
+        for secret in (samples.SCRAM_PASSWORD, samples.PEM_KEY, samples.KEY_PASSWORD):
+            assert json.dumps(secret)[1:-1] not in text
+        assert created["type"] == "kafka" and created["topicName"] == sample["topicName"]
+        read = body(call(ops.get_connection, sample["name"], expect=200))
+        assert read == created
+        call(ops.test_connection, sample["name"], expect=200)
+    scram = body(call(ops.get_connection, "my_kafka", expect=200))
+    assert scram["secrets"] == {
+        "type": "sasl_scram",
+        "mechanism": "SCRAM-SHA-512",
+        "username": "ingest",
+    }
+    assert scram["clientRack"] == "use1-az1"
+    iam = body(call(ops.get_connection, "my_msk", expect=200))
+    assert iam["secrets"] == samples.KAFKA_IAM["secrets"]
+    mtls = body(call(ops.get_connection, "my_mtls", expect=200))
+    assert mtls["ssl"]["keystore"] == {
+        "type": "pem",
+        "certificates": samples.PEM_CERT,
+        "key": "**********",  # required by the contract's model; never the key itself
+    }
+    assert mtls["ssl"]["truststore"] == samples.KAFKA_MTLS["ssl"]["truststore"]
+    # PATCH: a new mechanism and password; the rest is kept.
+    update = {
+        "type": "kafka",
+        "secrets": {"type": "sasl_scram", "mechanism": "SCRAM-SHA-256", "username": "ingest",
+                    "password": "rotated"},
+    }  # fmt: skip
+    patched = body(
+        call(
+            ops.update_connection, "my_kafka", model("UpdateConnectionRequest", update), expect=200
+        )
+    )
+    assert patched["secrets"]["mechanism"] == "SCRAM-SHA-256"
+    assert patched["bootstrapServers"] == samples.KAFKA_SCRAM["bootstrapServers"]
+    # Refused: an unknown mechanism, an IAM role that is no ARN, a keystore without its key.
+    refused = [
+        samples.KAFKA_SCRAM | {"name": "bad1", "secrets": {**samples.KAFKA_SCRAM["secrets"], "mechanism": "MD5"}},
+        samples.KAFKA_IAM | {"name": "bad2", "secrets": {"type": "aws_iam", "awsAssumedRoleArn": "polaris"}},
+        samples.KAFKA_MTLS | {"name": "bad3", "ssl": {"keystore": {"type": "pem", "certificates": samples.PEM_CERT}}},
+    ]  # fmt: skip
+    for bad in refused:
+        answer = body(
+            call(ops.create_connection, model("CreateConnectionRequest", bad), expect=400)
+        )
+        assert answer["details"], answer
+    # A job reads a `kafka` connection as its source.
+    job = samples.job(table="from-kafka", connection_name="my_kafka")
+    call(sdk.jobs.create_job, model("CreateJobRequest", job), expect=201)
+    for sample in (samples.KAFKA_IAM, samples.KAFKA_MTLS):
+        call(ops.delete_connection, sample["name"], expect=200)
+
+
 def test_jobs_through_the_official_sdk(sdk: ProjectClient, emulator: EmulatorProcess) -> None:
     call(
         sdk.connections.create_connection,

@@ -22,6 +22,8 @@ from tests.kafka_broker import (
     KAFKA_USER_PASSWORD,
     ROTATING_PASSWORD,
     ROTATING_USER,
+    SCRAM512_PASSWORD,
+    SCRAM512_USER,
     LocalKafka,
 )
 from tests.pulumi_cli import Pulumi, write_program
@@ -242,3 +244,92 @@ def test_a_deleted_topic_turns_health_to_error(
         "error", lambda: client.get_job(job.id).health, lambda h: h.status == "error", timeout=60
     )
     assert health.code == "topic_not_found", health
+
+
+SCRAM_PROGRAM = """
+import pulumi
+import polaris_pulumi as polaris
+
+cfg = pulumi.Config()
+conn = polaris.KafkaConnection(
+    "events",
+    bootstrap_servers=cfg.require("bootstrap"),
+    topic_name=cfg.require("topic"),
+    client_rack="rack-1",
+    secrets=polaris.SaslScramSecretsArgs(
+        mechanism=cfg.get("mechanism") or "SCRAM-SHA-512",
+        username=cfg.require("user"),
+        password=cfg.require_secret("password"),
+    ),
+)
+job = polaris.StreamingJob(
+    "views",
+    source={
+        "connection_name": conn.name,
+        "format_settings": {"format": "nd-json"},
+        "input_schema": [{"name": "ts", "data_type": "string"}, {"name": "bytes", "data_type": "long"}],
+    },
+    mappings=[{"column_name": "__time", "expression": 'TIME_PARSE("ts")'}],
+    target={"table_name": "scram-views"},
+    create_table_if_not_exists=True,
+    use_schema_discovery=True,
+    read_from_point="earliest",
+)
+pulumi.export("job_id", job.id)
+pulumi.export("connection", conn.name)
+"""
+
+
+def test_kafka_connection_with_scram_feeds_a_job(
+    tmp_path: Path, live_emulator: EmulatorProcess, kafka: LocalKafka
+) -> None:
+    """A `KafkaConnection` logs in with SCRAM-SHA-512; a wrong mechanism or password fails
+    its test with Kafka's reason, and the connection keeps working."""
+    topic = kafka.topic("scram")
+    produced = kafka.produce(topic, events(4))
+    pulumi = Pulumi(
+        write_program(tmp_path / "program", SCRAM_PROGRAM, "scram-e2e"), tmp_path / "state"
+    )
+    pulumi.init()
+    for key, value in {
+        "polaris:url": live_emulator.url,
+        "polaris:projectId": live_emulator.project_id,
+        "bootstrap": kafka.bootstrap,
+        "topic": topic,
+        "user": SCRAM512_USER,
+    }.items():
+        pulumi.config_set(key, value)
+    pulumi.config_set("polaris:apiKey", live_emulator.api_key, secret=True)
+    pulumi.config_set("password", SCRAM512_PASSWORD, secret=True)
+    pulumi.up()
+    client = live_emulator.client()
+    job_id = pulumi.outputs()["job_id"]
+    got = until("4 rows", lambda: totals(client, job_id), lambda t: t["num_rows_processed"] >= 4)
+    assert got["num_rows_processed"] == produced == 4
+    conn = client.get_connection(pulumi.outputs()["connection"])
+    assert (conn.type, conn.secrets.mechanism if conn.secrets else None) == (
+        "kafka",
+        "SCRAM-SHA-512",
+    )
+
+    # The wrong mechanism (the user has a SCRAM-SHA-512 credential only), then the wrong
+    # password: each fails the test with Kafka's reason, and the update is put back.
+    for key, value in (("mechanism", "SCRAM-SHA-256"), ("password", "not-the-scram-password")):
+        pulumi.config_set(key, value, secret=key == "password")
+        failed = pulumi.up(check=False)
+        assert failed.returncode != 0
+        assert (
+            "Authentication failed during authentication due to invalid credentials"
+            in failed.output
+        )
+        assert "put back to its previous settings" in failed.output
+        assert "not-the-scram-password" not in failed.output
+        pulumi.config_set(key, "SCRAM-SHA-512" if key == "mechanism" else SCRAM512_PASSWORD,
+                          secret=key == "password")  # fmt: skip
+    kafka.produce(topic, events(2, start=4))
+    got = until("6 rows", lambda: totals(client, job_id), lambda t: t["num_rows_processed"] >= 6)
+    assert got["num_rows_processed"] == 6
+    assert client.get_job(job_id).health.status == "ok"
+    state = pulumi.export()
+    assert SCRAM512_PASSWORD not in state and "not-the-scram-password" not in state
+    pulumi.destroy()

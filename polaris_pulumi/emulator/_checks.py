@@ -27,7 +27,12 @@ from polaris_pulumi._contract import (
     TIME_RESOLUTIONS,
 )
 from polaris_pulumi._problems import Path, Problem
-from polaris_pulumi.connections._model import AnySpec, ConnectionSpec
+from polaris_pulumi.connections._model import (
+    AnySpec,
+    AwsIamSecrets,
+    ConnectionSpec,
+    KafkaConnectionSpec,
+)
 from polaris_pulumi.jobs._model import (
     FORMAT_FIELDS,
     FORMAT_REQUIRED,
@@ -65,7 +70,7 @@ def connection_checks(spec: AnySpec, *, create: bool) -> list[Problem]:
         ("name",),
         f"{spec.name!r} must be 1-64 characters of letters, digits, '.', '_' or '-'",
     )
-    if isinstance(spec, ConnectionSpec):
+    if isinstance(spec, ConnectionSpec | KafkaConnectionSpec):
         found += _broker_checks(spec.bootstrap_servers)
         found += _when(not spec.topic_name, ("topic_name",), "is required")
         if spec.topic_name_is_pattern:
@@ -77,12 +82,30 @@ def connection_checks(spec: AnySpec, *, create: bool) -> list[Problem]:
             for i, url in enumerate(spec.urls)
             if not _HTTP_URL.fullmatch(url)
         ]
+    if isinstance(spec, KafkaConnectionSpec):
+        found += _keystore_checks(spec, create=create)
     secrets = spec.secrets
     if secrets is None:
         return [*found, Problem(("secrets",), "is required")]
+    if isinstance(secrets, AwsIamSecrets):
+        arn = secrets.aws_assumed_role_arn
+        return found + _when(
+            not arn.startswith("arn:"), ("secrets", "aws_assumed_role_arn"), "is not an ARN"
+        )
     found += _when(not secrets.username, ("secrets", "username"), "is required")
     missing = secrets.password is None or not secrets.password.get_secret_value()
     return found + _when(create and missing, ("secrets", "password"), "is required")
+
+
+def _keystore_checks(spec: KafkaConnectionSpec, *, create: bool) -> list[Problem]:
+    """A keystore needs its certificates, and on create its private key (never returned,
+    so an update may leave it out and keep it)."""
+    keystore = spec.ssl.keystore if spec.ssl is not None else None
+    if keystore is None:
+        return []
+    found = _when(not keystore.certificates, ("ssl", "keystore", "certificates"), "is required")
+    missing = keystore.key is None or not keystore.key.get_secret_value()
+    return found + _when(create and missing, ("ssl", "keystore", "key"), "is required")
 
 
 def _pattern_checks(pattern: str) -> list[Problem]:

@@ -1,5 +1,5 @@
-"""Connections v1: create, read, list, PATCH, delete and test, for the `confluent` and
-`confluent_schema_registry` types (and the deprecated `confluent` secrets type)."""
+"""Connections v1: create, read, list, PATCH, delete and test, for the `confluent`, `kafka`
+and `confluent_schema_registry` types (and the deprecated `confluent` secrets type)."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ from polaris_pulumi._meta import with_defaults
 from polaris_pulumi.connections._model import (
     AnySpec,
     ConnectionSpec,
+    KafkaConnectionSpec,
     SchemaRegistryConnectionSpec,
     connection_model,
 )
@@ -27,6 +28,7 @@ from polaris_pulumi.emulator._records import ConnectionRecord
 _SPECS: dict[str, type[AnySpec]] = {
     "confluent": ConnectionSpec,
     "confluent_schema_registry": SchemaRegistryConnectionSpec,
+    "kafka": KafkaConnectionSpec,
 }
 
 
@@ -52,7 +54,7 @@ class Connections:
             raise PolarisAPIError(
                 400,
                 f"Connection type {kind!r} is not modelled by the emulator "
-                "(it models 'confluent' and 'confluent_schema_registry')",
+                "(it models 'confluent', 'kafka' and 'confluent_schema_registry')",
                 target="type",
             )
         body, legacy = _legacy(body)

@@ -29,7 +29,7 @@ from confluent_kafka import (
 )
 
 from polaris_pulumi._contract import STARTED_STATUSES
-from polaris_pulumi.connections._model import Connection
+from polaris_pulumi.connections._model import SourceConnection
 from polaris_pulumi.emulator import _ingest, _live
 from polaris_pulumi.emulator._decode import Record, Row, Unparseable, Unsupported, decode
 from polaris_pulumi.emulator._lifecycle import iso_micro, iso_nano
@@ -63,7 +63,7 @@ class Runner(threading.Thread):
     """One job's consumer."""
 
     def __init__(
-        self, store: Store, rows: Rows, job: JobRecord, conn: Connection, password: str
+        self, store: Store, rows: Rows, job: JobRecord, conn: SourceConnection, password: str
     ) -> None:
         super().__init__(name=f"job-{job.id}", daemon=True)
         assert job.spec is not None
@@ -328,12 +328,12 @@ class Feed:
             self.reconcile()
 
     def reconcile(self) -> None:
-        want: dict[str, tuple[tuple[str, str, str | None], JobRecord, Connection, str]] = {}
+        want: dict[str, tuple[tuple[str, str, str | None], JobRecord, SourceConnection, str]] = {}
         for job in self.jobs():
             if not _reads(job) or job.connection_name is None:
                 continue
             record = self.store.get_connection(job.connection_name)
-            if record is None or not isinstance(record.connection, Connection):
+            if record is None or not isinstance(record.connection, SourceConnection):
                 continue
             password = self.store.get_password(job.connection_name) or ""
             key = (record.connection.model_dump_json(), password, job.reset_at)

@@ -20,7 +20,11 @@ from polaris_pulumi._contract import (
 )
 from polaris_pulumi._meta import with_defaults
 from polaris_pulumi._problems import Problem
-from polaris_pulumi.connections._model import Connection, SchemaRegistryConnection
+from polaris_pulumi.connections._model import (
+    AnyConnection,
+    SchemaRegistryConnection,
+    SourceConnection,
+)
 from polaris_pulumi.emulator import _kafka
 from polaris_pulumi.emulator._auth import Principal
 from polaris_pulumi.emulator._checks import job_checks, job_table_failures, registries
@@ -184,14 +188,14 @@ class Jobs:
         if problems := job_checks(spec):
             raise invalid("streaming job", problems)
         source = self.core.store.get_connection(spec.source.connection_name)
-        if source is None or not isinstance(source.connection, Connection):
+        if source is None or not isinstance(source.connection, SourceConnection):
             what = "does not exist" if source is None else "is a Schema Registry connection"
             raise PolarisAPIError(
                 400,
                 f"Connection '{spec.source.connection_name}' {what}",
                 target="source.connectionName",
             )
-        reads: list[Connection | SchemaRegistryConnection] = [source.connection]
+        reads: list[AnyConnection] = [source.connection]
         for path, name in registries(spec.source.format_settings):
             registry = self.core.store.get_connection(name)
             if registry is None or not isinstance(registry.connection, SchemaRegistryConnection):
@@ -206,10 +210,10 @@ class Jobs:
         ]
         return spec, failures
 
-    def reach_problems(self, conn: Connection | SchemaRegistryConnection) -> list[Problem]:
+    def reach_problems(self, conn: AnyConnection) -> list[Problem]:
         """What a test of the connection finds: on the broker, when the emulator knows one
         (a Schema Registry stays simulated), else by the simulated Kafka's rules."""
-        if self.core.config.kafka_broker is None or not isinstance(conn, Connection):
+        if self.core.config.kafka_broker is None or not isinstance(conn, SourceConnection):
             return _kafka.reach_problems(conn)
         from polaris_pulumi.emulator import _live  # librdkafka, only with a broker
 
@@ -273,8 +277,10 @@ class Jobs:
             change_at=now + self.core.config.job_start_delay,
             failures=failures,
             # With a broker, the consumer decides (idle until records come); else the rules.
-            idle=live or (isinstance(source, Connection) and _kafka.idle(source)),
-            warning=_kafka.warning(source) if isinstance(source, Connection) and not live else None,
+            idle=live or (isinstance(source, SourceConnection) and _kafka.idle(source)),
+            warning=_kafka.warning(source)
+            if isinstance(source, SourceConnection) and not live
+            else None,
         )
 
     def _table_failures(self, spec: StreamingJobSpec, who: Principal, now: float) -> list[Failure]:

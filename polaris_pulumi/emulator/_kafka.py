@@ -11,9 +11,11 @@ from __future__ import annotations
 from urllib.parse import urlsplit
 
 from polaris_pulumi._problems import Problem
-from polaris_pulumi.connections._model import Connection, SchemaRegistryConnection
-
-AnyConnection = Connection | SchemaRegistryConnection
+from polaris_pulumi.connections._model import (
+    AnyConnection,
+    SchemaRegistryConnection,
+    SourceConnection,
+)
 
 
 def _username(conn: AnyConnection) -> str:
@@ -45,12 +47,12 @@ def reach_problems(conn: AnyConnection) -> list[Problem]:
     return found
 
 
-def idle(conn: Connection) -> bool:
+def idle(conn: SourceConnection) -> bool:
     """Whether the topic has nothing to read."""
     return conn.topic_name.startswith("idle")
 
 
-def warning(conn: Connection) -> str | None:
+def warning(conn: SourceConnection) -> str | None:
     """Why rows fail to parse, if they do."""
     if conn.topic_name.startswith("warn"):
         return "rows could not be parsed (stand-in: topic starts with 'warn')"

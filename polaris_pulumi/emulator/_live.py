@@ -11,21 +11,35 @@ from typing import Any
 from confluent_kafka import KafkaError, KafkaException, Producer
 
 from polaris_pulumi._problems import Problem
-from polaris_pulumi.connections._model import Connection
+from polaris_pulumi.connections._model import AwsIamSecrets, KafkaConnection, SourceConnection
 from polaris_pulumi.emulator._kafka_client import client_config
 
 # How long a test waits for the broker before it says it is unreachable.
 TEST_TIMEOUT = 5.0
 
 
-def settings(conn: Connection, password: str) -> dict[str, Any]:
-    """librdkafka settings for the connection: SASL/PLAIN over plaintext (the local broker;
-    Polaris itself reaches Confluent Cloud over TLS)."""
+def settings(conn: SourceConnection, password: str) -> dict[str, Any]:
+    """librdkafka settings for the connection: SASL over plaintext, as the local broker
+    listens (Polaris itself reaches Confluent Cloud over TLS), with the SCRAM mechanism of a
+    `kafka` connection's secrets."""
     user = (conn.secrets.username or "") if conn.secrets else ""
-    return client_config(conn.bootstrap_servers, user, password)
+    mechanism = (conn.secrets.mechanism if conn.secrets else None) or "PLAIN"
+    return client_config(conn.bootstrap_servers, user, password, mechanism)
 
 
-def topics_of(conn: Connection, names: list[str]) -> list[str]:
+def unsupported(conn: SourceConnection) -> str | None:
+    """Why the local broker cannot take this connection's login, if it cannot: it listens
+    with SASL_PLAINTEXT (PLAIN and SCRAM users) only."""
+    if not isinstance(conn, KafkaConnection):
+        return None
+    if conn.ssl is not None and conn.ssl.keystore is not None:
+        return "mutual TLS (ssl.keystore): the local broker listens with SASL_PLAINTEXT only"
+    if isinstance(conn.secrets, AwsIamSecrets) or (conn.secrets and conn.secrets.type == "aws_iam"):
+        return "AWS IAM (aws_iam): the local broker has no IAM; Amazon MSK does"
+    return None
+
+
+def topics_of(conn: SourceConnection, names: list[str]) -> list[str]:
     """The topics the connection reads, of those that exist."""
     if conn.topic_name_is_pattern:
         pattern = re.compile(conn.topic_name)
@@ -33,8 +47,10 @@ def topics_of(conn: Connection, names: list[str]) -> list[str]:
     return [conn.topic_name] if conn.topic_name in names else []
 
 
-def check(conn: Connection, password: str) -> list[Problem]:
+def check(conn: SourceConnection, password: str) -> list[Problem]:
     """What a connection test finds: authentication, reachability, the topic."""
+    if (why := unsupported(conn)) is not None:
+        return [Problem(("secrets",), f"The local broker cannot test {why}")]
     errors: list[KafkaError] = []
     client = Producer(settings(conn, password) | {"error_cb": errors.append})
     deadline = time.monotonic() + TEST_TIMEOUT

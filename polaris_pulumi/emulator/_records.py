@@ -9,14 +9,23 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from polaris_pulumi._contract import TERMINAL_STATUSES, User
 from polaris_pulumi._meta import keys
-from polaris_pulumi.connections._model import Connection, SchemaRegistryConnection
+from polaris_pulumi.connections._model import (
+    Connection,
+    KafkaConnection,
+    SchemaRegistryConnection,
+)
 from polaris_pulumi.jobs._model import Health, JobTotals, StreamingJobSpec, TableTarget
 from polaris_pulumi.tables._model import Table
 
-AnyConnection = Connection | SchemaRegistryConnection
+# Tried in this order: a `kafka` or registry document has its own type; any other is a
+# `confluent` one.
+AnyConnection = KafkaConnection | SchemaRegistryConnection | Connection
 
 # StreamingJobResponse repeats these spec fields at its top level (the contract).
 ECHOED = keys(StreamingJobSpec, echoed=True)
+
+
+KEY_MASK = "**********"
 
 
 class ConnectionRecord(BaseModel):
@@ -33,6 +42,11 @@ class ConnectionRecord(BaseModel):
         """The response body: no password, and a description that is null when unset."""
         body = self.connection.to_api()
         body.setdefault("description", None)
+        keystore = (body.get("ssl") or {}).get("keystore")
+        if keystore is not None:
+            # The contract's keystore requires `key` in answers too; the key itself is never
+            # returned, only a mask (docs/emulator.md).
+            keystore["key"] = KEY_MASK
         return body
 
 

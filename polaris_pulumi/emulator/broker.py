@@ -164,8 +164,12 @@ def _tail(log: Path) -> str:
     return " | ".join(log.read_text(errors="replace").splitlines()[-5:]) if log.exists() else ""
 
 
-def add_scram_users(info: BrokerInfo, users: dict[str, str]) -> None:
-    """SCRAM-SHA-256 and -512 credentials for each user, through the admin API."""
+def add_scram_users(
+    info: BrokerInfo,
+    users: dict[str, str],
+    mechanisms: tuple[str, ...] = ("SCRAM-SHA-256", "SCRAM-SHA-512"),
+) -> None:
+    """SCRAM credentials (SHA-256 and SHA-512 by default) for each user, by the admin API."""
     from confluent_kafka.admin import AdminClient
     from confluent_kafka.admin._scram import (
         ScramCredentialInfo,
@@ -176,7 +180,8 @@ def add_scram_users(info: BrokerInfo, users: dict[str, str]) -> None:
 
     admin = AdminClient(info.client_config())
     # One credential per user and request (the broker refuses two in one).
-    for mech in (ScramMechanism.SCRAM_SHA_256, ScramMechanism.SCRAM_SHA_512):
+    chosen = [ScramMechanism[m.replace("-", "_")] for m in mechanisms]
+    for mech in chosen:
         changes: list[UserScramCredentialAlteration] = [
             UserScramCredentialUpsertion(name, ScramCredentialInfo(mech, 4096), pw.encode())
             for name, pw in users.items()
