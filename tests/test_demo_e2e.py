@@ -99,3 +99,37 @@ def test_schema_registry_example(tmp_path: Path, emulator: EmulatorProcess) -> N
     assert "registry-secret-1" not in state and "kafka-secret-1" not in state
     pulumi.destroy()
     assert client.list_connections() == []
+
+
+def test_self_managed_kafka_example(tmp_path: Path, emulator: EmulatorProcess) -> None:
+    """The `kafka` connection example: SCRAM over TLS with a private CA, then a job on it."""
+    from tests import samples
+
+    program = (REPO / "examples" / "self-managed-kafka" / "__main__.py").read_text()
+    pulumi = polaris_stack(tmp_path, emulator, program)
+    pulumi.config_set("bootstrapServers", "kafka-1.internal.example.com:9094")
+    pulumi.config_set("kafkaUser", "polaris-ingest")
+    pulumi.config_set("kafkaPassword", "scram-example-secret-7", secret=True)
+    pulumi.config_set("caCertificates", samples.PEM_CERT)
+    pulumi.up()
+    client = emulator.client()
+    conn = client.get_connection(pulumi.outputs()["connection"])
+    assert conn.type == "kafka" and conn.secrets is not None
+    assert (conn.secrets.type, conn.secrets.mechanism, conn.secrets.username) == (
+        "sasl_scram",
+        "SCRAM-SHA-512",
+        "polaris-ingest",
+    )
+    assert conn.ssl is not None and conn.ssl.truststore is not None
+    assert conn.ssl.truststore.certificates == samples.PEM_CERT
+    job = client.get_job(pulumi.outputs()["job_id"])
+    assert job.spec.source.connection_name == conn.name
+    pulumi.preview("--expect-no-changes")
+    # A rotated password is an in-place update (PATCH), tested again.
+    pulumi.config_set("kafkaPassword", "scram-example-secret-8", secret=True)
+    shown = pulumi.preview("--diff").output
+    assert "1 to update" in shown
+    assert "scram-example-secret" not in shown
+    assert "1 updated" in pulumi.up().output
+    assert "scram-example-secret" not in pulumi.export()
+    pulumi.destroy()

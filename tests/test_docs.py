@@ -66,7 +66,13 @@ def test_python_blocks_run_under_mocks(where: str, code: str) -> None:
     def registered() -> Any:
         def check(_: Any) -> None:
             kinds = {key.split("/")[0] for key in mocks.order}
-            polaris_kinds = {"Connection", "SchemaRegistryConnection", "StreamingJob", "Table"}
+            polaris_kinds = {
+                "Connection",
+                "KafkaConnection",
+                "SchemaRegistryConnection",
+                "StreamingJob",
+                "Table",
+            }
             assert polaris_kinds & kinds, f"{where} declares no Polaris resource"
             for key, inputs in mocks.inputs.items():
                 if key.startswith("StreamingJob/"):  # the documented settings pass preview

@@ -49,7 +49,9 @@ class ConfluentMocks(pulumi.runtime.Mocks):
             outs["secret"] = {"polaris-reader-key": READER_SECRET}.get(args.name, "cc-secret")
             if args.name == "polaris-registry-key":
                 outs["secret"] = REGISTRY_SECRET
-        if args.typ.endswith(("polaris:Connection", "polaris:SchemaRegistryConnection")):
+        if args.typ.endswith(
+            ("polaris:Connection", "polaris:SchemaRegistryConnection", "polaris:KafkaConnection")
+        ):
             outs["name"] = args.inputs.get("name") or f"{args.name}-auto"  # check() auto-names
         if args.typ.endswith("polaris:StreamingJobsStarted"):  # the one wait: all started
             jobs = args.inputs.get("jobs") or {}
