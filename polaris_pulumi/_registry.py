@@ -76,8 +76,8 @@ class Registry:
             self._adopted.add(name)
 
     def adopted(self, name: str) -> bool:
-        """Whether a resource of this deployment took the connection over: in a rename, the
-        old resource's delete runs after the new one's create and must keep it."""
+        """Whether a resource of this deployment took the connection (or `job <id>`) over: in
+        a rename, the old resource's delete runs after the new one's create and must keep it."""
         with self._lock:
             return name in self._adopted
 

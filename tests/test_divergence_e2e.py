@@ -96,7 +96,8 @@ def test_renames_keep_what_the_stack_manages(tmp_path: Path, emulator: EmulatorP
     pulumi.config_set("adopt", "true")
     pulumi.up()
     adopted = pulumi.outputs()["job_id"]
-    assert adopted != first  # a new job took the place; the old id belongs to no one now
+    # The same spec: the job is taken as it is, and the old resource's delete keeps it.
+    assert adopted == first
     assert_truthful(pulumi, emulator)
 
     # A job renamed with no aliases and no adopt_existing: its own spec on the table is taken

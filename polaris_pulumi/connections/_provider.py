@@ -164,6 +164,8 @@ class ConnectionProvider(PolarisProvider):
     def create(self, props: dict[str, Any]) -> CreateResult:
         inputs = self._inputs(props)
         spec, client = inputs.spec, self.client()
+        if inputs.settings.adopt_existing and (adopted := self._adopt_as_is(inputs)):
+            return CreateResult(adopted.name, self._state(adopted, inputs))
         try:
             conn = client.create_connection(spec)
         except ConflictError as exc:
@@ -173,6 +175,22 @@ class ConnectionProvider(PolarisProvider):
             return CreateResult(conn.name, self._state(conn, inputs))
         self._test(conn.name, inputs, created=True)
         return CreateResult(conn.name, self._state(conn, inputs))
+
+    def _adopt_as_is(self, inputs: Inputs) -> AnyConnection | None:
+        """adopt_existing: a connection of the name that already holds this spec (as far as
+        Polaris shows it) is taken with no write, only its test; None when there is none or
+        it differs (then the create meets it, and it is brought to this spec)."""
+        spec, client = inputs.spec, self.client()
+        try:
+            existing = client.get_connection(spec.name)
+        except NotFoundError:
+            return None
+        if not spec.same_as(existing):
+            return None
+        log(f"adopting existing connection {spec.name!r}: it holds this spec, nothing to change")
+        REGISTRY.adopt(spec.name)
+        self._test(existing.name, inputs, created=False)
+        return existing
 
     def _take_over(self, inputs: Inputs, exc: ConflictError) -> None:
         """A create met a connection of the name: take it over when it is ours to take (then

@@ -212,6 +212,8 @@ class StreamingJobProvider(PolarisProvider):
         client, spec = self.client(), inputs.spec
         if REGISTRY.take_replacing(inputs.key()) and spec.replace_running is None:
             spec = spec.model_copy(update={"replace_running": True})
+        if inputs.settings.adopt_existing and (held := self._adopt_as_is(inputs)):
+            return CreateResult(held.id, _outs(props))
         try:
             job = client.create_job(spec)
         except BadRequestError as exc:
@@ -226,6 +228,23 @@ class StreamingJobProvider(PolarisProvider):
         if inputs.settings.desired != (job.desired_execution_status or "running"):
             client.set_job_status(job.id, inputs.settings.desired)  # e.g. created suspended
         return CreateResult(job.id, _outs(props))
+
+    def _adopt_as_is(self, inputs: Inputs) -> StreamingJob | None:
+        """adopt_existing: the job feeding the target table, when it has this spec (it reads
+        the same connection), becomes this resource, with no new job; only its desired
+        status is set if it differs. None when there is none or it differs (a new job then
+        takes its place)."""
+        client = self.client()
+        holder = client.active_job_for_table(inputs.spec.target.table_name)
+        if holder is None or holder.spec is None or not inputs.spec.same_as(holder.spec):
+            return None
+        log(f"adopting job {holder.id} on {holder.table_name!r}: it has this spec")
+        # In a rename, the old resource's delete runs after this create: it must keep the job.
+        REGISTRY.adopt(f"job {holder.id}")
+        desired = inputs.settings.desired
+        if desired != (holder.desired_execution_status or "running"):
+            client.set_job_status(holder.id, desired)
+        return holder
 
     def _may_take_place(self, holder: StreamingJob, inputs: Inputs) -> None:
         """Whether a new job may take the place of `holder`, the job on the target table;
@@ -286,6 +305,9 @@ class StreamingJobProvider(PolarisProvider):
                 "deletion_protection=False on the Table and run `pulumi up` first; to remove "
                 "only the job, keep the Table in the program."
             )
+        if REGISTRY.adopted(f"job {id_}"):
+            log(f"job {id_} now belongs to the resource that adopted it: kept")
+            return
         client = self.client()
         try:
             job = client.cancel_job(id_)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 from dataclasses import dataclass
 from typing import Any
 
@@ -83,6 +84,13 @@ class TableProvider(PolarisProvider):
     def create(self, props: dict[str, Any]) -> CreateResult:
         inputs = Inputs.of(props)
         spec, client = inputs.spec, self.client()
+        if inputs.settings.adopt_existing:
+            with contextlib.suppress(NotFoundError):
+                existing = client.get_table(spec.name)
+                if existing.type == spec.type and spec.same_as(existing):
+                    # It holds this spec already: taken with no write.
+                    log(f"adopting existing table {spec.name!r}: nothing to change")
+                    return CreateResult(existing.name, _outs(existing, inputs.settings))
         try:
             table = client.create_table(spec)
         except ConflictError as exc:
