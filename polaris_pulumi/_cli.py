@@ -1,0 +1,125 @@
+"""The `polaris-pulumi` command: `polaris-pulumi import` writes a live Polaris project out as
+a Pulumi program that adopts it (`_importer`). The program goes to `--out` or stdout;
+everything else goes to stderr."""
+
+from __future__ import annotations
+
+import argparse
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+from polaris_pulumi import _importer
+from polaris_pulumi._client import PolarisClient
+from polaris_pulumi._exceptions import PolarisError
+
+EPILOG = """examples:
+  # everything, with the provider's environment (POLARIS_URL, POLARIS_PROJECT_ID, POLARIS_API_KEY)
+  polaris-pulumi import --out __main__.py
+  # only the objects whose name matches, only connections and jobs, to stdout
+  polaris-pulumi import --match '^orders' --kind connection,job
+  # an explicit project
+  polaris-pulumi import --url https://ORG.REGION.CLOUD.api.imply.io --project-id ID --out main.py
+
+exit status: 0 when everything was imported; 3 when something could not be expressed (it is
+listed on stderr and left as a comment in the program); 1 when Polaris could not be read;
+2 for a usage error.
+"""
+SKIPPED = 3
+
+
+def parser() -> argparse.ArgumentParser:
+    root = argparse.ArgumentParser(prog="polaris-pulumi", description=__doc__.splitlines()[0])
+    commands = root.add_subparsers(dest="command", required=True)
+    cmd = commands.add_parser(
+        "import",
+        help="write a live Polaris project as a Pulumi program that adopts it",
+        description="Write a live Polaris project as a Pulumi Python program whose resources "
+        "adopt what Polaris holds: its first `pulumi up` makes no change.",
+        epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    cmd.add_argument(
+        "--url",
+        help="Polaris API URL (default: $POLARIS_URL, or $POLARIS_ORGANIZATION, $POLARIS_REGION and $POLARIS_CLOUD_PROVIDER)",
+    )
+    cmd.add_argument("--project-id", help="the project (default: $POLARIS_PROJECT_ID)")
+    cmd.add_argument(
+        "--api-key",
+        help="an API key (default: $POLARIS_API_KEY; prefer the variable: a flag shows in `ps`)",
+    )
+    cmd.add_argument("--out", type=Path, help="where to write the program (default: stdout)")
+    cmd.add_argument(
+        "--match",
+        type=re.compile,
+        help="import only objects whose name matches this regular expression (a job's name is its table's)",
+    )
+    cmd.add_argument(
+        "--kind",
+        default=",".join(_importer.KINDS),
+        help="comma-separated kinds to import: connection, table, job (default: all)",
+    )
+    return root
+
+
+def formatted(text: str) -> str:
+    """The program through ruff's formatter, when ruff is installed (`polaris-pulumi[import]`)."""
+    ruff = shutil.which("ruff")
+    if ruff is None:
+        try:
+            from ruff.__main__ import find_ruff_bin  # type: ignore[import-not-found,import-untyped,unused-ignore]
+
+            ruff = str(find_ruff_bin())
+        except ImportError:
+            print(
+                "polaris-pulumi: ruff is not installed: the program is not formatted (pip install 'polaris-pulumi[import]')",
+                file=sys.stderr,
+            )
+            return text
+    run = subprocess.run(
+        [ruff, "format", "--quiet", "-"], input=text, capture_output=True, text=True, check=False
+    )
+    return run.stdout if run.returncode == 0 else text
+
+
+def run_import(args: argparse.Namespace) -> int:
+    kinds = [k.strip() for k in args.kind.split(",") if k.strip()]
+    if unknown := [k for k in kinds if k not in _importer.KINDS]:
+        print(
+            f"polaris-pulumi import: --kind {', '.join(unknown)}: the kinds are {', '.join(_importer.KINDS)}",
+            file=sys.stderr,
+        )
+        return 2
+    try:
+        client = PolarisClient(api_key=args.api_key, url=args.url, project_id=args.project_id)
+        program = _importer.build(client, _importer.Selection(args.match, kinds))
+    except PolarisError as exc:
+        print(f"polaris-pulumi import: {exc}", file=sys.stderr)
+        return 1
+    text = formatted(_importer.source(program, f"{client.base_url}, project {client.project_id}"))
+    if args.out is not None:
+        args.out.write_text(text)
+        print(
+            f"polaris-pulumi import: wrote {len(program.blocks)} resources to {args.out}",
+            file=sys.stderr,
+        )
+    else:
+        sys.stdout.write(text)
+    if program.secrets:
+        print("Set the secrets Polaris never returns, then run `pulumi up`:", file=sys.stderr)
+        for secret in program.secrets:
+            print(f"  pulumi config set --secret {secret.key} '<{secret.what}>'", file=sys.stderr)
+    for line in program.skipped:
+        print(f"not imported: {line}", file=sys.stderr)
+    return SKIPPED if program.skipped else 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parser().parse_args(argv)
+    return run_import(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,268 @@
+"""`polaris-pulumi import`: a live Polaris project read through `polaris_pulumi.api`, written
+out as a Pulumi program whose resources adopt what Polaris holds (`adopt_existing=True`), so
+that its first `pulumi up` changes nothing.
+
+`pulumi import` cannot reach dynamic resources (pulumi/pulumi#16175), hence a program rather
+than state. Polaris never returns a secret: each one is read from the stack's config. What the
+program cannot express is said on stderr, left as a comment, and reflected in the exit code.
+"""
+
+from __future__ import annotations
+
+import keyword
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from polaris_pulumi._client import PolarisClient
+from polaris_pulumi._exceptions import NotFoundError
+from polaris_pulumi._meta import with_defaults
+from polaris_pulumi.connections._model import (
+    AnyConnection,
+    KafkaConnection,
+    SchemaRegistryConnection,
+    connection_model,
+)
+from polaris_pulumi.jobs._model import StreamingJob
+from polaris_pulumi.tables._model import Table
+
+KINDS = ("connection", "table", "job")
+# Jobs that are objects to manage; the others are history.
+IMPORTED_STATUSES = ("pending", "running", "idle", "suspended")
+MANAGED_CONNECTIONS = {
+    "confluent": "Connection",
+    "kafka": "KafkaConnection",
+    "confluent_schema_registry": "SchemaRegistryConnection",
+}
+
+
+@dataclass(frozen=True)
+class Ref:
+    """Python code standing for a value: a config read, another resource's output."""
+
+    code: str
+
+
+@dataclass
+class Secret:
+    """A config key the program reads a secret from, and what to put there."""
+
+    key: str
+    what: str
+
+
+@dataclass
+class Program:
+    """What the import found: each resource's code, the secrets to set, what it skipped."""
+
+    blocks: list[str] = field(default_factory=list)
+    secrets: list[Secret] = field(default_factory=list)
+    skipped: list[str] = field(default_factory=list)
+    names: set[str] = field(default_factory=set)
+
+    def variable(self, prefix: str, name: str) -> str:
+        """A Python name for an object, unique in the program."""
+        base = re.sub(r"\W+", "_", f"{prefix}_{name}").strip("_").lower() or prefix
+        base = f"{base}_" if keyword.iskeyword(base) else base
+        candidate, n = base, 2
+        while candidate in self.names:
+            candidate, n = f"{base}_{n}", n + 1
+        self.names.add(candidate)
+        return candidate
+
+    def secret(self, key: str, what: str) -> Ref:
+        self.secrets.append(Secret(key, what))
+        return Ref(f"config.require_secret({key!r})")
+
+
+def literal(value: Any, indent: int = 0) -> str:
+    """A JSON-like value (with Refs) as Python source; ruff formats it afterwards."""
+    pad, inner = "    " * indent, "    " * (indent + 1)
+    if isinstance(value, Ref):
+        return value.code
+    if isinstance(value, dict):
+        if not value:
+            return "{}"
+        items = [f"{inner}{k!r}: {literal(v, indent + 1)}," for k, v in value.items()]
+        return "{\n" + "\n".join(items) + f"\n{pad}}}"
+    if isinstance(value, list):
+        if not value:
+            return "[]"
+        items = [f"{inner}{literal(v, indent + 1)}," for v in value]
+        return "[\n" + "\n".join(items) + f"\n{pad}]"
+    return repr(value)
+
+
+def call(variable: str, cls: str, name: str, args: dict[str, Any]) -> str:
+    body = "".join(f"    {k}={literal(v, 1)},\n" for k, v in args.items())
+    return f"{variable} = polaris.{cls}(\n    {name!r},\n{body})"
+
+
+# --- reading the project ---------------------------------------------------------------------
+
+
+def _match(name: str, pattern: re.Pattern[str] | None) -> bool:
+    return pattern is None or bool(pattern.search(name))
+
+
+def connections(client: PolarisClient, program: Program) -> list[AnyConnection]:
+    """Every connection of a type we manage; the others are said to be skipped."""
+    found: list[AnyConnection] = []
+    for doc in client._request("GET", "/connections").json().get("values", []):
+        kind = doc.get("type")
+        if kind not in MANAGED_CONNECTIONS:
+            program.skipped.append(
+                f"connection {doc.get('name')!r}: type {kind!r} is not managed by polaris-pulumi"
+            )
+            continue
+        found.append(connection_model(doc).model_validate(doc))
+    return found
+
+
+def streaming_jobs(client: PolarisClient, program: Program) -> list[StreamingJob]:
+    """Streaming jobs not over, in full; jobs of other types are said to be skipped."""
+    jobs = []
+    for summary in client.list_jobs():
+        if summary.execution_status not in IMPORTED_STATUSES:
+            continue
+        if summary.type != "streaming":
+            program.skipped.append(
+                f"job {summary.id}: a {summary.type} job is not managed by polaris-pulumi"
+            )
+            continue
+        jobs.append(client.get_job(summary.id))
+    return jobs
+
+
+def lookups(client: PolarisClient, program: Program) -> None:
+    """Lookups are not managed: each is said to be skipped (none where the API has none)."""
+    try:
+        docs = client._request("GET", "/lookups").json().get("values", [])
+    except NotFoundError:
+        return
+    for doc in docs:
+        program.skipped.append(f"lookup {doc.get('name')!r}: lookups are not managed")
+
+
+# --- writing the resources ------------------------------------------------------------------
+
+
+def connection_args(conn: AnyConnection, program: Program) -> dict[str, Any]:
+    """A connection's args: its spec, its secrets from config, adopt_existing."""
+    spec = conn.spec()
+    args = with_defaults(spec).model_dump(mode="json", exclude_none=True, exclude={"type"})
+    secrets = dict(args.get("secrets") or {})
+    if "username" in secrets or isinstance(conn, SchemaRegistryConnection):
+        what = "API secret" if conn.type != "kafka" else "password"
+        secrets["password"] = program.secret(f"{conn.name}-password", f"the {what} of {conn.name}")
+    elif not secrets:
+        program.skipped.append(
+            f"connection {conn.name!r}: its secrets ({conn.secrets.type if conn.secrets else 'none'})"
+            " are not expressible; declare them by hand"
+        )
+    if secrets:
+        args["secrets"] = secrets
+    if isinstance(conn, KafkaConnection) and conn.ssl and conn.ssl.keystore:
+        keystore = dict(args["ssl"]["keystore"])
+        keystore["key"] = program.secret(
+            f"{conn.name}-private-key", f"the PEM private key of {conn.name}"
+        )
+        keystore.pop("key_password", None)  # never returned: add it if the key is encrypted
+        args["ssl"] = {**args["ssl"], "keystore": keystore}
+    return args | {"adopt_existing": True}
+
+
+def table_args(table: Table) -> dict[str, Any]:
+    args = with_defaults(table.spec()).model_dump(mode="json", exclude_none=True, by_alias=False)
+    if "schema_" in args:
+        args["schema"] = args.pop("schema_")
+    return args | {"adopt_existing": True}
+
+
+def job_args(job: StreamingJob, refs: dict[str, Ref], tables: dict[str, Ref]) -> dict[str, Any]:
+    """A job's args: its spec as Polaris holds it, connections and tables as outputs."""
+    assert job.spec is not None
+    spec = job.spec.held()
+    args = spec.model_dump(mode="json", exclude_none=True, exclude={"type", "replace_running"})
+    source = args["source"]
+    source.pop("type", None)
+    source["connection_name"] = refs.get(source["connection_name"], source["connection_name"])
+    _registry_refs(source.get("format_settings") or {}, refs)
+    target = {"table_name": tables.get(spec.target.table_name, spec.target.table_name)}
+    args["target"] = target
+    if job.desired_execution_status == "suspended" or job.execution_status == "suspended":
+        args["desired_execution_status"] = "suspended"
+    return args | {"adopt_existing": True}
+
+
+def _registry_refs(fmt: dict[str, Any], refs: dict[str, Ref]) -> None:
+    """Schema Registry connections a format reads, as the registry resources' names."""
+    provider = fmt.get("parse_schema_provider") or {}
+    if provider.get("type") == "connection" and provider.get("connection_name") in refs:
+        provider["connection_name"] = refs[provider["connection_name"]]
+    for nested in ("value_format", "key_format"):
+        if isinstance(fmt.get(nested), dict):
+            _registry_refs(fmt[nested], refs)
+
+
+@dataclass(frozen=True)
+class Selection:
+    """What to import: a name pattern (searched in each object's name; a job's is its
+    table's), and kinds."""
+
+    pattern: re.Pattern[str] | None = None
+    kinds: Iterable[str] = KINDS
+
+
+def build(client: PolarisClient, selection: Selection) -> Program:
+    """Read the project and write each resource's code."""
+    program, pattern, kinds = Program(), selection.pattern, set(selection.kinds)
+    refs: dict[str, Ref] = {}
+    if "connection" in kinds:
+        for conn in connections(client, program):
+            if not _match(conn.name, pattern):
+                continue
+            variable = program.variable("conn", conn.name)
+            cls = MANAGED_CONNECTIONS[conn.type]
+            program.blocks.append(call(variable, cls, conn.name, connection_args(conn, program)))
+            refs[conn.name] = Ref(f"{variable}.name")
+    tables: dict[str, Ref] = {}
+    if "table" in kinds:
+        for table in client.list_tables():
+            if table.type not in ("detail", "aggregate") or not _match(table.name, pattern):
+                continue
+            table = client.get_table(table.name)
+            variable = program.variable("table", table.name)
+            program.blocks.append(call(variable, "Table", table.name, table_args(table)))
+            tables[table.name] = Ref(f"{variable}.name")
+    if "job" in kinds:
+        for job in streaming_jobs(client, program):
+            if not _match(job.table_name, pattern):
+                continue
+            variable = program.variable("job", job.table_name)
+            args = job_args(job, refs, tables)
+            program.blocks.append(call(variable, "StreamingJob", job.table_name, args))
+    lookups(client, program)
+    return program
+
+
+def source(program: Program, where: str) -> str:
+    """The program's text (before formatting)."""
+    head = [
+        f'"""Imported from Polaris ({where}) by `polaris-pulumi import`.',
+        "",
+        "Each resource adopts the object Polaris holds (adopt_existing=True): the first",
+        "`pulumi up` changes nothing. Polaris never returns secrets: set each one first,",
+        "with the `pulumi config set --secret` lines the command printed.",
+        '"""',
+        "",
+        "import pulumi",
+        "",
+        "import polaris_pulumi as polaris",
+        "",
+        "config = pulumi.Config()" if program.secrets else "",
+        "",
+    ]
+    skipped = [f"# Not imported: {line}" for line in program.skipped]
+    return "\n".join([*head, *skipped, "", *(f"{b}\n" for b in program.blocks)]).rstrip() + "\n"

@@ -1,0 +1,78 @@
+"""`polaris-pulumi import` on what it cannot express: said on stderr, left as a comment, and
+the exit code says so (a project served by a stub transport: types the emulator refuses)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from polaris_pulumi import _cli, _importer
+from polaris_pulumi.api import PolarisClient
+from tests import samples
+
+CONNECTIONS = [
+    samples.connection(name="kept", secrets={"type": "sasl_plain", "username": "K"}),
+    {"type": "push_streaming", "name": "pushed", "description": None},
+]
+JOBS = [
+    {
+        "id": "b-1",
+        "type": "batch",
+        "executionStatus": "running",
+        "desiredExecutionStatus": "running",
+    }
+]
+
+
+def answer(request: httpx.Request) -> httpx.Response:
+    path = request.url.path.split("/v1/projects/p", 1)[1]
+    bodies: dict[str, Any] = {
+        "/connections": {"values": CONNECTIONS},
+        "/jobs": {"values": JOBS, "moreResultsAvailable": False},
+        "/tables": {"values": []},
+        "/lookups": {"values": [{"name": "countries"}]},
+    }
+    if path not in bodies:
+        return httpx.Response(404, json={"code": "NotFound", "message": path})
+    return httpx.Response(200, json=bodies[path])
+
+
+def client() -> PolarisClient:
+    return PolarisClient(
+        api_key="k",
+        url="https://polaris.test",
+        project_id="p",
+        transport=httpx.MockTransport(answer),
+    )
+
+
+def test_what_cannot_be_expressed_is_said_and_left_as_a_comment() -> None:
+    program = _importer.build(client(), _importer.Selection())
+    assert program.skipped == [
+        "connection 'pushed': type 'push_streaming' is not managed by polaris-pulumi",
+        "job b-1: a batch job is not managed by polaris-pulumi",
+        "lookup 'countries': lookups are not managed",
+    ]
+    text = _importer.source(program, "test")
+    for line in program.skipped:
+        assert f"# Not imported: {line}" in text
+    assert [s.key for s in program.secrets] == ["kept-password"]
+    assert "config.require_secret('kept-password')" in text
+
+
+def test_the_exit_code_says_something_was_skipped(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setattr(_cli, "PolarisClient", lambda **_: client())
+    out = tmp_path / "main.py"
+    assert _cli.main(["import", "--out", str(out)]) == _cli.SKIPPED
+    err = capsys.readouterr().err
+    assert "not imported: lookup 'countries'" in err
+    assert "pulumi config set --secret kept-password '<the API secret of kept>'" in err
+    assert "polaris.Connection(" in out.read_text()
+    # A usage error is 2, and names what is wrong.
+    assert _cli.main(["import", "--kind", "tabel"]) == 2
+    assert "--kind tabel" in capsys.readouterr().err
