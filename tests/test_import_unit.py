@@ -13,9 +13,17 @@ from polaris_pulumi import _cli, _importer
 from polaris_pulumi.api import PolarisClient
 from tests import samples
 
+MTLS = {k: v for k, v in samples.KAFKA_MTLS.items()} | {
+    "secrets": {"type": "sasl_plain", "username": "ingest"},
+    "ssl": {
+        "keystore": {"type": "pem", "certificates": samples.PEM_CERT, "key": "**********"},
+        "truststore": samples.KAFKA_MTLS["ssl"]["truststore"],
+    },
+}
 CONNECTIONS = [
     samples.connection(name="kept", secrets={"type": "sasl_plain", "username": "K"}),
     {"type": "push_streaming", "name": "pushed", "description": None},
+    MTLS,
 ]
 JOBS = [
     {
@@ -59,8 +67,27 @@ def test_what_cannot_be_expressed_is_said_and_left_as_a_comment() -> None:
     text = _importer.source(program, "test")
     for line in program.skipped:
         assert f"# Not imported: {line}" in text
-    assert [s.key for s in program.secrets] == ["kept-password"]
+    assert [s.key for s in program.secrets] == [
+        "kept-password",
+        "my_mtls-password",
+        "my_mtls-private-key",
+    ]
     assert "config.require_secret('kept-password')" in text
+    assert "polaris.KafkaConnection(" in text and "**********" not in text
+    assert samples.PEM_CERT.strip().splitlines()[1] in text  # certificates are no secret
+
+
+def test_a_pattern_and_kinds_select(capsys: pytest.CaptureFixture[str]) -> None:
+    import re
+
+    program = _importer.build(client(), _importer.Selection(re.compile("^my_"), ["connection"]))
+    assert len(program.blocks) == 1 and "polaris.KafkaConnection(" in program.blocks[0]
+    with pytest.raises(SystemExit) as exited:
+        _cli.main(["import", "--help"])
+    assert exited.value.code == 0
+    assert (
+        "polaris-pulumi import --match '^orders' --kind connection,job" in capsys.readouterr().out
+    )
 
 
 def test_the_exit_code_says_something_was_skipped(
