@@ -71,14 +71,6 @@ def to_duckdb(tree: exp.Expr, states: Mapping[str, str] | None = None) -> str:
     return tree.sql(WRITE)
 
 
-def functions(tree: exp.Expr) -> list[str]:
-    """The Druid function names an expression calls, upper case."""
-    names = []
-    for node in tree.find_all(exp.Func):
-        names.append(node.name.upper() if isinstance(node, exp.Anonymous) else node.sql_name())
-    return names
-
-
 def _rewrite(node: exp.Expr, states: Mapping[str, str]) -> exp.Expr:
     if isinstance(node, exp.ApproxDistinct):
         return _distinct([node.this], states)
