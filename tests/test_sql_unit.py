@@ -180,3 +180,22 @@ def test_the_guide_lists_every_rewritten_function() -> None:
 
     guide = (REPO / "docs" / "local-testing.md").read_text()
     assert [f for f in sql.REWRITTEN if f"`{f}" not in guide] == []
+
+
+def test_a_discovered_field_an_expression_reads_keeps_its_type() -> None:
+    """No input schema: `n` is a number as the records have it, so the filter compares
+    numbers (as strings, "10" > "9" would be false)."""
+    table = TableSpec(name="discovered", type="detail")
+    p = plan(
+        [{"columnName": "__time", "expression": 'TIME_PARSE("ts")'}],
+        table,
+        useSchemaDiscovery=True,
+        filterExpression='"n" > 9',
+        lateMessageRejectionPeriod="P20000D",
+    )
+    rows = Rows(":memory:")
+    batch = [{"ts": "2026-01-01T10:00:00Z", "n": n} for n in (8, 9, 10, 11)]
+    counts = _ingest.write(rows, p, batch, {})
+    assert (counts.persisted, counts.skipped_by_filter) == (2, 2)
+    with rows.cursor() as cur:
+        assert cur.execute("SELECT n FROM discovered ORDER BY n").fetchall() == [(10,), (11,)]

@@ -230,10 +230,12 @@ def _load(
 ) -> list[str]:
     """The batch as a temporary table, its input-schema fields typed, the others inferred;
     a field the expressions read that no record has is null, as in Druid."""
-    structure: dict[str, str] = dict.fromkeys(reads, "VARCHAR")
+    structure: dict[str, str] = {}
     for row in batch:
         for key, value in row.items():
             structure[key] = _merge_type(structure.get(key), _infer(value))
+    for name in reads - set(structure):
+        structure[name] = "VARCHAR"
     for name, data_type in input_types.items():
         structure[name] = _input_type(data_type)
     if not structure:
@@ -298,8 +300,11 @@ def _stage(cur: duckdb.DuckDBPyConnection, plan: Plan, names: list[str]) -> Coun
     return Counts(skipped_by_filter=int(filtered), unparseable_time=int(timeless))
 
 
+_YEAR_1 = -62135596800 + 86400  # 0001-01-02: a period longer than the calendar stops there
+
+
 def _timestamp(epoch: float) -> str:
-    return time.strftime("%Y-%m-%d %H:%M:%S", time.gmtime(max(epoch, -62135596800 + 86400)))
+    return time.strftime("%Y-%m-%d %H:%M:%S", time.gmtime(max(epoch, _YEAR_1)))
 
 
 def _out(cur: duckdb.DuckDBPyConnection, plan: Plan, names: list[str]) -> dict[str, str]:
