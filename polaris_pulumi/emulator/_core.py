@@ -8,7 +8,6 @@ import threading
 import time
 from collections import Counter
 from dataclasses import dataclass, field
-from functools import cached_property
 from typing import TYPE_CHECKING, Any, Literal
 
 from pydantic import ConfigDict
@@ -70,13 +69,19 @@ class Core:
         self.received: Counter[str] = Counter()
         self.handled: Counter[str] = Counter()
         self._counter_lock = threading.Lock()
+        self._rows: Rows | None = None
+        self._rows_lock = threading.Lock()
 
-    @cached_property
+    @property
     def rows(self) -> Rows:
-        """The tables' rows (DuckDB beside the store), opened when first needed."""
-        from polaris_pulumi.emulator._rows import Rows
+        """The tables' rows (DuckDB beside the store), opened once, when first needed (two
+        requests may ask at once: the database's settings are locked once set)."""
+        with self._rows_lock:
+            if self._rows is None:
+                from polaris_pulumi.emulator._rows import Rows
 
-        return Rows.beside(self.config.db_path)
+                self._rows = Rows.beside(self.config.db_path)
+            return self._rows
 
     @staticmethod
     def now() -> float:
