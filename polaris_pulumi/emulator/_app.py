@@ -49,6 +49,7 @@ def create_app(config: EmulatorConfig) -> FastAPI:
         yield
         if feed is not None:
             feed.stop()
+        core.close()
 
     app = FastAPI(
         title="Polaris emulator",

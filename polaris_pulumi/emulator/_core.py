@@ -83,6 +83,13 @@ class Core:
                 self._rows = Rows.beside(self.config.db_path)
             return self._rows
 
+    def close(self) -> None:
+        """At shutdown: the rows' database is checkpointed and closed."""
+        with self._rows_lock:
+            if self._rows is not None:
+                self._rows.close()
+                self._rows = None
+
     @staticmethod
     def now() -> float:
         return time.time()
