@@ -30,7 +30,8 @@ from polaris_pulumi.tables._model import TableSpec
 from scripts.demo_kafka import events
 from tests.emulator_proc import EmulatorProcess
 from tests.kafka_broker import KAFKA_USER, KAFKA_USER_PASSWORD, LocalKafka, start_local_kafka
-from tests.pulumi_cli import REPO, Pulumi, write_program
+from tests.pulumi_cli import REPO
+from tests.stacks import polaris_stack
 
 FAST = ["--job-start-delay", "0.2", "--job-cancel-delay", "0.1", "--retry-after", "0"]
 
@@ -115,18 +116,13 @@ def ours(
 ) -> dict[str, float]:
     """Up the demo, then produce; until both tables hold every event."""
     topic = kafka.topic("bench")
-    program = write_program(work / "program", (REPO / "__main__.py").read_text(), "bench-ingest")
-    pulumi = Pulumi(program, work / "state")
-    pulumi.init()
+    pulumi = polaris_stack(work, emulator, (REPO / "__main__.py").read_text())
     for key, value in {
-        "polaris:url": emulator.url,
-        "polaris:projectId": emulator.project_id,
         "bootstrapServers": kafka.bootstrap,
         "kafkaApiKey": KAFKA_USER,
         "topic": topic,
     }.items():
         pulumi.config_set(key, value)
-    pulumi.config_set("polaris:apiKey", emulator.api_key, secret=True)
     pulumi.config_set("kafkaApiSecret", KAFKA_USER_PASSWORD, secret=True)
     pulumi.up()
     client = emulator.client()

@@ -26,7 +26,8 @@ from tests.kafka_broker import (
     SCRAM512_USER,
     LocalKafka,
 )
-from tests.pulumi_cli import Pulumi, write_program
+from tests.pulumi_cli import Pulumi
+from tests.stacks import polaris_stack
 
 pytestmark = pytest.mark.e2e
 
@@ -71,12 +72,15 @@ def events(n: int, start: int = 0) -> list[bytes]:
     ]
 
 
-def live_stack(tmp_path: Path, emulator: EmulatorProcess, kafka: LocalKafka, topic: str) -> Pulumi:
-    pulumi = Pulumi(write_program(tmp_path / "program", PROGRAM, "kafka-e2e"), tmp_path / "state")
-    pulumi.init()
-    pulumi.config_set("polaris:url", emulator.url)
-    pulumi.config_set("polaris:projectId", emulator.project_id)
-    pulumi.config_set("polaris:apiKey", emulator.api_key, secret=True)
+def live_stack(
+    tmp_path: Path,
+    emulator: EmulatorProcess,
+    kafka: LocalKafka,
+    topic: str,
+    program: str = PROGRAM,
+) -> Pulumi:
+    """A stack of `program` on the emulator and the broker, as the PLAIN test user."""
+    pulumi = polaris_stack(tmp_path, emulator, program)
     pulumi.config_set("bootstrap", kafka.bootstrap)
     pulumi.config_set("topic", topic)
     pulumi.config_set("user", KAFKA_USER)
@@ -287,19 +291,8 @@ def test_kafka_connection_with_scram_feeds_a_job(
     its test with Kafka's reason, and the connection keeps working."""
     topic = kafka.topic("scram")
     produced = kafka.produce(topic, events(4))
-    pulumi = Pulumi(
-        write_program(tmp_path / "program", SCRAM_PROGRAM, "scram-e2e"), tmp_path / "state"
-    )
-    pulumi.init()
-    for key, value in {
-        "polaris:url": live_emulator.url,
-        "polaris:projectId": live_emulator.project_id,
-        "bootstrap": kafka.bootstrap,
-        "topic": topic,
-        "user": SCRAM512_USER,
-    }.items():
-        pulumi.config_set(key, value)
-    pulumi.config_set("polaris:apiKey", live_emulator.api_key, secret=True)
+    pulumi = live_stack(tmp_path, live_emulator, kafka, topic, SCRAM_PROGRAM)
+    pulumi.config_set("user", SCRAM512_USER)
     pulumi.config_set("password", SCRAM512_PASSWORD, secret=True)
     pulumi.up()
     client = live_emulator.client()

@@ -16,18 +16,16 @@ import pytest
 from scripts.demo_kafka import events as demo_events
 from tests.emulator_proc import EmulatorProcess
 from tests.kafka_broker import KAFKA_USER, KAFKA_USER_PASSWORD, LocalKafka
-from tests.pulumi_cli import REPO, Pulumi, write_program
+from tests.pulumi_cli import REPO, Pulumi
+from tests.stacks import polaris_stack
 from tests.test_kafka_e2e import totals, until
 
 pytestmark = pytest.mark.e2e
 
 
 def _stack(tmp_path: Path, emulator: EmulatorProcess, kafka: LocalKafka, source: str) -> Pulumi:
-    pulumi = Pulumi(write_program(tmp_path / "program", source, "rows-e2e"), tmp_path / "state")
-    pulumi.init()
-    pulumi.config_set("polaris:url", emulator.url)
-    pulumi.config_set("polaris:projectId", emulator.project_id)
-    pulumi.config_set("polaris:apiKey", emulator.api_key, secret=True)
+    """A stack of `source` (the demo's config keys) on the emulator and the broker."""
+    pulumi = polaris_stack(tmp_path, emulator, source)
     pulumi.config_set("bootstrapServers", kafka.bootstrap)
     pulumi.config_set("kafkaApiKey", KAFKA_USER)
     pulumi.config_set("kafkaApiSecret", KAFKA_USER_PASSWORD, secret=True)
