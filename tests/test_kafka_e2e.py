@@ -250,12 +250,12 @@ def test_a_deleted_topic_turns_health_to_error(
     assert health.code == "topic_not_found", health
 
 
-SCRAM_PROGRAM = """
-import pulumi
-import polaris_pulumi as polaris
-
-cfg = pulumi.Config()
-conn = polaris.KafkaConnection(
+# The same job, from a `kafka` connection that logs in with SASL/SCRAM.
+PLAIN_CONNECTION = PROGRAM[PROGRAM.index("conn = ") : PROGRAM.index("job = ")]
+SCRAM_PROGRAM = (
+    PROGRAM.replace(
+        PLAIN_CONNECTION,
+        """conn = polaris.KafkaConnection(
     "events",
     bootstrap_servers=cfg.require("bootstrap"),
     topic_name=cfg.require("topic"),
@@ -266,22 +266,10 @@ conn = polaris.KafkaConnection(
         password=cfg.require_secret("password"),
     ),
 )
-job = polaris.StreamingJob(
-    "views",
-    source={
-        "connection_name": conn.name,
-        "format_settings": {"format": "nd-json"},
-        "input_schema": [{"name": "ts", "data_type": "string"}, {"name": "bytes", "data_type": "long"}],
-    },
-    mappings=[{"column_name": "__time", "expression": 'TIME_PARSE("ts")'}],
-    target={"table_name": "scram-views"},
-    create_table_if_not_exists=True,
-    use_schema_discovery=True,
-    read_from_point="earliest",
+""",
+    )
+    + 'pulumi.export("connection", conn.name)\n'
 )
-pulumi.export("job_id", job.id)
-pulumi.export("connection", conn.name)
-"""
 
 
 def test_kafka_connection_with_scram_feeds_a_job(
