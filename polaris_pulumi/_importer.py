@@ -153,6 +153,13 @@ def connection_args(conn: AnyConnection, program: Program) -> dict[str, Any]:
     spec = conn.spec()
     args = with_defaults(spec).model_dump(mode="json", exclude_none=True, exclude={"type"})
     secrets = dict(args.get("secrets") or {})
+    if conn.secrets is not None and conn.secrets.type == "confluent" and conn.secrets.key:
+        # The deprecated secrets type: written as sasl_plain, which the first up sends.
+        secrets = {"type": "sasl_plain", "username": conn.secrets.key}
+        program.skipped.append(
+            f"connection {conn.name!r}: its deprecated `confluent` secrets are written as "
+            "sasl_plain (the same API key): the first `pulumi up` updates it"
+        )
     if "username" in secrets or isinstance(conn, SchemaRegistryConnection):
         what = "API secret" if conn.type != "kafka" else "password"
         secrets["password"] = program.secret(f"{conn.name}-password", f"the {what} of {conn.name}")

@@ -22,6 +22,7 @@ MTLS = {k: v for k, v in samples.KAFKA_MTLS.items()} | {
 }
 CONNECTIONS = [
     samples.connection(name="kept", secrets={"type": "sasl_plain", "username": "K"}),
+    samples.connection(name="legacy", secrets={"type": "confluent", "key": "OLDKEY"}),
     {"type": "push_streaming", "name": "pushed", "description": None},
     MTLS,
 ]
@@ -61,6 +62,8 @@ def test_what_cannot_be_expressed_is_said_and_left_as_a_comment() -> None:
     program = _importer.build(client(), _importer.Selection())
     assert program.skipped == [
         "connection 'pushed': type 'push_streaming' is not managed by polaris-pulumi",
+        "connection 'legacy': its deprecated `confluent` secrets are written as sasl_plain "
+        "(the same API key): the first `pulumi up` updates it",
         "job b-1: a batch job is not managed by polaris-pulumi",
         "lookup 'countries': lookups are not managed",
     ]
@@ -69,9 +72,11 @@ def test_what_cannot_be_expressed_is_said_and_left_as_a_comment() -> None:
         assert f"# Not imported: {line}" in text
     assert [s.key for s in program.secrets] == [
         "kept-password",
+        "legacy-password",
         "my_mtls-password",
         "my_mtls-private-key",
     ]
+    assert "'username': 'OLDKEY'" in text
     assert "config.require_secret('kept-password')" in text
     assert "polaris.KafkaConnection(" in text and "**********" not in text
     assert samples.PEM_CERT.strip().splitlines()[1] in text  # certificates are no secret
