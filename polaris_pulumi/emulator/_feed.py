@@ -1,13 +1,15 @@
 """Jobs that really consume: while the emulator knows a broker, each started streaming job
 has a consumer (confluent-kafka) that reads its connection's topic with the connection's own
-credentials, decodes each record by the job's format, and keeps real counts.
+credentials, decodes each record by the job's format, writes the rows into the job's table
+by its pipeline (`_ingest`, DuckDB), and keeps real counts.
 
 The consumer group is the table's, so the read position belongs to the table and survives
 `replaceRunning` (as Polaris documents); a reset moves it to `readFromPoint`. Suspend, cancel
 and a changed connection (a rotated password) stop the consumer; the next one continues from
 the committed position. Status and health follow what happens: `running` while records flow,
 `idle` when none came for `IDLE_AFTER`, `warn` for unparseable records, `error` when Kafka
-refuses (credentials, a deleted topic) or parse exceptions exceed `maxParseExceptions`.
+refuses (credentials, a deleted topic), parse exceptions exceed `maxParseExceptions`, or an
+expression is one the local engine does not evaluate (then the job reads nothing).
 """
 
 from __future__ import annotations
