@@ -180,11 +180,26 @@ def _timestamp_to_millis(args: list[exp.Expr], _: Mapping[str, str]) -> exp.Expr
     return _call("epoch_ms", exp.cast(args[0], exp.DataType.build("TIMESTAMP")))
 
 
+# Druid's distinct counts the local engine computes exactly, and the value-at-a-time
+# aggregates with the DuckDB function that picks their value (shared with `_ingest`).
+DISTINCT_COUNTS = (
+    "APPROX_COUNT_DISTINCT_BUILTIN",
+    "APPROX_COUNT_DISTINCT_DS_HLL",
+    "APPROX_COUNT_DISTINCT_DS_THETA",
+)
+EXTREMES = {
+    "LATEST": "arg_max",
+    "EARLIEST": "arg_min",
+    "LATEST_BY": "arg_max",
+    "EARLIEST_BY": "arg_min",
+}
+
+
 def _extreme(latest: bool, by: bool) -> Rule:
     """LATEST/EARLIEST[_BY]: the value at the greatest (least) time. On a column that holds
     such a pair (an aggregate table's measure), the pair's own time decides."""
     name = ("LATEST" if latest else "EARLIEST") + ("_BY" if by else "")
-    pick = "arg_max" if latest else "arg_min"
+    pick = EXTREMES[name]
 
     def rule(args: list[exp.Expr], states: Mapping[str, str]) -> exp.Expr:
         _arity(name, args, 2 if by else 1, 3 if by else 2)
@@ -242,14 +257,7 @@ _FUNCTIONS: dict[str, Rule] = {
     "LATEST_BY": _extreme(latest=True, by=True),
     "EARLIEST_BY": _extreme(latest=False, by=True),
     "STRLEN": _strlen,
-    **{
-        name: _distinct_rule(name)
-        for name in (
-            "APPROX_COUNT_DISTINCT_BUILTIN",
-            "APPROX_COUNT_DISTINCT_DS_HLL",
-            "APPROX_COUNT_DISTINCT_DS_THETA",
-        )
-    },
+    **{name: _distinct_rule(name) for name in DISTINCT_COUNTS},
 }
 # What docs/local-testing.md lists: Druid's functions the rules above rewrite, and those
 # sqlglot already writes for DuckDB (its typed functions).

@@ -155,21 +155,9 @@ def _time_default(spec: StreamingJobSpec) -> str:
 
 
 _AGGREGATES = (exp.Count, exp.Sum, exp.Min, exp.Max, exp.ApproxDistinct)
-_PAIRS = {
-    "LATEST": "arg_max",
-    "EARLIEST": "arg_min",
-    "LATEST_BY": "arg_max",
-    "EARLIEST_BY": "arg_min",
-}
-_SETS = frozenset(
-    {
-        "APPROX_COUNT_DISTINCT_BUILTIN",
-        "APPROX_COUNT_DISTINCT_DS_HLL",
-        "APPROX_COUNT_DISTINCT_DS_THETA",
-        "DS_HLL",
-        "DS_THETA",
-    }
-)
+_PAIRS = sql.EXTREMES
+# As ingestion aggregations, DS_HLL and DS_THETA build the sketch (here: the set) too.
+_SETS = frozenset({*sql.DISTINCT_COUNTS, "DS_HLL", "DS_THETA"})
 
 
 def _is_aggregate(tree: exp.Expr) -> bool:
