@@ -11,7 +11,7 @@ from typing import Any
 from confluent_kafka import KafkaError, KafkaException, Producer
 
 from polaris_pulumi._problems import Problem
-from polaris_pulumi.connections._model import AwsIamSecrets, KafkaConnection, SourceConnection
+from polaris_pulumi.connections._model import KafkaConnection, SourceConnection
 from polaris_pulumi.emulator._kafka_client import client_config
 
 # How long a test waits for the broker before it says it is unreachable.
@@ -34,7 +34,7 @@ def unsupported(conn: SourceConnection) -> str | None:
         return None
     if conn.ssl is not None and conn.ssl.keystore is not None:
         return "mutual TLS (ssl.keystore): the local broker listens with SASL_PLAINTEXT only"
-    if isinstance(conn.secrets, AwsIamSecrets) or (conn.secrets and conn.secrets.type == "aws_iam"):
+    if conn.secrets is not None and conn.secrets.type == "aws_iam":
         return "AWS IAM (aws_iam): the local broker has no IAM; Amazon MSK does"
     return None
 

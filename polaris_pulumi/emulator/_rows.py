@@ -142,10 +142,10 @@ class Rows:
             "WHERE table_name = ? AND schema_name = 'main' AND NOT internal "
             "ORDER BY column_index"
         )
-        if cur is not None:
-            return dict(cur.execute(sql, [name]).fetchall())
-        with self.cursor() as own:
-            return dict(own.execute(sql, [name]).fetchall())
+        if cur is None:
+            with self.cursor() as own:
+                return self.columns(name, own)
+        return dict(cur.execute(sql, [name]).fetchall())
 
     def ensure(self, table: TableSpec, cur: duckdb.DuckDBPyConnection) -> dict[str, str]:
         """The table, created with its declared columns if it is new; its columns."""

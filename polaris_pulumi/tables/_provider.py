@@ -87,7 +87,7 @@ class TableProvider(PolarisProvider):
         if inputs.settings.adopt_existing:
             with contextlib.suppress(NotFoundError):
                 existing = client.get_table(spec.name)
-                if existing.type == spec.type and spec.same_as(existing):
+                if spec.same_as(existing):  # its type included
                     # It holds this spec already: taken with no write.
                     log(f"adopting existing table {spec.name!r}: nothing to change")
                     return CreateResult(existing.name, _outs(existing, inputs.settings))
