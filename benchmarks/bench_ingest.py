@@ -6,7 +6,7 @@ jobs have read them all and both tables hold them (job metrics, then one query p
 
 The floors it is compared with, on the same machine:
 - Kafka's: one confluent-kafka consumer reading the N records (no decoding, no table);
-- the engine's: the demo's two pipelines (`_ingest.write`) on N decoded rows in one batch
+- the engine's: the demo's two pipelines (`_pipeline.write`) on N decoded rows in one batch
   each, in an in-memory DuckDB (no Kafka, no HTTP).
 
     .venv/bin/python -m benchmarks.bench_ingest [--events 10000]
@@ -23,8 +23,8 @@ from pathlib import Path
 
 from confluent_kafka import Consumer, Producer
 
-from polaris_pulumi.emulator import _ingest
-from polaris_pulumi.emulator._rows import Rows
+from polaris_pulumi.emulator.ingest import _pipeline
+from polaris_pulumi.emulator.ingest._rows import Rows
 from polaris_pulumi.jobs._model import StreamingJobSpec
 from polaris_pulumi.tables._model import TableSpec
 from scripts.demo_kafka import events
@@ -96,8 +96,8 @@ def engine_floor(n: int) -> float:
     )
     rows, now = Rows(":memory:"), time.time()
     plans = [
-        _ingest.compile_plan(detail, TableSpec(name="page-views", type="detail"), now),
-        _ingest.compile_plan(
+        _pipeline.compile_plan(detail, TableSpec(name="page-views", type="detail"), now),
+        _pipeline.compile_plan(
             hourly,
             TableSpec(name="page-views-hourly", type="aggregate", time_resolution="hour"),
             now,
@@ -107,7 +107,7 @@ def engine_floor(n: int) -> float:
     batch = events(n)
     started = time.perf_counter()
     for plan in plans:
-        _ingest.write(rows, plan, batch, types)
+        _pipeline.write(rows, plan, batch, types)
     return time.perf_counter() - started
 
 

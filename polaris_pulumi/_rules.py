@@ -1,6 +1,6 @@
 """The preview rules every resource shares: names, ISO-8601 periods, Druid SQL expressions,
 lists without repeats. Each resource's own rules are in its room (`connections/_rules.py`,
-...). The emulator has its own checks (`emulator/_checks.py`) and never imports these."""
+...). The emulator has its own checks (`emulator/api/_checks.py`) and never imports these."""
 
 from __future__ import annotations
 

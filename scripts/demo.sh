@@ -29,7 +29,7 @@ if [ "$action" = stop ]; then
   fi
   rm -f "$emu/emulator.pid"
   if [ -x .venv/bin/python ] && [ -d "$kafka" ]; then
-    .venv/bin/python -m polaris_pulumi.emulator.broker stop --dir "$kafka" 2>&1 | sed 's/^/demo: Kafka broker: /' >&2
+    .venv/bin/python -m polaris_pulumi.emulator.kafka.broker stop --dir "$kafka" 2>&1 | sed 's/^/demo: Kafka broker: /' >&2
   fi
   exit 0
 fi
@@ -50,11 +50,11 @@ start_kafka() {
   secret_file=$kafka/demo-password
   mkdir -p "$kafka"
   [ -s "$secret_file" ] || (umask 077 && .venv/bin/python -c 'import secrets; print("demo-" + secrets.token_hex(12))' > "$secret_file")
-  if ! .venv/bin/python -m polaris_pulumi.emulator.broker status --dir "$kafka"; then
+  if ! .venv/bin/python -m polaris_pulumi.emulator.kafka.broker status --dir "$kafka"; then
     lib=$(bash tools/kafka/fetch.sh)
     (umask 077 && printf '{"plain": {"%s": "%s"}}' "$demo_user" "$(cat "$secret_file")" > "$kafka/users.json")
     echo "demo: starting a Kafka broker (KRaft, SASL on loopback; log: $kafka/broker.log)" >&2
-    .venv/bin/python -m polaris_pulumi.emulator.broker start --lib "$lib" --dir "$kafka" \
+    .venv/bin/python -m polaris_pulumi.emulator.kafka.broker start --lib "$lib" --dir "$kafka" \
       --port "${POLARIS_KAFKA_PORT:-0}" --users "$kafka/users.json" >/dev/null
   fi
   bootstrap=$(.venv/bin/python -c 'import json, sys; print(json.load(open(sys.argv[1]))["bootstrap"])' "$kafka/broker.json")

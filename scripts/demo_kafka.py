@@ -15,7 +15,7 @@ from confluent_kafka import Consumer, Producer, TopicPartition
 from confluent_kafka.admin import AdminClient, NewTopic
 
 from polaris_pulumi.api import PolarisClient
-from polaris_pulumi.emulator.broker import BrokerInfo
+from polaris_pulumi.emulator.kafka.broker import BrokerInfo
 
 PAGES = ("/home", "/pricing", "/docs", "/blog")
 # One query per table, printed after the metrics (and shown in the README).

@@ -12,7 +12,7 @@ from pathlib import Path
 from confluent_kafka import Producer
 from confluent_kafka.admin import AdminClient, NewTopic
 
-from polaris_pulumi.emulator import broker
+from polaris_pulumi.emulator.kafka import broker
 from tests.pulumi_cli import REPO
 
 KAFKA_USER = "ingest"

@@ -19,7 +19,7 @@ import pulumi
 import pytest
 
 from polaris_pulumi._base_provider import CONFIG_KEYS
-from polaris_pulumi.emulator import broker
+from polaris_pulumi.emulator.kafka import broker
 from polaris_pulumi.jobs._provider import StreamingJobProvider
 from scripts.demo_kafka import events as demo_events
 from tests.pulumi_cli import REPO, process_gone

@@ -17,8 +17,8 @@ import httpx
 import pytest
 from google.protobuf import descriptor_pb2, descriptor_pool, message_factory
 
-from polaris_pulumi.emulator import broker
-from polaris_pulumi.emulator._decode import Record, Unparseable, Unsupported, decode
+from polaris_pulumi.emulator.ingest._decode import Record, Unparseable, Unsupported, decode
+from polaris_pulumi.emulator.kafka import broker
 from polaris_pulumi.jobs._model import ConnectionSource
 from tests.emulator_proc import EmulatorProcess
 

@@ -10,9 +10,9 @@ from typing import Any
 
 import pytest
 
-from polaris_pulumi.emulator import _druid_sql as sql
-from polaris_pulumi.emulator import _ingest
-from polaris_pulumi.emulator._rows import Rows
+from polaris_pulumi.emulator.ingest import _druid_sql as sql
+from polaris_pulumi.emulator.ingest import _pipeline
+from polaris_pulumi.emulator.ingest._rows import Rows
 from polaris_pulumi.jobs._model import StreamingJobSpec
 from polaris_pulumi.tables._model import TableSpec
 
@@ -105,11 +105,11 @@ SOURCE = {
 }
 
 
-def plan(mappings: list[dict[str, Any]], table: TableSpec, **spec: Any) -> _ingest.Plan:
+def plan(mappings: list[dict[str, Any]], table: TableSpec, **spec: Any) -> _pipeline.Plan:
     job = StreamingJobSpec.model_validate(
         {"source": SOURCE, "target": {"tableName": table.name}, "mappings": mappings, **spec}
     )
-    return _ingest.compile_plan(job, table, time.time())
+    return _pipeline.compile_plan(job, table, time.time())
 
 
 def test_rollup_merges_batches_into_one_row_per_key() -> None:
@@ -137,7 +137,7 @@ def test_rollup_merges_batches_into_one_row_per_key() -> None:
         {"ts": "2026-01-01T10:55:00Z", "page": "/a", "n": 1, "u": "z"},
         {"ts": "2026-01-01T10:30:00Z", "page": "/a", "n": 7, "u": "x"},
     ]
-    counts = [_ingest.write(rows, p, batch, types) for batch in (first, second)]
+    counts = [_pipeline.write(rows, p, batch, types) for batch in (first, second)]
     assert [c.persisted for c in counts] == [2, 1]  # rows each batch rolled up to
     with rows.cursor() as cur:
         got = cur.execute(
@@ -170,7 +170,7 @@ def test_strict_table_keeps_only_declared_columns_and_null_time_is_counted() -> 
     )
     rows = Rows(":memory:")
     batch = [{"ts": "2026-01-01T10:00:00Z", "n": 1, "extra": "e"}, {"ts": "garbage", "n": 2}]
-    counts = _ingest.write(rows, p, batch, {"ts": "string", "n": "long"})
+    counts = _pipeline.write(rows, p, batch, {"ts": "string", "n": "long"})
     assert (counts.persisted, counts.unparseable_time, counts.columns) == (1, 1, [])
     assert list(rows.columns("strict")) == ["__time", "n"]
 
@@ -195,7 +195,7 @@ def test_a_discovered_field_an_expression_reads_keeps_its_type() -> None:
     )
     rows = Rows(":memory:")
     batch = [{"ts": "2026-01-01T10:00:00Z", "n": n} for n in (8, 9, 10, 11)]
-    counts = _ingest.write(rows, p, batch, {})
+    counts = _pipeline.write(rows, p, batch, {})
     assert (counts.persisted, counts.skipped_by_filter) == (2, 2)
     with rows.cursor() as cur:
         assert cur.execute("SELECT n FROM discovered ORDER BY n").fetchall() == [(10,), (11,)]

@@ -3,6 +3,6 @@
 The embedded default of the demo stack and of the tests, and their fault injector.
 """
 
-from polaris_pulumi.emulator._app import EmulatorConfig, Faults, create_app
+from polaris_pulumi.emulator.api._app import EmulatorConfig, Faults, create_app
 
 __all__ = ["EmulatorConfig", "Faults", "create_app"]

@@ -10,9 +10,9 @@ from pathlib import Path
 
 import uvicorn
 
-from polaris_pulumi.emulator._app import ALL_PERMISSIONS, EmulatorConfig, Faults, create_app
-from polaris_pulumi.emulator._store import StoreFormatError
-from polaris_pulumi.emulator.broker import is_loopback
+from polaris_pulumi.emulator.api._app import ALL_PERMISSIONS, EmulatorConfig, Faults, create_app
+from polaris_pulumi.emulator.kafka.broker import is_loopback
+from polaris_pulumi.emulator.state._store import StoreFormatError
 
 
 def _api_key(value: str) -> tuple[str, frozenset[str]]:
@@ -36,7 +36,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument(
         "--kafka-broker",
         metavar="HOST:PORT",
-        help="a local Kafka broker (python -m polaris_pulumi.emulator.broker): connection tests "
+        help="a local Kafka broker (python -m polaris_pulumi.emulator.kafka.broker): connection tests "
         "and jobs then use real Kafka (default: the simulated Kafka)",
     )
     p.add_argument("--port", type=int, default=8765, help="0 picks a free port")

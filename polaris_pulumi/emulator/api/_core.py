@@ -7,17 +7,18 @@ import random
 import threading
 import time
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal
 
 from pydantic import ConfigDict
 from pydantic.dataclasses import dataclass as pydantic_dataclass
 
-from polaris_pulumi.emulator._auth import Auth
-from polaris_pulumi.emulator._store import Store
+from polaris_pulumi.emulator.api._auth import Auth
+from polaris_pulumi.emulator.state._store import Store
 
 if TYPE_CHECKING:
-    from polaris_pulumi.emulator._rows import Rows
+    from polaris_pulumi.emulator.ingest._rows import Rows
 
 WRITE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 
@@ -50,11 +51,14 @@ class EmulatorConfig:
     job_cancel_delay: float = 0.5
     faults: Faults = field(default_factory=Faults)
     # A broker the emulator knows (host:port): connection tests and jobs then use real Kafka
-    # (`_live`, `_feed`); None keeps the simulated Kafka (`_kafka`).
+    # (`kafka._live`, `ingest._feed`); None keeps the simulated Kafka (`kafka._simulated`).
     kafka_broker: str | None = None
     # Required by the admin endpoints (/_emulator/...) when set; set whenever the emulator
     # binds an address other than loopback.
     admin_token: str | None = None
+    # The emulator's clock (epoch seconds): every timestamp, transition and rejection period
+    # reads it, so tests move time instead of sleeping.
+    clock: Callable[[], float] = time.time
 
 
 class Core:
@@ -78,7 +82,7 @@ class Core:
         requests may ask at once: the database's settings are locked once set)."""
         with self._rows_lock:
             if self._rows is None:
-                from polaris_pulumi.emulator._rows import Rows
+                from polaris_pulumi.emulator.ingest._rows import Rows
 
                 self._rows = Rows.beside(self.config.db_path)
             return self._rows
@@ -90,9 +94,9 @@ class Core:
                 self._rows.close()
                 self._rows = None
 
-    @staticmethod
-    def now() -> float:
-        return time.time()
+    def now(self) -> float:
+        """The emulator's time (`EmulatorConfig.clock`)."""
+        return self.config.clock()
 
     # --- counters --------------------------------------------------------------------------
 

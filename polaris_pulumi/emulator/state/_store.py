@@ -12,7 +12,7 @@ from typing import Any, TypeVar
 
 from pydantic import BaseModel
 
-from polaris_pulumi.emulator._records import ConnectionRecord, JobRecord, TableRecord
+from polaris_pulumi.emulator.state._records import ConnectionRecord, JobRecord, TableRecord
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS connections (name TEXT PRIMARY KEY, doc TEXT NOT NULL);

@@ -1,15 +1,14 @@
 """Jobs that really consume: while the emulator knows a broker, each started streaming job
 has a consumer (confluent-kafka) that reads its connection's topic with the connection's own
 credentials, decodes each record by the job's format, writes the rows into the job's table
-by its pipeline (`_ingest`, DuckDB), and keeps real counts.
+by its pipeline (`_pipeline`, DuckDB), and keeps real counts.
 
 The consumer group is the table's, so the read position belongs to the table and survives
 `replaceRunning` (as Polaris documents); a reset moves it to `readFromPoint`. Suspend, cancel
 and a changed connection (a rotated password) stop the consumer; the next one continues from
-the committed position. Status and health follow what happens: `running` while records flow,
-`idle` when none came for `IDLE_AFTER`, `warn` for unparseable records, `error` when Kafka
-refuses (credentials, a deleted topic), parse exceptions exceed `maxParseExceptions`, or an
-expression is one the local engine does not evaluate (then the job reads nothing).
+the committed position. A runner reports what it saw (`state._lifecycle.Observed`: records
+flowing, unparseable records, Kafka's refusals, an expression the local engine does not
+evaluate) and `state._lifecycle.observe` decides the job's status and health from it.
 """
 
 from __future__ import annotations
@@ -32,15 +31,22 @@ from confluent_kafka import (
 
 from polaris_pulumi._contract import STARTED_STATUSES
 from polaris_pulumi.connections._model import SourceConnection
-from polaris_pulumi.emulator import _ingest, _live
-from polaris_pulumi.emulator._decode import Record, Row, Unparseable, Unsupported, decode
-from polaris_pulumi.emulator._lifecycle import iso_micro, iso_nano
-from polaris_pulumi.emulator._records import JobRecord
-from polaris_pulumi.emulator._rows import Rows
-from polaris_pulumi.emulator._store import Store
+from polaris_pulumi.emulator.ingest import _pipeline
+from polaris_pulumi.emulator.ingest._decode import Record, Row, Unparseable, Unsupported, decode
+from polaris_pulumi.emulator.ingest._rows import Rows
+from polaris_pulumi.emulator.kafka import _live
+from polaris_pulumi.emulator.state._lifecycle import (
+    IDLE_AFTER,
+    Observed,
+    observe,
+    reads,
+    unevaluated,
+    warned,
+)
+from polaris_pulumi.emulator.state._records import JobRecord
+from polaris_pulumi.emulator.state._store import Store
 from polaris_pulumi.jobs._model import Health, JobTotals
 
-IDLE_AFTER = 10.0  # seconds without a record before a running job is idle
 POLL = 0.25  # seconds per consume call (how quickly a stop is noticed)
 TOPIC_CHECK = 2.0  # seconds between checks that the topic still exists
 BATCH = 500
@@ -65,15 +71,21 @@ class Runner(threading.Thread):
     """One job's consumer."""
 
     def __init__(
-        self, store: Store, rows: Rows, job: JobRecord, conn: SourceConnection, password: str
+        self,
+        store: Store,
+        rows: Rows,
+        job: JobRecord,
+        source: tuple[SourceConnection, str],
+        clock: Callable[[], float] = time.time,
     ) -> None:
         super().__init__(name=f"job-{job.id}", daemon=True)
         assert job.spec is not None
         self.store, self.rows, self.job_id, self.spec = store, rows, job.id, job.spec
-        self.started = time.time()
+        self.clock = clock
+        self.started = clock()
         self.types = {f.name: f.data_type for f in job.spec.source.input_schema}
-        self.plans: tuple[str, _ingest.Plan | str] | None = None
-        self.conn, self.password = conn, password
+        self.plans: tuple[str, _pipeline.Plan | str] | None = None
+        self.conn, self.password = source
         self.reset = job.reset_at is not None and job.reset_at != job.reset_applied
         self.reset_at = job.reset_at
         self.stopping = threading.Event()
@@ -105,7 +117,7 @@ class Runner(threading.Thread):
             while not self.stopping.is_set():
                 plan = self._plan()
                 if isinstance(plan, str):  # nothing can be ingested: read nothing
-                    self._apply(Delta(health=_unevaluated(plan)))
+                    self._apply(Delta(health=unevaluated(plan)))
                     self.stopping.wait(POLL)
                     continue
                 batch = consumer.consume(BATCH, timeout=POLL)
@@ -121,7 +133,7 @@ class Runner(threading.Thread):
         finally:
             consumer.close()
 
-    def _plan(self) -> _ingest.Plan | str:
+    def _plan(self) -> _pipeline.Plan | str:
         """The job's pipeline for its table as it is now (compiled again when the table
         changes), or why the local engine cannot evaluate it."""
         record = self.store.get_table(self.spec.target.table_name)
@@ -130,24 +142,24 @@ class Runner(threading.Thread):
         key = record.table.spec().model_dump_json()
         if self.plans is None or self.plans[0] != key:
             try:
-                plan: _ingest.Plan | str = _ingest.compile_plan(
+                plan: _pipeline.Plan | str = _pipeline.compile_plan(
                     self.spec, record.table.spec(), self.started
                 )
-            except _ingest.PlanError as exc:
+            except _pipeline.PlanError as exc:
                 plan = str(exc)
             self.plans = (key, plan)
         return self.plans[1]
 
-    def _persist(self, plan: _ingest.Plan, delta: Delta) -> None:
+    def _persist(self, plan: _pipeline.Plan, delta: Delta) -> None:
         """The batch's rows into the table; what the pipeline dropped is counted."""
         if not delta.rows:
             return
         try:
-            counts = _ingest.write(self.rows, plan, delta.rows, self.types)
+            counts = _pipeline.write(self.rows, plan, delta.rows, self.types, self.clock())
         except duckdb.Error as exc:
             delta.totals.num_rows_skipped_by_error += len(delta.rows)
             reason = str(exc).splitlines()[0]
-            delta.health = _unevaluated(f"The local engine could not ingest the rows: {reason}")
+            delta.health = unevaluated(f"The local engine could not ingest the rows: {reason}")
             return
         t = delta.totals
         t.num_rows_processed += len(delta.rows) - counts.skipped_by_filter - counts.unparseable_time
@@ -156,7 +168,7 @@ class Runner(threading.Thread):
         t.num_rows_persisted += counts.persisted
         if counts.unparseable_time:
             n = counts.unparseable_time
-            delta.health = _warn(f"{n} row(s) had no __time: its mapping gave null")
+            delta.health = warned(f"{n} row(s) had no __time: its mapping gave null", self.clock())
 
     def _topic_gone(self, consumer: Consumer) -> Health | None:
         """A metadata request: a consumer alone notices a deleted topic only when its
@@ -215,34 +227,26 @@ class Runner(threading.Thread):
             decoded = decode(self.spec.source, record)
         except Unparseable as exc:
             totals.num_rows_skipped_by_error += 1
-            delta.health = _warn(f"a record could not be parsed: {exc}")
+            delta.health = warned(f"a record could not be parsed: {exc}", self.clock())
             return
         except Unsupported as exc:
-            delta.health = _unevaluated(f"The local engine does not evaluate {exc}")
+            delta.health = unevaluated(f"The local engine does not evaluate {exc}")
             return
         delta.rows.extend(decoded.rows)
         totals.num_rows_processed_with_warning += decoded.warnings
 
     def _apply(self, delta: Delta) -> bool:
-        """Add the batch to the job's record; whether the job still reads."""
-        now = time.time()
+        """Report the batch to the job's record (`observe` decides its status and health);
+        whether the job still reads."""
         if delta.consumed:
             self.last_record = time.monotonic()
+        flowing = time.monotonic() - self.last_record < IDLE_AFTER
+        seen = Observed(delta.totals, delta.consumed, flowing, delta.health)
         with self.store.tx():
             job = self.store.get_job(self.job_id)
-            if job is None or not _reads(job):
+            if job is None or not reads(job):
                 return False
-            totals = _sum(job.totals, delta.totals)
-            update: dict[str, object] = {"totals": totals}
-            flowing = time.monotonic() - self.last_record < IDLE_AFTER
-            update["execution_status"] = "running" if flowing else "idle"
-            health = delta.health or (_recovered(job.health) if delta.consumed else None)
-            if health is not None:
-                update["health"] = health
-            limit = self.spec.max_parse_exceptions
-            if limit is not None and totals.num_rows_skipped_by_error > limit:
-                update |= _too_many(limit, now)
-            changed = job.model_copy(update=update)
+            changed = observe(job, seen, self.clock())
             if changed != job:
                 self.store.put_job(changed)
             return changed.execution_status in STARTED_STATUSES
@@ -252,37 +256,6 @@ def _headers(msg: Message) -> list[tuple[str, bytes | None]]:
     raw = msg.headers() or []
     pairs = list(raw.items()) if isinstance(raw, dict) else raw
     return [(k, v.encode() if isinstance(v, str) else v) for k, v in pairs]
-
-
-def _reads(job: JobRecord) -> bool:
-    return (
-        job.spec is not None
-        and job.desired_execution_status == "running"
-        and job.execution_status in STARTED_STATUSES
-    )
-
-
-def _sum(a: JobTotals, b: JobTotals) -> JobTotals:
-    return JobTotals(**{k: getattr(a, k) + getattr(b, k) for k in JobTotals.model_fields})
-
-
-def _warn(message: str) -> Health:
-    entry = {
-        "timestamp": iso_micro(time.time()),
-        "healthStatus": "warn",
-        "code": "invalid_rows_found",
-        "message": message,
-    }
-    return Health(status="warn", code="invalid_rows_found", message=message, log=entry)
-
-
-def _unevaluated(message: str) -> Health:
-    return Health(status="error", code="unsupported_by_local_engine", message=message)
-
-
-def _recovered(health: Health) -> Health | None:
-    """Records flow again: an error of the source is over (a warning stays)."""
-    return Health() if health.status == "error" else None
 
 
 def _kafka_health(error: KafkaError) -> Health | None:
@@ -296,20 +269,17 @@ def _kafka_health(error: KafkaError) -> Health | None:
     return Health(status="error", code=code, message=_live.reason(error))
 
 
-def _too_many(limit: int, now: float) -> dict[str, object]:
-    message = f"More than maxParseExceptions ({limit}) records could not be parsed"
-    return {
-        "execution_status": "failed",
-        "completed_timestamp": iso_nano(now),
-        "health": Health(status="error", code="max_parse_exceptions_exceeded", message=message),
-    }
-
-
 class Feed:
     """Keeps one runner per job that should read, and none for the others."""
 
-    def __init__(self, store: Store, rows: Rows, jobs: Callable[[], list[JobRecord]]) -> None:
-        self.store, self.rows, self.jobs = store, rows, jobs
+    def __init__(
+        self,
+        store: Store,
+        rows: Rows,
+        jobs: Callable[[], list[JobRecord]],
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        self.store, self.rows, self.jobs, self.clock = store, rows, jobs, clock
         self.runners: dict[str, tuple[tuple[str, str, str | None], Runner]] = {}
         self.stopping = threading.Event()
         self.thread = threading.Thread(target=self._loop, name="feed", daemon=True)
@@ -332,7 +302,7 @@ class Feed:
     def reconcile(self) -> None:
         want: dict[str, tuple[tuple[str, str, str | None], JobRecord, SourceConnection, str]] = {}
         for job in self.jobs():
-            if not _reads(job) or job.connection_name is None:
+            if not reads(job) or job.connection_name is None:
                 continue
             record = self.store.get_connection(job.connection_name)
             if record is None or not isinstance(record.connection, SourceConnection):
@@ -347,6 +317,6 @@ class Feed:
                 del self.runners[job_id]
         for job_id, (key, job, conn, password) in want.items():
             if job_id not in self.runners:
-                runner = Runner(self.store, self.rows, job, conn, password)
+                runner = Runner(self.store, self.rows, job, (conn, password), self.clock)
                 runner.start()
                 self.runners[job_id] = (key, runner)

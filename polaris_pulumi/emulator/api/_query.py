@@ -22,11 +22,11 @@ from fastapi import FastAPI, Response
 from fastapi.responses import JSONResponse
 from sqlglot import exp
 
-from polaris_pulumi.emulator import _druid_sql as sql
-from polaris_pulumi.emulator._auth import Principal
-from polaris_pulumi.emulator._core import Core
-from polaris_pulumi.emulator._http import BASE, Body, Who
-from polaris_pulumi.emulator._rows import state_of
+from polaris_pulumi.emulator.api._auth import Principal
+from polaris_pulumi.emulator.api._core import Core
+from polaris_pulumi.emulator.api._http import BASE, Body, Who
+from polaris_pulumi.emulator.ingest import _druid_sql as sql
+from polaris_pulumi.emulator.ingest._rows import state_of
 
 FORMATS = ("object", "array", "objectLines", "arrayLines", "csv")
 _FIELDS = {

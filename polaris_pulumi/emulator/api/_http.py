@@ -7,9 +7,9 @@ from typing import Annotated, Any
 
 from fastapi import Depends, Request
 
-from polaris_pulumi.emulator._auth import Principal
-from polaris_pulumi.emulator._core import Core
-from polaris_pulumi.emulator._errors import PolarisAPIError
+from polaris_pulumi.emulator.api._auth import Principal
+from polaris_pulumi.emulator.api._core import Core
+from polaris_pulumi.emulator.api._errors import PolarisAPIError
 
 
 async def json_body(request: Request) -> Any:

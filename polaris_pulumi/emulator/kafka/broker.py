@@ -1,7 +1,7 @@
 """A local Apache Kafka broker for the emulator: one KRaft node (broker and controller) on
 loopback with SASL_PLAINTEXT, PLAIN and SCRAM users, run from Maven Central's jars.
 
-`python -m polaris_pulumi.emulator.broker start --lib DIR --dir DIR` formats the storage on
+`python -m polaris_pulumi.emulator.kafka.broker start --lib DIR --dir DIR` formats the storage on
 first use, starts the JVM and returns once a metadata request answers (never after a sleep);
 `stop --dir DIR` stops it. `tools/kafka/fetch.sh` fetches the jars. The broker description
 (`broker.json` in its directory, mode 0600) holds its address and its admin's password.
@@ -24,7 +24,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from polaris_pulumi.emulator._kafka_client import client_config
+from polaris_pulumi.emulator.kafka._client import client_config
 
 ADMIN = "admin"
 HEAP = "512m"
@@ -331,7 +331,7 @@ def _users(path: Path | None) -> tuple[dict[str, str], dict[str, str]]:
 
 def main(argv: list[str] | None = None) -> None:
     p = argparse.ArgumentParser(
-        prog="python -m polaris_pulumi.emulator.broker", description=__doc__
+        prog="python -m polaris_pulumi.emulator.kafka.broker", description=__doc__
     )
     p.add_argument("action", choices=["start", "stop", "status"])
     p.add_argument("--dir", type=Path, required=True, help="the broker's config, data and log")

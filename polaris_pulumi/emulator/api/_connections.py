@@ -16,14 +16,14 @@ from polaris_pulumi.connections._model import (
     SchemaRegistryConnectionSpec,
     connection_model,
 )
-from polaris_pulumi.emulator._auth import Principal
-from polaris_pulumi.emulator._checks import connection_checks
-from polaris_pulumi.emulator._core import Core
-from polaris_pulumi.emulator._errors import PolarisAPIError, invalid, parse
-from polaris_pulumi.emulator._http import BASE, Body, Who
-from polaris_pulumi.emulator._jobs import Jobs
-from polaris_pulumi.emulator._lifecycle import iso_micro
-from polaris_pulumi.emulator._records import ConnectionRecord
+from polaris_pulumi.emulator.api._auth import Principal
+from polaris_pulumi.emulator.api._checks import connection_checks
+from polaris_pulumi.emulator.api._core import Core
+from polaris_pulumi.emulator.api._errors import PolarisAPIError, invalid, parse
+from polaris_pulumi.emulator.api._http import BASE, Body, Who
+from polaris_pulumi.emulator.api._jobs import Jobs
+from polaris_pulumi.emulator.state._lifecycle import iso_micro
+from polaris_pulumi.emulator.state._records import ConnectionRecord
 
 _SPECS: dict[str, type[AnySpec]] = {
     "confluent": ConnectionSpec,

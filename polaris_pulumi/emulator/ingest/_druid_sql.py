@@ -181,7 +181,7 @@ def _timestamp_to_millis(args: list[exp.Expr], _: Mapping[str, str]) -> exp.Expr
 
 
 # Druid's distinct counts the local engine computes exactly, and the value-at-a-time
-# aggregates with the DuckDB function that picks their value (shared with `_ingest`).
+# aggregates with the DuckDB function that picks their value (shared with `_pipeline`).
 DISTINCT_COUNTS = (
     "APPROX_COUNT_DISTINCT_BUILTIN",
     "APPROX_COUNT_DISTINCT_DS_HLL",
@@ -262,6 +262,29 @@ _FUNCTIONS: dict[str, Rule] = {
 # What docs/local-testing.md lists: Druid's functions the rules above rewrite, and those
 # sqlglot already writes for DuckDB (its typed functions).
 REWRITTEN = tuple(sorted({*_FUNCTIONS, "APPROX_COUNT_DISTINCT"}))
+
+# Druid's ingestion aggregators: COUNT, SUM, MIN, MAX, LATEST/EARLIEST[_BY] (a `pair`), and the
+# distinct counts, where DS_HLL and DS_THETA build the sketch (here: the set of values).
+_AGGREGATE_NODES = (exp.Count, exp.Sum, exp.Min, exp.Max, exp.ApproxDistinct)
+SKETCHES = frozenset({*DISTINCT_COUNTS, "DS_HLL", "DS_THETA"})
+
+
+def is_aggregator(tree: exp.Expr) -> bool:
+    """Whether this node is a call of one of Druid's ingestion aggregators."""
+    name = tree.name.upper() if isinstance(tree, exp.Anonymous) else ""
+    return isinstance(tree, _AGGREGATE_NODES) or name in EXTREMES or name in SKETCHES
+
+
+def aggregates(tree: exp.Expr | str) -> bool:
+    """Whether an expression aggregates anywhere in it: what makes a mapping a measure, and a
+    table that a job creates an aggregate table. Text that does not parse does not."""
+    if isinstance(tree, str):
+        try:
+            tree = parse_expression(tree)
+        except (SqlInvalid, Unevaluated):
+            return False
+    return any(is_aggregator(node) for node in tree.walk())
+
 
 # --- ISO 8601 periods and Joda patterns -----------------------------------------------------
 

@@ -9,7 +9,7 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ValidationError
 
 from polaris_pulumi._contract import STRICT
-from polaris_pulumi._problems import Problem, problems_from_validation_error
+from polaris_pulumi._problems import Path, Problem, problems_from_validation_error
 
 # ErrorResponse.code per status: the contract names no codes, so these are ours (assumption).
 ERROR_CODES = {
@@ -82,3 +82,13 @@ def parse(model: type[BaseModel], body: Any, what: str) -> Any:
             f"Invalid {what}: " + "; ".join(f"{p.api_field} {p.message}" for p in problems),
             problems,
         ) from None
+
+
+def bad(path: Path, message: str) -> list[Problem]:
+    """One refusal of the field at `path`, in the server's words."""
+    return [Problem(path, message)]
+
+
+def when(failed: bool, path: Path, message: str) -> list[Problem]:
+    """A refusal of the field at `path` if the check `failed`, else none."""
+    return bad(path, message) if failed else []

@@ -1,6 +1,6 @@
 """librdkafka settings for the local broker's SASL_PLAINTEXT listener, shared by the broker's
 launcher and the emulator's live Kafka side (which must not import the launcher: it runs as
-`python -m polaris_pulumi.emulator.broker`)."""
+`python -m polaris_pulumi.emulator.kafka.broker`)."""
 
 from __future__ import annotations
 

@@ -1,21 +1,15 @@
 """Jobs v1: streaming jobs (create, read, list, status, reset, metrics) and `drop_table` jobs.
-A streaming job moves by `_lifecycle.advance`, applied whenever it is looked at."""
+A streaming job moves by `state._lifecycle`, applied whenever it is looked at."""
 
 from __future__ import annotations
 
-import re
 import uuid
-from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Any
 
 from fastapi import FastAPI, Request, Response
 
 from polaris_pulumi._contract import (
     DESIRED_STATUSES,
-    EXECUTION_STATUSES,
-    HEALTH_STATUSES,
-    MAX_PAGE_SIZE,
     User,
 )
 from polaris_pulumi._meta import with_defaults
@@ -25,115 +19,21 @@ from polaris_pulumi.connections._model import (
     SchemaRegistryConnection,
     SourceConnection,
 )
-from polaris_pulumi.emulator import _kafka
-from polaris_pulumi.emulator._auth import Principal
-from polaris_pulumi.emulator._checks import job_checks, job_table_failures, registries
-from polaris_pulumi.emulator._core import Core
-from polaris_pulumi.emulator._errors import PolarisAPIError, invalid, parse
-from polaris_pulumi.emulator._http import BASE, Body, Who
-from polaris_pulumi.emulator._lifecycle import advance, iso_nano
-from polaris_pulumi.emulator._records import Failure, JobRecord
-from polaris_pulumi.emulator._tables import Tables
+from polaris_pulumi.emulator.api._auth import Principal
+from polaris_pulumi.emulator.api._checks import job_checks, job_table_failures
+from polaris_pulumi.emulator.api._core import Core
+from polaris_pulumi.emulator.api._errors import PolarisAPIError, invalid, parse
+from polaris_pulumi.emulator.api._format_checks import registries
+from polaris_pulumi.emulator.api._http import BASE, Body, Who
+from polaris_pulumi.emulator.api._job_query import SORT_KEYS, JobQuery
+from polaris_pulumi.emulator.api._tables import Tables
+from polaris_pulumi.emulator.ingest._druid_sql import aggregates
+from polaris_pulumi.emulator.kafka import _simulated
+from polaris_pulumi.emulator.kafka._reach import reach_problems
+from polaris_pulumi.emulator.state._lifecycle import advance, iso_nano
+from polaris_pulumi.emulator.state._records import Failure, JobRecord
 from polaris_pulumi.jobs._model import StreamingJobSpec, TableTarget
 from polaris_pulumi.tables._model import TableSpec
-
-_AGGREGATORS = re.compile(r"\b(SUM|COUNT|MIN|MAX|LATEST|EARLIEST|APPROX_\w+|DS_\w+)\s*\(", re.I)
-JOB_TYPES = ("batch", "delete_data", "drop_table", "restore_data", "streaming", "sql")
-# JobSortSearchColumn -> how to read it from a job.
-_SORT_KEYS: dict[str, Callable[[JobRecord], Any]] = {
-    "created_date_time": lambda j: j.created_timestamp,
-    "last_updated_date_time": lambda j: j.last_updated_timestamp,
-    "execution_status": lambda j: j.execution_status,
-    "target_table_name": lambda j: j.table_name,
-    "type": lambda j: j.type,
-    "source_connection_name": lambda j: j.connection_name or "",
-    "created_by_user_name": lambda j: j.created_by.username or "",
-    "source_type": lambda j: "connection" if j.spec else "",
-    "source_name": lambda j: j.connection_name or "",
-    "source_table_name": lambda j: "",
-}
-
-
-@dataclass
-class JobQuery:
-    """GET /jobs query parameters (build_jobs_list_jobs_request)."""
-
-    types: list[str]
-    connection_names: list[str]
-    execution_statuses: list[str]
-    health_statuses: list[str]
-    target_table_name: str | None = None
-    target_table_id: str | None = None
-    search_string: str | None = None
-    sort_column: str = "last_updated_date_time"
-    sort_order: str = "DESC"
-    limit: int = 100
-    offset: int = 0
-
-    @classmethod
-    def from_request(cls, request: Request) -> JobQuery:
-        q = request.query_params
-
-        def number(name: str, default: int, low: int, high: int | None) -> int:
-            raw = q.get(name)
-            if raw is None:
-                return default
-            try:
-                value = int(raw)
-            except ValueError:
-                value = low - 1
-            if value < low or (high is not None and value > high):
-                bounds = f"between {low} and {high}" if high is not None else f"at least {low}"
-                raise PolarisAPIError(400, f"{name} must be an integer {bounds}", target=name)
-            return value
-
-        def choices(name: str, allowed: tuple[str, ...] | list[str]) -> list[str]:
-            values = q.getlist(name)
-            wrong = [v for v in values if v not in allowed]
-            if wrong:
-                raise PolarisAPIError(
-                    400, f"{name}: {wrong[0]!r} is not one of {', '.join(allowed)}", target=name
-                )
-            return values
-
-        sort_column = q.get("sortColumn", "last_updated_date_time")
-        if sort_column not in _SORT_KEYS:
-            raise PolarisAPIError(
-                400, f"sortColumn {sort_column!r} is not known", target="sortColumn"
-            )
-        sort_order = q.get("sortOrder", "DESC")
-        if sort_order not in ("ASC", "DESC"):
-            raise PolarisAPIError(400, "sortOrder must be ASC or DESC", target="sortOrder")
-        return cls(
-            types=choices("type", JOB_TYPES),
-            connection_names=q.getlist("connectionName"),
-            execution_statuses=choices("executionStatus", EXECUTION_STATUSES),
-            health_statuses=choices("healthStatus", HEALTH_STATUSES),
-            target_table_name=q.get("targetTableName"),
-            target_table_id=q.get("targetTableId"),
-            search_string=q.get("searchString"),
-            sort_column=sort_column,
-            sort_order=sort_order,
-            limit=number("paginationLimit", 100, 1, MAX_PAGE_SIZE),
-            offset=number("paginationOffset", 0, 0, None),
-        )
-
-    def keeps(self, job: JobRecord, table_id_name: str | None) -> bool:
-        """Repeated values of one parameter OR, different parameters AND."""
-        conn = job.connection_name
-        search = (self.search_string or "").lower()
-        return (
-            (not self.types or job.type in self.types)
-            and (not self.connection_names or conn in self.connection_names)
-            and (not self.execution_statuses or job.execution_status in self.execution_statuses)
-            and (not self.health_statuses or job.health.status in self.health_statuses)
-            and (self.target_table_name in (None, job.table_name))
-            and (table_id_name in (None, job.table_name))
-            and (
-                not search
-                or any(search in (v or "").lower() for v in (job.table_name, conn, job.id))
-            )
-        )
 
 
 class Jobs:
@@ -211,13 +111,9 @@ class Jobs:
         return spec, failures
 
     def reach_problems(self, conn: AnyConnection) -> list[Problem]:
-        """What a test of the connection finds: on the broker, when the emulator knows one
-        (a Schema Registry stays simulated), else by the simulated Kafka's rules."""
-        if self.core.config.kafka_broker is None or not isinstance(conn, SourceConnection):
-            return _kafka.reach_problems(conn)
-        from polaris_pulumi.emulator import _live  # librdkafka, only with a broker
-
-        return _live.check(conn, self.core.store.get_password(conn.name) or "")
+        """What a test of the connection finds (`kafka._reach` decides how)."""
+        password = self.core.store.get_password(conn.name) or ""
+        return reach_problems(conn, self.core.config.kafka_broker, password)
 
     def create(self, body: Any, who: Principal) -> JobRecord:
         self.core.auth.require(who, "ManageIngestionJobs")
@@ -277,8 +173,8 @@ class Jobs:
             change_at=now + self.core.config.job_start_delay,
             failures=failures,
             # With a broker, the consumer decides (idle until records come); else the rules.
-            idle=live or (isinstance(source, SourceConnection) and _kafka.idle(source)),
-            warning=_kafka.warning(source)
+            idle=live or (isinstance(source, SourceConnection) and _simulated.idle(source)),
+            warning=_simulated.warning(source)
             if isinstance(source, SourceConnection) and not live
             else None,
         )
@@ -294,9 +190,7 @@ class Jobs:
                     f"Table '{name}' does not exist: create it, or set createTableIfNotExists",
                     target="target.tableName",
                 )
-            aggregate = any(
-                m.is_aggregation or _AGGREGATORS.search(m.expression) for m in spec.mappings
-            )
+            aggregate = any(m.is_aggregation or aggregates(m.expression) for m in spec.mappings)
             auto = TableSpec(name=name, type="aggregate" if aggregate else "detail")
             record = self.tables.new_record(auto, who, now)
             self.core.store.put_table(record)
@@ -355,7 +249,7 @@ class Jobs:
                 "",
             )
         jobs = [j for j in self.all() if query.keeps(j, table_id_name)]  # creation order ties
-        jobs.sort(key=_SORT_KEYS[query.sort_column], reverse=query.sort_order == "DESC")
+        jobs.sort(key=SORT_KEYS[query.sort_column], reverse=query.sort_order == "DESC")
         page = jobs[query.offset : query.offset + query.limit]
         return {
             "values": [j.summary() for j in page],

@@ -10,13 +10,13 @@ from fastapi.responses import JSONResponse
 
 from polaris_pulumi._contract import User
 from polaris_pulumi._meta import with_defaults
-from polaris_pulumi.emulator._auth import Principal
-from polaris_pulumi.emulator._checks import table_checks
-from polaris_pulumi.emulator._core import Core
-from polaris_pulumi.emulator._errors import PolarisAPIError, invalid, parse
-from polaris_pulumi.emulator._http import BASE, Body, Who
-from polaris_pulumi.emulator._lifecycle import iso_micro
-from polaris_pulumi.emulator._records import TableRecord
+from polaris_pulumi.emulator.api._auth import Principal
+from polaris_pulumi.emulator.api._checks import table_checks
+from polaris_pulumi.emulator.api._core import Core
+from polaris_pulumi.emulator.api._errors import PolarisAPIError, invalid, parse
+from polaris_pulumi.emulator.api._http import BASE, Body, Who
+from polaris_pulumi.emulator.state._lifecycle import iso_micro
+from polaris_pulumi.emulator.state._records import TableRecord
 from polaris_pulumi.tables._model import QueryableColumn, Table, TableSpec
 
 
@@ -114,7 +114,7 @@ class Tables:
     def measured(self, record: TableRecord) -> TableRecord:
         """The table with what it stores: its rows, their size, and the columns its jobs
         added (discovered)."""
-        from polaris_pulumi.emulator._rows import polaris_type  # DuckDB, when first needed
+        from polaris_pulumi.emulator.ingest._rows import polaris_type  # DuckDB, when first needed
 
         table = record.table
         stats = self.core.rows.stats(table.name)

@@ -21,8 +21,9 @@ from typing import Any
 import duckdb
 from sqlglot import exp
 
-from polaris_pulumi.emulator import _druid_sql as sql
-from polaris_pulumi.emulator._rows import PAIR, SET, Rows, duck_type, quote, state_of
+from polaris_pulumi._meta import with_defaults
+from polaris_pulumi.emulator.ingest import _druid_sql as sql
+from polaris_pulumi.emulator.ingest._rows import PAIR, SET, Rows, duck_type, quote, state_of
 from polaris_pulumi.jobs._model import StreamingJobSpec
 from polaris_pulumi.tables._model import TableSpec
 
@@ -102,6 +103,7 @@ def _at(where: str) -> Iterator[None]:
 
 def compile_plan(spec: StreamingJobSpec, table: TableSpec, started: float) -> Plan:
     """The job's pipeline; raises `PlanError` naming what the engine cannot evaluate."""
+    filled = with_defaults(spec)
     dims: dict[str, str] = {}
     measures: list[Measure] = []
     time_sql = _time_default(spec)
@@ -112,7 +114,7 @@ def compile_plan(spec: StreamingJobSpec, table: TableSpec, started: float) -> Pl
             reads |= {c.name for c in tree.find_all(exp.Column)}
             if m.column_name == "__time":
                 time_sql = sql.to_duckdb(tree)
-            elif m.is_aggregation or (table.type == "aggregate" and _is_aggregate(tree)):
+            elif m.is_aggregation or (table.type == "aggregate" and sql.aggregates(tree)):
                 measures.append(_measure(m.column_name, tree))
             else:
                 dims[m.column_name] = sql.to_duckdb(tree)
@@ -132,8 +134,9 @@ def compile_plan(spec: StreamingJobSpec, table: TableSpec, started: float) -> Pl
         measures=measures,
         discover=bool(spec.use_schema_discovery),
         exclusions=frozenset(spec.dimension_exclusions or ()),
-        late_seconds=sql.period_seconds(spec.late_message_rejection_period or "P30D"),
-        early_seconds=sql.period_seconds(spec.early_message_rejection_period or "P2000D"),
+        # Unset periods are the server's defaults, declared once in the job's model.
+        late_seconds=sql.period_seconds(str(filled.late_message_rejection_period)),
+        early_seconds=sql.period_seconds(str(filled.early_message_rejection_period)),
         started=started,
         reads=frozenset(reads),
     )
@@ -154,15 +157,8 @@ def _time_default(spec: StreamingJobSpec) -> str:
     return f"epoch_ms(TRY_CAST({field} AS BIGINT))"
 
 
-_AGGREGATES = (exp.Count, exp.Sum, exp.Min, exp.Max, exp.ApproxDistinct)
 _PAIRS = sql.EXTREMES
-# As ingestion aggregations, DS_HLL and DS_THETA build the sketch (here: the set) too.
-_SETS = frozenset({*sql.DISTINCT_COUNTS, "DS_HLL", "DS_THETA"})
-
-
-def _is_aggregate(tree: exp.Expr) -> bool:
-    name = tree.name.upper() if isinstance(tree, exp.Anonymous) else ""
-    return isinstance(tree, _AGGREGATES) or name in _PAIRS or name in _SETS
+_SETS = sql.SKETCHES
 
 
 def _measure(column: str, tree: exp.Expr) -> Measure:
@@ -195,14 +191,21 @@ def _measure(column: str, tree: exp.Expr) -> Measure:
 # --- one batch ------------------------------------------------------------------------------
 
 
-def write(rows: Rows, plan: Plan, batch: list[Row], input_types: dict[str, str]) -> Counts:
-    """Run a batch of decoded rows through the plan into the table, in one transaction."""
+def write(
+    rows: Rows,
+    plan: Plan,
+    batch: list[Row],
+    input_types: dict[str, str],
+    now: float | None = None,
+) -> Counts:
+    """Run a batch of decoded rows through the plan into the table, in one transaction;
+    `now` (the emulator's clock; default the system's) bounds the early rejection period."""
     if not batch:
         return Counts()
     with rows.writing() as cur:
         have = rows.ensure(plan.table, cur)
         names = _load(cur, batch, input_types, plan.reads)
-        counts = _stage(cur, plan, names)
+        counts = _stage(cur, plan, names, time.time() if now is None else now)
         out = _out(cur, plan, names)
         counts.columns = _widen(cur, plan, have, out)
         counts.persisted = _store(cur, plan, rows.columns(plan.table.name, cur), out)
@@ -266,7 +269,7 @@ def _merge_type(a: str | None, b: str | None) -> str:
     return "JSON" if "JSON" in (a, b) or a.endswith("]") or b.endswith("]") else "VARCHAR"
 
 
-def _stage(cur: duckdb.DuckDBPyConnection, plan: Plan, names: list[str]) -> Counts:
+def _stage(cur: duckdb.DuckDBPyConnection, plan: Plan, names: list[str], now: float) -> Counts:
     """Each row's `__time` and whether the filter keeps it; what the filter, an unreadable
     time and the rejection periods drop."""
     inputs = ", ".join(quote(n) for n in names if n != "__time")
@@ -274,7 +277,6 @@ def _stage(cur: duckdb.DuckDBPyConnection, plan: Plan, names: list[str]) -> Coun
         f'CREATE TEMP TABLE "$stage" AS SELECT {inputs + ", " if inputs else ""}'
         f'({plan.time}) AS "__time", coalesce(({plan.keep}), false) AS "$keep" FROM "$batch"'
     )
-    now = time.time()
     low = _timestamp(plan.started - plan.late_seconds)
     high = _timestamp(now + plan.early_seconds)
     cur.execute(

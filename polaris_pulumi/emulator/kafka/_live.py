@@ -12,7 +12,7 @@ from confluent_kafka import KafkaError, KafkaException, Producer
 
 from polaris_pulumi._problems import Problem
 from polaris_pulumi.connections._model import KafkaConnection, SourceConnection
-from polaris_pulumi.emulator._kafka_client import client_config
+from polaris_pulumi.emulator.kafka._client import client_config
 
 # How long a test waits for the broker before it says it is unreachable.
 TEST_TIMEOUT = 5.0

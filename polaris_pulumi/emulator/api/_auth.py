@@ -9,7 +9,7 @@ import hashlib
 import uuid
 from dataclasses import dataclass
 
-from polaris_pulumi.emulator._errors import PolarisAPIError
+from polaris_pulumi.emulator.api._errors import PolarisAPIError
 
 ALL_PERMISSIONS = frozenset(
     {"AccessQueries", "ManageConnections", "ManageIngestionJobs", "ManageTables"}

@@ -22,11 +22,11 @@ from fastapi.responses import JSONResponse
 from pydantic import ValidationError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from polaris_pulumi.emulator import _connections, _jobs, _query, _tables
-from polaris_pulumi.emulator._auth import ALL_PERMISSIONS
-from polaris_pulumi.emulator._core import WRITE_METHODS, Core, EmulatorConfig, Faults
-from polaris_pulumi.emulator._errors import PolarisAPIError, error_response
-from polaris_pulumi.emulator._http import Body, path_template
+from polaris_pulumi.emulator.api import _connections, _jobs, _query, _tables
+from polaris_pulumi.emulator.api._auth import ALL_PERMISSIONS
+from polaris_pulumi.emulator.api._core import WRITE_METHODS, Core, EmulatorConfig, Faults
+from polaris_pulumi.emulator.api._errors import PolarisAPIError, error_response
+from polaris_pulumi.emulator.api._http import Body, path_template
 
 __all__ = ["ALL_PERMISSIONS", "EmulatorConfig", "Faults", "create_app"]
 
@@ -38,9 +38,9 @@ def create_app(config: EmulatorConfig) -> FastAPI:
     feed = None
     if config.kafka_broker:
         # Only with a broker: the simulated mode starts without loading librdkafka.
-        from polaris_pulumi.emulator._feed import Feed
+        from polaris_pulumi.emulator.ingest._feed import Feed
 
-        feed = Feed(core.store, core.rows, jobs.all)
+        feed = Feed(core.store, core.rows, jobs.all, core.now)
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
