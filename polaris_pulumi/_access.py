@@ -21,16 +21,11 @@ from polaris_pulumi._exceptions import (
     PolarisError,
     TransportError,
 )
+from polaris_pulumi._kinds import KINDS_BY_ROOM
 
 # A preview should not hang on a URL that does not answer: a few quick tries.
 PROBE_RETRY = RetryPolicy(max_attempts=3, max_seconds=10.0, initial_backoff=0.5, max_backoff=2.0)
 
-# What each kind of object needs (Polaris' permission names), and where the probe looks.
-KINDS = {
-    "connections": ("/connections", "ManageConnections"),
-    "jobs": ("/jobs?paginationLimit=1", "ManageIngestionJobs"),
-    "tables": ("/tables", "ManageTables"),
-}
 
 _lock = threading.Lock()
 # (settings, kind or "*") -> the error found, or None when the look succeeded.
@@ -56,7 +51,7 @@ def verify_access(settings: dict[str, str], kind: str) -> None:
 
 def _look(settings: dict[str, str], kind: str) -> tuple[ConfigurationError | None, bool]:
     """The probe's finding, and whether it holds for every kind."""
-    path, permission = KINDS[kind]
+    path, permission = KINDS_BY_ROOM[kind].list_path, KINDS_BY_ROOM[kind].permission
     try:
         with PolarisClient(**settings, retry=PROBE_RETRY) as client:  # type: ignore[arg-type]
             url = client.base_url

@@ -46,7 +46,7 @@ class PolarisProvider(ResourceProvider):
     # secret if a secret were ever captured.
     serialize_as_secret_always = False
 
-    # The kind of Polaris object this provider manages (see `_access.KINDS`), if any.
+    # The kind of Polaris object this provider manages (a room of `_kinds.KINDS`), if any.
     access_kind: typing.ClassVar[str | None] = None
 
     _settings: dict[str, str]

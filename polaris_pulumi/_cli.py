@@ -58,7 +58,7 @@ def parser() -> argparse.ArgumentParser:
     )
     cmd.add_argument(
         "--kind",
-        default=",".join(_importer.KINDS),
+        default=",".join(_importer.KIND_NAMES),
         help="comma-separated kinds to import: connection, table, job (default: all)",
     )
     return root
@@ -86,9 +86,9 @@ def formatted(text: str) -> str:
 
 def run_import(args: argparse.Namespace) -> int:
     kinds = [k.strip() for k in args.kind.split(",") if k.strip()]
-    if unknown := [k for k in kinds if k not in _importer.KINDS]:
+    if unknown := [k for k in kinds if k not in _importer.KIND_NAMES]:
         print(
-            f"polaris-pulumi import: --kind {', '.join(unknown)}: the kinds are {', '.join(_importer.KINDS)}",
+            f"polaris-pulumi import: --kind {', '.join(unknown)}: the kinds are {', '.join(_importer.KIND_NAMES)}",
             file=sys.stderr,
         )
         return 2

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import pulumi
 
+__all__ = ["bootstrap_servers"]
+
 
 def _strip_scheme(endpoint: str) -> str:
     servers = []

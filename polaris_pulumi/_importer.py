@@ -17,24 +17,19 @@ from typing import Any
 
 from polaris_pulumi._client import PolarisClient
 from polaris_pulumi._exceptions import NotFoundError
+from polaris_pulumi._kinds import CONNECTIONS_BY_TYPE, KINDS, parse_connection
 from polaris_pulumi._meta import with_defaults
 from polaris_pulumi.connections._model import (
     AnyConnection,
     KafkaConnection,
     SchemaRegistryConnection,
-    connection_model,
 )
 from polaris_pulumi.jobs._model import StreamingJob
 from polaris_pulumi.tables._model import Table
 
-KINDS = ("connection", "table", "job")
+KIND_NAMES = tuple(k.name for k in KINDS)
 # Jobs that are objects to manage; the others are history.
 IMPORTED_STATUSES = ("pending", "running", "idle", "suspended")
-MANAGED_CONNECTIONS = {
-    "confluent": "Connection",
-    "kafka": "KafkaConnection",
-    "confluent_schema_registry": "SchemaRegistryConnection",
-}
 
 
 @dataclass(frozen=True)
@@ -111,12 +106,12 @@ def connections(client: PolarisClient, program: Program) -> list[AnyConnection]:
     found: list[AnyConnection] = []
     for doc in client._request("GET", "/connections").json().get("values", []):
         kind = doc.get("type")
-        if kind not in MANAGED_CONNECTIONS:
+        if kind not in CONNECTIONS_BY_TYPE:
             program.skipped.append(
                 f"connection {doc.get('name')!r}: type {kind!r} is not managed by polaris-pulumi"
             )
             continue
-        found.append(connection_model(doc).model_validate(doc))
+        found.append(parse_connection(doc))
     return found
 
 
@@ -219,7 +214,7 @@ class Selection:
     table's), and kinds."""
 
     pattern: re.Pattern[str] | None = None
-    kinds: Iterable[str] = KINDS
+    kinds: Iterable[str] = KIND_NAMES
 
 
 def build(client: PolarisClient, selection: Selection) -> Program:
@@ -231,7 +226,7 @@ def build(client: PolarisClient, selection: Selection) -> Program:
             if not _match(conn.name, pattern):
                 continue
             variable = program.variable("conn", conn.name)
-            cls = MANAGED_CONNECTIONS[conn.type]
+            cls = CONNECTIONS_BY_TYPE[conn.type].resource
             program.blocks.append(call(variable, cls, conn.name, connection_args(conn, program)))
             refs[conn.name] = Ref(f"{variable}.name")
     tables: dict[str, Ref] = {}

@@ -1,5 +1,6 @@
 """Write the resources' typed surface from the models: Args, ArgsDicts, output TypedDicts, and
-each resource's output annotations and `__init__` overloads.
+each resource's output annotations and `__init__` overloads; and, from the registry of kinds
+(`polaris_pulumi/_kinds.py`), the package's public names and the client's bases.
 
 Each field of the API is declared once, in a room's `_model.py` (type, docstring, and its
 `Prop`: replaces, server default, secret, output). This script writes what Pulumi's own SDK
@@ -10,6 +11,7 @@ generator would write from a schema. `python scripts/generate.py` rewrites the f
 from __future__ import annotations
 
 import argparse
+import re
 import subprocess
 import sys
 import types
@@ -24,7 +26,9 @@ from pydantic.fields import FieldInfo
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from polaris_pulumi import _helpers  # noqa: E402
 from polaris_pulumi._contract import User  # noqa: E402
+from polaris_pulumi._kinds import KINDS, Resource  # noqa: E402
 from polaris_pulumi._meta import NO_DEFAULT, key, prop  # noqa: E402
 from polaris_pulumi.connections import _model as connections  # noqa: E402
 from polaris_pulumi.jobs import _model as jobs  # noqa: E402
@@ -40,38 +44,8 @@ OUTPUT_DICTS: tuple[type[BaseModel], ...] = (
 )
 
 
-@dataclass(frozen=True)
-class Resource:
-    name: str
-    spec: type[BaseModel]
-    settings: type[BaseModel]
-    response: type[BaseModel] | None = None
-
-
-ROOMS: dict[str, tuple[Resource, ...]] = {
-    "connections": (
-        Resource(
-            "Connection",
-            connections.ConnectionSpec,
-            connections.ConnectionSettings,
-            connections.Connection,
-        ),
-        Resource(
-            "SchemaRegistryConnection",
-            connections.SchemaRegistryConnectionSpec,
-            connections.ConnectionSettings,
-            connections.SchemaRegistryConnection,
-        ),
-        Resource(
-            "KafkaConnection",
-            connections.KafkaConnectionSpec,
-            connections.ConnectionSettings,
-            connections.KafkaConnection,
-        ),
-    ),
-    "jobs": (Resource("StreamingJob", jobs.StreamingJobSpec, jobs.StreamingJobSettings),),
-    "tables": (Resource("Table", tables.TableSpec, tables.TableSettings, tables.Table),),
-}
+# Each room's resources, from the one registry of kinds.
+ROOMS: dict[str, tuple[Resource, ...]] = {kind.room: kind.resources for kind in KINDS}
 
 
 # --- types -------------------------------------------------------------------------------
@@ -300,6 +274,7 @@ def resource_base(res: Resource) -> str:
 
 
 def room_module(room: str) -> str:
+    """A room's inputs: the Args and ArgsDicts of its nested models, and each resource's Args."""
     resources = ROOMS[room]
     nested: list[type[BaseModel]] = []
     for res in resources:
@@ -312,9 +287,17 @@ def room_module(room: str) -> str:
     for res in resources:
         args = args_of(res.spec, top=True) + args_of(res.settings, top=True)
         blocks.append(args_class(f"{res.name}Args", f"The arguments of a `{res.name}`.", args))
-    blocks += [resource_base(res) for res in resources]
     body = "\n\n\n".join(blocks)
-    return _module(f'"""The typed surface of the {room} room: Args, ArgsDicts, outputs."""', body)
+    return _module(f'"""The typed inputs of the {room} room: Args and ArgsDicts."""', body)
+
+
+def bases_module(room: str) -> str:
+    """A room's resource bases: output annotations and `__init__` overloads."""
+    body = "\n\n\n".join(resource_base(res) for res in ROOMS[room])
+    used = [n for n in room_names(room) if re.search(rf"\b{n}\b", body)]
+    doc = f'"""The resources of the {room} room: their outputs and `__init__` overloads."""'
+    text = _module(doc, body, [f"from polaris_pulumi.{room}._generated import {', '.join(used)}"])
+    return text
 
 
 def outputs_module() -> str:
@@ -339,7 +322,7 @@ _IMPORTS = [
 ]
 
 
-def _module(doc: str, body: str) -> str:
+def _module(doc: str, body: str, extra: list[str] | None = None) -> str:
     typing_names = [
         n
         for n in ("TYPE_CHECKING", "Any", "Literal", "NotRequired", "TypedDict", "overload")
@@ -352,6 +335,7 @@ def _module(doc: str, body: str) -> str:
     imports.append(f"from typing import {', '.join(typing_names)}")
     imports.append("")
     imports += [line for needle, line in _IMPORTS[1:] if needle in body]
+    imports += extra or []
     dicts = sorted({m.output_dict for m in OUTPUT_DICTS if m.output_dict in body})  # type: ignore[attr-defined]
     if dicts and "class UserDict" not in body:
         imports += [
@@ -367,7 +351,7 @@ def _formatted(text: str) -> str:
     """As ruff formats and sorts it, so that the files pass the project's lint as written."""
     ruff = [sys.executable, "-m", "ruff"]
     fixed = subprocess.run(
-        [*ruff, "check", "--fix-only", "--select", "I", "--stdin-filename", "gen.py", "-"],
+        [*ruff, "check", "--fix-only", "--select", "I,F401", "--stdin-filename", "gen.py", "-"],
         input=text,
         capture_output=True,
         text=True,
@@ -384,11 +368,125 @@ def _formatted(text: str) -> str:
     ).stdout
 
 
+def room_names(room: str) -> list[str]:
+    """The public names a room's `_generated.py` defines: nested Args and ArgsDicts, and each
+    resource's Args."""
+    nested: list[type[BaseModel]] = []
+    for res in ROOMS[room]:
+        _nested(res.spec, nested)
+    names = [f"{m.__name__}{suffix}" for m in nested for suffix in ("Args", "ArgsDict")]
+    return names + [f"{res.name}Args" for res in ROOMS[room]]
+
+
+def public_names() -> dict[str, str]:
+    """Every public name of the package and the module it lives in."""
+    where = {name: "polaris_pulumi._helpers" for name in _helpers.__all__}
+    where |= {m.output_dict: "polaris_pulumi._outputs" for m in OUTPUT_DICTS}  # type: ignore[attr-defined]
+    for kind in KINDS:
+        where |= {name: f"polaris_pulumi.{kind.room}._generated" for name in room_names(kind.room)}
+        for name in (*(r.name for r in kind.resources), *kind.extras):
+            where[name] = f"polaris_pulumi.{kind.room}._resource"
+    return where
+
+
+INIT_DOC = '''"""Imply Polaris streaming ingestion (Kafka and Schema Registry connections, streaming jobs,
+tables) as Pulumi resources.
+
+The resources, their Args classes and ArgsDicts, and helpers. The REST client, its models and
+errors are in `polaris_pulumi.api`. Names load on first use, so that the emulator, which
+shares the API models, can run without Pulumi.
+"""'''
+
+
+def init_module() -> str:
+    """The package's `__init__`: its public names, loaded from their modules on first use."""
+    where = public_names()
+    by_module: dict[str, list[str]] = {}
+    for name, module in sorted(where.items(), key=lambda item: (item[1], item[0])):
+        by_module.setdefault(module, []).append(name)
+    typed = [
+        f"    from {module} import (\n" + "".join(f"        {n},\n" for n in names) + "    )"
+        for module, names in by_module.items()
+    ]
+    table = "".join(f"    {name!r}: {module!r},\n" for name, module in sorted(where.items()))
+    exported = "".join(f"    {n!r},\n" for n in sorted([*where, "__version__"]))
+    body = "\n".join(
+        [
+            "import importlib",
+            "from typing import TYPE_CHECKING, Any",
+            "",
+            "from polaris_pulumi._version import __version__",
+            "",
+            "if TYPE_CHECKING:",
+            *typed,
+            "",
+            f"_WHERE = {{\n{table}}}",
+            "",
+            f"__all__ = [\n{exported}]",
+            "",
+            "",
+            "def __getattr__(name: str) -> Any:",
+            '    """Load a public name from its room on first use."""',
+            "    module = _WHERE.get(name)",
+            "    if module is None:",
+            "        raise AttributeError(f\"module 'polaris_pulumi' has no attribute {name!r}\")",
+            "    value = getattr(importlib.import_module(module), name)",
+            "    globals()[name] = value",
+            "    return value",
+            "",
+            "",
+            "def __dir__() -> list[str]:",
+            "    return __all__",
+        ]
+    )
+    return _formatted(
+        HEADER + INIT_DOC + "\n\nfrom __future__ import annotations\n\n" + body + "\n"
+    )
+
+
+CLIENT_DOC = '''"""`PolarisClient`: every API call the package makes, typed, retried with backoff, and never
+a duplicate after a lost create. Each room keeps its own calls (`<room>/_api.py`, a base of the
+client for each kind in `_kinds.KINDS`); the HTTP layer is `_transport.py`."""'''
+
+
+def client_module() -> str:
+    """The client: one base per room of the registry, and the SQL query API."""
+    imports = [f"from polaris_pulumi.{k.room}._api import {k.api}" for k in KINDS]
+    bases = ", ".join([*(k.api for k in KINDS), "QueryAPI"])
+    body = "\n".join(
+        [
+            "from polaris_pulumi._sql_api import QueryAPI",
+            "from polaris_pulumi._transport import RetryPolicy",
+            *imports,
+            "",
+            '__all__ = ["PolarisClient", "RetryPolicy"]',
+            "",
+            "",
+            f"class PolarisClient({bases}):",
+            '    """Polaris\' Connections, Jobs, Tables and the SQL query API under',
+            "    `/v1/projects/{project_id}`.",
+            "",
+            "    Every argument falls back to the environment: POLARIS_API_KEY, POLARIS_BEARER_TOKEN,",
+            "    POLARIS_URL, or POLARIS_ORGANIZATION + POLARIS_REGION + POLARIS_CLOUD_PROVIDER, and",
+            "    POLARIS_PROJECT_ID. Safe to share between threads.",
+            '    """',
+        ]
+    )
+    return _formatted(
+        HEADER + CLIENT_DOC + "\n\nfrom __future__ import annotations\n\n" + body + "\n"
+    )
+
+
 def files() -> dict[Path, str]:
     """Every generated file and its text."""
-    out = {ROOT / "polaris_pulumi" / "_outputs.py": outputs_module()}
+    out = {
+        ROOT / "polaris_pulumi" / "_outputs.py": outputs_module(),
+        ROOT / "polaris_pulumi" / "__init__.py": init_module(),
+        ROOT / "polaris_pulumi" / "_client.py": client_module(),
+    }
     for room in ROOMS:
         out[ROOT / "polaris_pulumi" / room / "_generated.py"] = room_module(room)
+        out[ROOT / "polaris_pulumi" / room / "_generated_bases.py"] = bases_module(room)
     return out
 
 

@@ -19,6 +19,7 @@ import pulumi
 import pytest
 
 from polaris_pulumi._base_provider import CONFIG_KEYS
+from polaris_pulumi._kinds import KINDS
 from polaris_pulumi.emulator.kafka import broker
 from polaris_pulumi.jobs._provider import StreamingJobProvider
 from scripts.demo_kafka import events as demo_events
@@ -66,13 +67,7 @@ def test_python_blocks_run_under_mocks(where: str, code: str) -> None:
     def registered() -> Any:
         def check(_: Any) -> None:
             kinds = {key.split("/")[0] for key in mocks.order}
-            polaris_kinds = {
-                "Connection",
-                "KafkaConnection",
-                "SchemaRegistryConnection",
-                "StreamingJob",
-                "Table",
-            }
+            polaris_kinds = {r.name for kind in KINDS for r in kind.resources}
             assert polaris_kinds & kinds, f"{where} declares no Polaris resource"
             for key, inputs in mocks.inputs.items():
                 if key.startswith("StreamingJob/"):  # the documented settings pass preview

@@ -23,26 +23,19 @@ from pydantic import BaseModel, SecretStr
 import polaris_pulumi as polaris
 from polaris_pulumi import _outputs
 from polaris_pulumi._contract import User
+from polaris_pulumi._kinds import KINDS
 from polaris_pulumi.connections import _model as connections
-from polaris_pulumi.connections import _resource as connection_resources
 from polaris_pulumi.jobs import _model as jobs
-from polaris_pulumi.jobs import _provider as job_provider
 from polaris_pulumi.tables import _model as tables
-from polaris_pulumi.tables import _provider as table_provider
 
 ROOT = Path(__file__).resolve().parents[1]
-# resource, its spec, settings, the server's response model, and what its provider outputs.
+# Every resource of the registry: its class, spec, settings, the server's response model, and
+# what its provider outputs.
 RESOURCES = [
-    (polaris.Connection, connections.ConnectionSpec, connections.ConnectionSettings,
-     connections.Connection, connection_resources.OUTPUT_KEYS),
-    (polaris.SchemaRegistryConnection, connections.SchemaRegistryConnectionSpec,
-     connections.ConnectionSettings, connections.SchemaRegistryConnection,
-     connection_resources.REGISTRY_OUTPUT_KEYS),
-    (polaris.StreamingJob, jobs.StreamingJobSpec, jobs.StreamingJobSettings, None,
-     job_provider.OUTPUT_KEYS),
-    (polaris.Table, tables.TableSpec, tables.TableSettings, tables.Table,
-     table_provider.OUTPUT_KEYS),
-]  # fmt: skip
+    (cls := getattr(polaris, r.name), r.spec, r.settings, r.response, cls.output_keys)
+    for kind in KINDS
+    for r in kind.resources
+]
 OUTPUT_MODELS = {
     m.output_dict: m  # type: ignore[attr-defined]
     for m in (
@@ -71,8 +64,8 @@ def shape(hint: Any) -> str:
     origin, args = typing.get_origin(hint), typing.get_args(hint)
     if isinstance(hint, typing.TypeVar):  # Input's own "Output[T]", unbound by its alias
         return ""
-    if origin in (typing.NotRequired, typing.Required):
-        return shape(args[0])
+    if origin in (typing.NotRequired, typing.Required, typing.Annotated):
+        return shape(args[0])  # Annotated: a discriminated union (a kafka connection's secrets)
     if origin in (typing.Union, types.UnionType):
         # An Input is {T, Awaitable[T], Output[T]}: T says it (the Output member is a forward
         # reference whose evaluation Pulumi's runtime caches, differently in different runs).

@@ -8,17 +8,17 @@ from urllib.parse import quote
 
 from polaris_pulumi._contract import ListResponse
 from polaris_pulumi._exceptions import BadRequestError, ConflictError, NotFoundError
+from polaris_pulumi._kinds import parse_connection
 from polaris_pulumi._transport import Transport, log
 from polaris_pulumi.connections._model import (
     AnyConnection,
     AnySpec,
     ConnectionTestResult,
-    connection_model,
 )
 
 
 def _connection(doc: Any) -> AnyConnection:
-    return connection_model(doc).model_validate(doc)
+    return parse_connection(doc)
 
 
 class ConnectionsAPI(Transport):

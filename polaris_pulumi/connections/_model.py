@@ -3,9 +3,18 @@ answers, and the resource's own settings. Each field is declared here once (see 
 
 from __future__ import annotations
 
-from typing import Annotated, Any, ClassVar, Literal
+from typing import Annotated, Any, ClassVar, Literal, TypeVar
 
-from pydantic import BaseModel, ConfigDict, Field, SecretStr, SerializationInfo, field_serializer
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    SecretStr,
+    SerializationInfo,
+    TypeAdapter,
+    ValidationError,
+    field_serializer,
+)
 
 from polaris_pulumi._contract import PolarisModel, User
 from polaris_pulumi._meta import Prop, with_defaults
@@ -274,6 +283,9 @@ class ConnectionSecretsInfo(PolarisModel):
     aws_assumed_role_arn: str | None = None
 
 
+_S = TypeVar("_S", bound="_ConnectionSpec")
+
+
 class _Submitted(PolarisModel):
     """Who made and last changed a connection, and when (ConnectionResponse).
 
@@ -285,6 +297,22 @@ class _Submitted(PolarisModel):
     submitted_on_timestamp: str | None = None
     modified_on_timestamp: str | None = None
 
+    def _derived_spec(self, model: type[_S]) -> _S:
+        """What this connection was made from: every field of its spec model as Polaris holds
+        it, so that a new field cannot drop out of `same_as`, adopt or import. The secrets are
+        what the answer shows of them (never a password), when the spec's type takes them: the
+        deprecated `confluent` type is left out."""
+        fields = set(model.model_fields) - {"secrets"}
+        data = self.model_dump(include=fields, by_alias=True)
+        info = getattr(self, "secrets", None)
+        shown = info.model_dump(exclude={"password"}, exclude_none=True) if info else None
+        adapter: TypeAdapter[Any] = TypeAdapter(model.model_fields["secrets"].annotation)  # type: ignore[arg-type,maybe-unrecognized-str-typeform,unused-ignore]
+        try:
+            secrets = adapter.validate_python(shown)
+        except ValidationError:
+            secrets = None
+        return model.model_validate(data | {"secrets": secrets})
+
 
 class Connection(ConnectionSpec, _Submitted):
     """A connection as the server returns it (ConfluentConnectionResponse; no password)."""
@@ -293,21 +321,8 @@ class Connection(ConnectionSpec, _Submitted):
     secrets: ConnectionSecretsInfo | None = None  # type: ignore[assignment]
 
     def spec(self) -> ConnectionSpec:
-        """What this connection was made from, minus the password Polaris never returns.
-
-        Secrets of another type than `sasl_plain` (the deprecated `confluent`) are left out.
-        """
-        secrets = self.secrets
-        return ConnectionSpec(
-            name=self.name,
-            description=self.description,
-            bootstrap_servers=self.bootstrap_servers,
-            topic_name=self.topic_name,
-            topic_name_is_pattern=self.topic_name_is_pattern,
-            secrets=SaslPlainSecrets(username=secrets.username)
-            if secrets is not None and secrets.type == "sasl_plain" and secrets.username
-            else None,
-        )
+        """What this connection was made from, minus the password Polaris never returns."""
+        return self._derived_spec(ConnectionSpec)
 
 
 class SchemaRegistryConnection(SchemaRegistryConnectionSpec, _Submitted):
@@ -317,15 +332,7 @@ class SchemaRegistryConnection(SchemaRegistryConnectionSpec, _Submitted):
 
     def spec(self) -> SchemaRegistryConnectionSpec:
         """What this connection was made from, minus the password Polaris never returns."""
-        secrets = self.secrets
-        return SchemaRegistryConnectionSpec(
-            name=self.name,
-            description=self.description,
-            urls=self.urls,
-            secrets=BasicAuthSecrets(username=secrets.username)
-            if secrets is not None and secrets.username
-            else None,
-        )
+        return self._derived_spec(SchemaRegistryConnectionSpec)
 
 
 class KafkaConnection(KafkaConnectionSpec, _Submitted):
@@ -336,43 +343,15 @@ class KafkaConnection(KafkaConnectionSpec, _Submitted):
 
     def spec(self) -> KafkaConnectionSpec:
         """What this connection was made from, minus the secrets Polaris never returns."""
-        return KafkaConnectionSpec(
-            name=self.name,
-            description=self.description,
-            bootstrap_servers=self.bootstrap_servers,
-            topic_name=self.topic_name,
-            topic_name_is_pattern=self.topic_name_is_pattern,
-            client_rack=self.client_rack,
-            ssl=self.ssl,
-            secrets=_kafka_secrets(self.secrets),
-        )
+        return self._derived_spec(KafkaConnectionSpec)
 
 
-def _kafka_secrets(info: ConnectionSecretsInfo | None) -> Any:
-    if info is None:
-        return None
-    if info.type == "sasl_scram" and info.username and info.mechanism:
-        return SaslScramSecrets(username=info.username, mechanism=info.mechanism)  # type: ignore[arg-type]
-    if info.type == "aws_iam" and info.aws_assumed_role_arn:
-        return AwsIamSecrets(aws_assumed_role_arn=info.aws_assumed_role_arn)
-    if info.type == "sasl_plain" and info.username:
-        return SaslPlainSecrets(username=info.username)
-    return None
-
-
+# The unions of the managed types, for typing: `polaris_pulumi._kinds.CONNECTION_TYPES` lists
+# the same (a test holds them together), and dispatches by type.
 AnySpec = ConnectionSpec | SchemaRegistryConnectionSpec | KafkaConnectionSpec
 AnyConnection = Connection | SchemaRegistryConnection | KafkaConnection
 # The connections a streaming job reads its records from (a registry only gives schemas).
 SourceConnection = Connection | KafkaConnection
-_BY_TYPE: dict[str, type[AnyConnection]] = {
-    "confluent_schema_registry": SchemaRegistryConnection,
-    "kafka": KafkaConnection,
-}
-
-
-def connection_model(doc: dict[str, Any]) -> type[AnyConnection]:
-    """The response model of a connection document, by its type."""
-    return _BY_TYPE.get(str(doc.get("type")), Connection)
 
 
 class ConnectionTestResult(PolarisModel):

@@ -10,7 +10,7 @@ import pulumi
 from pulumi.dynamic import ResourceProvider
 
 from polaris_pulumi._declare import with_outputs
-from polaris_pulumi.connections._generated import (
+from polaris_pulumi.connections._generated_bases import (
     ConnectionBase,
     KafkaConnectionBase,
     SchemaRegistryConnectionBase,
@@ -47,6 +47,8 @@ class Connection(ConnectionBase, module="polaris", name="Connection"):
     `topic_name_is_pattern=True`). Validated at preview, tested by Polaris after create and
     update (a failed update is put back); `secrets` is always secret."""
 
+    output_keys = OUTPUT_KEYS
+
     def _declare(
         self, resource_name: str, values: dict[str, Any], opts: pulumi.ResourceOptions | None
     ) -> tuple[ResourceProvider, dict[str, Any], pulumi.ResourceOptions]:
@@ -71,6 +73,8 @@ class SchemaRegistryConnection(
     preview, tested after create and update (a failed update is put back), secret kept secret,
     `adopt_existing`, derived name."""
 
+    output_keys = REGISTRY_OUTPUT_KEYS
+
     def _declare(
         self, resource_name: str, values: dict[str, Any], opts: pulumi.ResourceOptions | None
     ) -> tuple[ResourceProvider, dict[str, Any], pulumi.ResourceOptions]:
@@ -94,6 +98,8 @@ class KafkaConnection(KafkaConnectionBase, module="polaris", name="KafkaConnecti
     preview, tested after create and update (a failed update is put back), `adopt_existing`
     for the same brokers, derived name. The password, the private key and its password are
     always secret (`secrets` and `ssl` are secret outputs)."""
+
+    output_keys = KAFKA_OUTPUT_KEYS
 
     def _declare(
         self, resource_name: str, values: dict[str, Any], opts: pulumi.ResourceOptions | None

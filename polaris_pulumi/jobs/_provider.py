@@ -20,6 +20,7 @@ from polaris_pulumi._exceptions import (
     PolarisError,
     PolarisProviderError,
 )
+from polaris_pulumi._kinds import CONNECTION_TYPES, SCHEMA_TYPES, SOURCE_TYPES
 from polaris_pulumi._meta import keys
 from polaris_pulumi._problems import Path, Problem
 from polaris_pulumi._registry import REGISTRY
@@ -78,10 +79,6 @@ def _outs(props: dict[str, Any], ended: str | None = None) -> dict[str, Any]:
 
 def _table(props: dict[str, Any]) -> Any:
     return (props.get("target") or {}).get("table_name")
-
-
-# The connection types a job reads records from: Confluent Cloud, or any Kafka.
-SOURCE_TYPES = ("confluent", "kafka")
 
 
 class StreamingJobProvider(PolarisProvider):
@@ -143,7 +140,7 @@ class StreamingJobProvider(PolarisProvider):
         for path, name in refs:
             if isinstance(name, str) and not any(p.path[: len(path)] == path for p in problems):
                 is_source = path == ("source", "connection_name")
-                expected = SOURCE_TYPES if is_source else ("confluent_schema_registry",)
+                expected = SOURCE_TYPES if is_source else SCHEMA_TYPES
                 if (problem := self._connection_problem(path, name, expected)) is not None:
                     found.append(problem)
         return found
@@ -170,11 +167,9 @@ class StreamingJobProvider(PolarisProvider):
                 return None  # cannot tell now (e.g. Polaris unreachable): create will say
         if kind in expected:
             return None
-        wanted = (
-            "a Schema Registry connection (SchemaRegistryConnection)"
-            if expected == ("confluent_schema_registry",)
-            else "a Kafka connection (Connection or KafkaConnection)"
-        )
+        role = "a Kafka connection" if expected == SOURCE_TYPES else "a Schema Registry connection"
+        classes = " or ".join(c.resource for c in CONNECTION_TYPES if c.name in expected)
+        wanted = f"{role} ({classes})"
         return Problem(path, f"connection {name!r} is of type {kind!r}: this takes {wanted}")
 
     def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:

@@ -13,7 +13,7 @@ from pulumi.dynamic import Resource, ResourceProvider
 from polaris_pulumi._declare import with_outputs
 from polaris_pulumi._exceptions import DeclarationError
 from polaris_pulumi._registry import REGISTRY
-from polaris_pulumi.jobs._generated import StreamingJobBase
+from polaris_pulumi.jobs._generated_bases import StreamingJobBase
 from polaris_pulumi.jobs._provider import OUTPUT_KEYS, StreamingJobProvider
 from polaris_pulumi.jobs._started import WAIT_ID, StreamingJobsStartedProvider
 
@@ -32,6 +32,8 @@ class StreamingJob(StreamingJobBase, module="polaris", name="StreamingJob"):
     `job.started` is what it observed of this one.
     `pulumi destroy` cancels it (Polaris never deletes jobs) and waits until it is canceled.
     """
+
+    output_keys = OUTPUT_KEYS
 
     started: JobStarted | None
     """What the program's one wait (StreamingJobsStarted) observed of this job as it started:

@@ -10,7 +10,7 @@ from pulumi.dynamic import ResourceProvider
 
 from polaris_pulumi._declare import with_outputs
 from polaris_pulumi._registry import REGISTRY
-from polaris_pulumi.tables._generated import TableBase
+from polaris_pulumi.tables._generated_bases import TableBase
 from polaris_pulumi.tables._provider import OUTPUT_KEYS, TableProvider
 
 
@@ -25,6 +25,8 @@ class Table(TableBase, module="polaris", name="Table"):
     output is created after it, canceled before it, and its mappings are checked against the
     declared schema at preview.
     """
+
+    output_keys = OUTPUT_KEYS
 
     def _declare(
         self, resource_name: str, values: dict[str, Any], opts: pulumi.ResourceOptions | None

@@ -8,13 +8,15 @@ from typing import Any
 from fastapi import FastAPI, Response
 from fastapi.responses import JSONResponse
 
+from polaris_pulumi._kinds import (
+    CONNECTION_TYPES,
+    CONNECTIONS_BY_TYPE,
+    connection_type,
+    parse_connection,
+)
 from polaris_pulumi._meta import with_defaults
 from polaris_pulumi.connections._model import (
     AnySpec,
-    ConnectionSpec,
-    KafkaConnectionSpec,
-    SchemaRegistryConnectionSpec,
-    connection_model,
 )
 from polaris_pulumi.emulator.api._auth import Principal
 from polaris_pulumi.emulator.api._checks import connection_checks
@@ -24,12 +26,6 @@ from polaris_pulumi.emulator.api._http import BASE, Body, Who
 from polaris_pulumi.emulator.api._jobs import Jobs
 from polaris_pulumi.emulator.state._lifecycle import iso_micro
 from polaris_pulumi.emulator.state._records import ConnectionRecord
-
-_SPECS: dict[str, type[AnySpec]] = {
-    "confluent": ConnectionSpec,
-    "confluent_schema_registry": SchemaRegistryConnectionSpec,
-    "kafka": KafkaConnectionSpec,
-}
 
 
 def _legacy(body: Any) -> tuple[Any, dict[str, str] | None]:
@@ -49,16 +45,17 @@ class Connections:
         self.core, self.jobs = core, jobs
 
     def _spec(self, body: Any, *, create: bool) -> tuple[AnySpec, dict[str, str] | None]:
-        kind = body.get("type", "confluent") if isinstance(body, dict) else "confluent"
-        if kind not in _SPECS:
+        managed = connection_type(body)
+        if managed is None:
+            kind = body.get("type") if isinstance(body, dict) else None
+            known = ", ".join(repr(c.name) for c in CONNECTION_TYPES)
             raise PolarisAPIError(
                 400,
-                f"Connection type {kind!r} is not modelled by the emulator "
-                "(it models 'confluent', 'kafka' and 'confluent_schema_registry')",
+                f"Connection type {kind!r} is not modelled by the emulator (it models {known})",
                 target="type",
             )
         body, legacy = _legacy(body)
-        spec: AnySpec = parse(_SPECS[kind], body, "connection")
+        spec: AnySpec = parse(managed.spec, body, "connection")
         if problems := connection_checks(spec, create=create):
             raise invalid("connection", problems)
         return spec, legacy
@@ -70,7 +67,7 @@ class Connections:
         doc |= {"modifiedByUser": who.user(), "modifiedOnTimestamp": iso_micro(self.core.now())}
         if legacy:
             doc["secrets"] = legacy
-        return ConnectionRecord(connection=connection_model(doc).model_validate(doc))
+        return ConnectionRecord(connection=parse_connection(doc))
 
     def create(self, body: Any, who: Principal) -> ConnectionRecord:
         self.core.auth.require(who, "ManageConnections")
@@ -108,7 +105,9 @@ class Connections:
             old = self.get(name, who)
             if body["type"] != old.kind:
                 raise PolarisAPIError(400, "A connection's type cannot be changed", target="type")
-            fields = {f.alias or n for n, f in _SPECS[old.kind].model_fields.items()}
+            fields = {
+                f.alias or n for n, f in CONNECTIONS_BY_TYPE[old.kind].spec.model_fields.items()
+            }
             kept = {k: v for k, v in old.connection.to_api().items() if k in fields}
             spec, legacy = self._spec(kept | body | {"name": name}, create=False)
             stamps = {k: v for k, v in old.connection.to_api().items() if k not in fields}

@@ -5,21 +5,14 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from polaris_pulumi._contract import TERMINAL_STATUSES, User
+from polaris_pulumi._kinds import parse_connection
 from polaris_pulumi._meta import keys
-from polaris_pulumi.connections._model import (
-    Connection,
-    KafkaConnection,
-    SchemaRegistryConnection,
-)
+from polaris_pulumi.connections._model import AnyConnection
 from polaris_pulumi.jobs._model import Health, JobTotals, StreamingJobSpec, TableTarget
 from polaris_pulumi.tables._model import Table
-
-# Tried in this order: a `kafka` or registry document has its own type; any other is a
-# `confluent` one.
-AnyConnection = KafkaConnection | SchemaRegistryConnection | Connection
 
 # StreamingJobResponse repeats these spec fields at its top level (the contract).
 ECHOED = keys(StreamingJobSpec, echoed=True)
@@ -32,7 +25,13 @@ class ConnectionRecord(BaseModel):
     """A connection as the server holds it: the response (its password is kept apart, in the
     store's `passwords`)."""
 
-    connection: AnyConnection = Field(union_mode="left_to_right")
+    connection: AnyConnection
+
+    @field_validator("connection", mode="before")
+    @classmethod
+    def _by_type(cls, value: Any) -> Any:
+        """A stored document is read as its type's model (`_kinds`)."""
+        return parse_connection(value) if isinstance(value, dict) else value
 
     @property
     def kind(self) -> str:
