@@ -5,7 +5,7 @@ Providers are pickled *by reference* into each resource's `__provider` (they liv
 installed module and hold nothing at program time), so the blob is small and carries no
 credentials. Credentials arrive in `configure`, inside the provider process.
 
-The engine's facts that shape the providers (see shared/pulumi-notes.md): `diff`/`update` get
+The engine's facts that shape the providers (checked against Pulumi's SDK): `diff`/`update` get
 the old *outputs*; integers arrive as floats; unknown values (`pulumi.output.Unknown`) reach
 `check` and `diff` during preview; one provider object serves up to 4 calls at once.
 """

@@ -1,4 +1,4 @@
-"""The reference's sample requests (polaris-api.md), as API bodies."""
+"""The reference's sample requests (../shared/polaris-api.md), as API bodies."""
 
 from __future__ import annotations
 

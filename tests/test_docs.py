@@ -17,9 +17,11 @@ from typing import Any
 
 import pulumi
 import pytest
+from pydantic import BaseModel
 
 from polaris_pulumi._base_provider import CONFIG_KEYS
 from polaris_pulumi._kinds import KINDS
+from polaris_pulumi._meta import keys, prop, property_name
 from polaris_pulumi.emulator.kafka import broker
 from polaris_pulumi.jobs._provider import StreamingJobProvider
 from scripts.demo_kafka import events as demo_events
@@ -197,3 +199,59 @@ def test_readme_demo_command(tmp_path: Path) -> None:
         if pid_file.exists():
             os.kill(int(pid_file.read_text()), signal.SIGTERM)
         broker.stop(tmp_path / ".polaris-kafka")
+
+
+# --- the resource pages against the models ----------------------------------------------------
+
+
+def _sections() -> dict[str, str]:
+    """docs/resources.md by `## Heading`."""
+    text = (REPO / "docs" / "resources.md").read_text()
+    parts = re.split(r"^## (\w+)\s*$", text, flags=re.M)
+    return dict(zip(parts[1::2], parts[2::2], strict=True))
+
+
+def _args(model: type[BaseModel]) -> set[str]:
+    """The property names a program sets of a model (not internal, not output)."""
+    return {
+        property_name(model, name)
+        for name in model.model_fields
+        if not (prop(model, name).internal or prop(model, name).output)
+    }
+
+
+@pytest.mark.parametrize("res", [r for kind in KINDS for r in kind.resources], ids=lambda r: r.name)
+def test_each_resource_page_names_every_arg(res: Any) -> None:
+    """Each Args field is named on its resource's page (or on the page it refers to, for the
+    connection types that say "as for `Connection`"), so a field added to the model and not
+    to the docs fails here."""
+    sections = _sections()
+    page = sections.get(res.name, "")
+    if res.name == "SchemaRegistryConnection":  # documented in Connection's section
+        page = sections["Connection"]
+    if "as for `Connection`" in page:
+        page += sections["Connection"]
+    assert page, f"docs/resources.md has no section for {res.name}"
+    named = set(re.findall(r"`([a-z_]+)", page))
+    missing = (_args(res.spec) | _args(res.settings)) - named
+    assert missing == set(), f"{res.name}: {sorted(missing)}"
+
+
+def test_change_tables_say_what_the_models_say() -> None:
+    """A field in a row that says "replace" replaces (`Prop(replaces=True)`, or the derived
+    `name`); one in an "update in place" row does not."""
+    checked = 0
+    for kind in KINDS:
+        for res in kind.resources:
+            page = _sections().get(res.name, "")
+            for row in re.findall(r"^\| (`[^|]*) \| ([^|]*) \|$", page, flags=re.M):
+                fields = set(re.findall(r"`([a-z_.]+)`", row[0])) & (
+                    _args(res.spec) | _args(res.settings)
+                )
+                replaces = set(keys(res.spec, replaces=True))
+                if row[1].startswith("replace"):
+                    assert fields <= replaces, (res.name, row)
+                elif row[1].startswith("update in place"):
+                    assert not fields & replaces, (res.name, row)
+                checked += len(fields)
+    assert checked > 10

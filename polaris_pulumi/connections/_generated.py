@@ -16,8 +16,11 @@ class SaslPlainSecretsArgs:
     (SaslPlainSecretsRequiredPayload)."""
 
     username: pulumi.Input[str]
+    """The user: a Confluent Cloud or Schema Registry API key, or your Kafka's user."""
     password: pulumi.Input[str]
+    """Its secret (an API secret, a password): always a secret, never returned by Polaris."""
     type: pulumi.Input[Literal["sasl_plain"]] = "sasl_plain"
+    """Always `sasl_plain`."""
 
 
 class SaslPlainSecretsArgsDict(TypedDict):
@@ -35,10 +38,13 @@ class SaslScramSecretsArgs:
     username and password."""
 
     username: pulumi.Input[str]
+    """The user: a Confluent Cloud or Schema Registry API key, or your Kafka's user."""
     password: pulumi.Input[str]
+    """Its secret (an API secret, a password): always a secret, never returned by Polaris."""
     mechanism: pulumi.Input[Literal["SCRAM-SHA-256", "SCRAM-SHA-512"]]
     """`SCRAM-SHA-256` or `SCRAM-SHA-512`: the one the broker's user was made with."""
     type: pulumi.Input[Literal["sasl_scram"]] = "sasl_scram"
+    """Always `sasl_scram`."""
 
 
 class SaslScramSecretsArgsDict(TypedDict):
@@ -59,6 +65,7 @@ class AwsIamSecretsArgs:
     aws_assumed_role_arn: pulumi.Input[str]
     """The role's ARN (arn:aws:iam::<account>:role/<name>), trusting Polaris' AWS account."""
     type: pulumi.Input[Literal["aws_iam"]] = "aws_iam"
+    """Always `aws_iam`."""
 
 
 class AwsIamSecretsArgsDict(TypedDict):
@@ -74,7 +81,9 @@ class KafkaSslArgs:
     """TLS settings (KafkaConnectionPropertiesSsl): a keystore for mutual TLS, a truststore."""
 
     keystore: pulumi.Input[PemKeystoreArgs | PemKeystoreArgsDict] | None = None
+    """Mutual TLS: the client's certificate chain and private key."""
     truststore: pulumi.Input[PemTruststoreArgs | PemTruststoreArgsDict] | None = None
+    """The CA that signed the brokers' certificates, when it is not a public one."""
 
 
 class KafkaSslArgsDict(TypedDict):
@@ -94,6 +103,7 @@ class PemKeystoreArgs:
     key: pulumi.Input[str]
     """The private key, PEM (`-----BEGIN PRIVATE KEY-----`...): always a secret."""
     type: pulumi.Input[Literal["pem"]] = "pem"
+    """Always `pem`."""
     key_password: pulumi.Input[str] | None = None
     """The private key's password, when the key is encrypted."""
 
@@ -114,7 +124,9 @@ class PemTruststoreArgs:
     (KafkaConnectionSslTruststorePemPayload): for brokers whose CA is not a public one."""
 
     certificates: pulumi.Input[str]
+    """The CA certificates, PEM (`-----BEGIN CERTIFICATE-----`...): not a secret."""
     type: pulumi.Input[Literal["pem"]] = "pem"
+    """Always `pem`."""
 
 
 class PemTruststoreArgsDict(TypedDict):
@@ -131,8 +143,11 @@ class BasicAuthSecretsArgs:
     (HttpBasicAuthSecretsRequiredPayload)."""
 
     username: pulumi.Input[str]
+    """The user: a Confluent Cloud or Schema Registry API key, or your Kafka's user."""
     password: pulumi.Input[str]
+    """Its secret (an API secret, a password): always a secret, never returned by Polaris."""
     type: pulumi.Input[Literal["basic"]] = "basic"
+    """Always `basic`."""
 
 
 class BasicAuthSecretsArgsDict(TypedDict):
@@ -149,6 +164,7 @@ class ConnectionArgs:
     """The arguments of a `Connection`."""
 
     secrets: pulumi.Input[SaslPlainSecretsArgs | SaslPlainSecretsArgsDict]
+    """`sasl_plain`: a Confluent Cloud API key (`username`) and secret (`password`)."""
     bootstrap_servers: pulumi.Input[str]
     """Comma-separated `host:port` list; see `polaris_pulumi.bootstrap_servers()`."""
     topic_name: pulumi.Input[str]
@@ -157,6 +173,7 @@ class ConnectionArgs:
     """Polaris connection name; default: the resource name plus a suffix derived from the
     project, stack and parent (stable: preview shows what `up` creates)."""
     description: pulumi.Input[str] | None = None
+    """A description shown in Polaris."""
     topic_name_is_pattern: pulumi.Input[bool] | None = None
     """Take `topic_name` as a regular expression (default false: the name is literal)."""
     test_connection: pulumi.Input[bool] | None = None
@@ -177,6 +194,7 @@ class KafkaConnectionArgs:
         | AwsIamSecretsArgs
         | AwsIamSecretsArgsDict
     ]
+    """`sasl_plain` or `sasl_scram` (a user and password), or `aws_iam` (an IAM role, MSK)."""
     bootstrap_servers: pulumi.Input[str]
     """Comma-separated `host:port` list of the brokers Polaris reaches."""
     topic_name: pulumi.Input[str]
@@ -185,6 +203,7 @@ class KafkaConnectionArgs:
     """Polaris connection name; default: the resource name plus a suffix derived from the
     project, stack and parent (stable: preview shows what `up` creates)."""
     description: pulumi.Input[str] | None = None
+    """A description shown in Polaris."""
     topic_name_is_pattern: pulumi.Input[bool] | None = None
     """Take `topic_name` as a regular expression (default false: the name is literal)."""
     client_rack: pulumi.Input[str] | None = None
@@ -203,6 +222,7 @@ class SchemaRegistryConnectionArgs:
     """The arguments of a `SchemaRegistryConnection`."""
 
     secrets: pulumi.Input[BasicAuthSecretsArgs | BasicAuthSecretsArgsDict]
+    """`basic`: the Schema Registry's API key (`username`) and secret (`password`)."""
     urls: pulumi.Input[Sequence[pulumi.Input[str]]]
     """The Schema Registry's REST endpoint(s), e.g. a Confluent Cloud cluster's
     `rest_endpoint` (https://psrc-xxxxx.region.aws.confluent.cloud)."""
@@ -210,6 +230,7 @@ class SchemaRegistryConnectionArgs:
     """Polaris connection name; default: the resource name plus a suffix derived from the
     project, stack and parent (stable: preview shows what `up` creates)."""
     description: pulumi.Input[str] | None = None
+    """A description shown in Polaris."""
     test_connection: pulumi.Input[bool] | None = None
     """Run Polaris' connection test after create/update and fail with its details (default on)."""
     adopt_existing: pulumi.Input[bool] | None = None

@@ -37,6 +37,7 @@ class ConnectionBase(Resource):
     """Polaris connection name; default: the resource name plus a suffix derived from the
     project, stack and parent (stable: preview shows what `up` creates)."""
     description: pulumi.Output[str | None]
+    """A description shown in Polaris."""
     bootstrap_servers: pulumi.Output[str]
     """Comma-separated `host:port` list; see `polaris_pulumi.bootstrap_servers()`."""
     topic_name: pulumi.Output[str]
@@ -49,6 +50,7 @@ class ConnectionBase(Resource):
     """Take over an existing connection of this name on create (our import path)."""
     if TYPE_CHECKING:  # at run time plain dicts (not TypedDict instances)
         secrets: pulumi.Output[ConnectionSecretsDict]
+        """`sasl_plain`: a Confluent Cloud API key (`username`) and secret (`password`)."""
 
     @overload
     def __init__(
@@ -107,6 +109,7 @@ class KafkaConnectionBase(Resource):
     """Polaris connection name; default: the resource name plus a suffix derived from the
     project, stack and parent (stable: preview shows what `up` creates)."""
     description: pulumi.Output[str | None]
+    """A description shown in Polaris."""
     bootstrap_servers: pulumi.Output[str]
     """Comma-separated `host:port` list of the brokers Polaris reaches."""
     topic_name: pulumi.Output[str]
@@ -124,6 +127,7 @@ class KafkaConnectionBase(Resource):
     """Take over an existing connection of this name on create (our import path)."""
     if TYPE_CHECKING:  # at run time plain dicts (not TypedDict instances)
         secrets: pulumi.Output[ConnectionSecretsDict]
+        """`sasl_plain` or `sasl_scram` (a user and password), or `aws_iam` (an IAM role, MSK)."""
 
     @overload
     def __init__(
@@ -192,6 +196,7 @@ class SchemaRegistryConnectionBase(Resource):
     """Polaris connection name; default: the resource name plus a suffix derived from the
     project, stack and parent (stable: preview shows what `up` creates)."""
     description: pulumi.Output[str | None]
+    """A description shown in Polaris."""
     urls: pulumi.Output[list[str]]
     """The Schema Registry's REST endpoint(s), e.g. a Confluent Cloud cluster's
     `rest_endpoint` (https://psrc-xxxxx.region.aws.confluent.cloud)."""
@@ -201,6 +206,7 @@ class SchemaRegistryConnectionBase(Resource):
     """Take over an existing connection of this name on create (our import path)."""
     if TYPE_CHECKING:  # at run time plain dicts (not TypedDict instances)
         secrets: pulumi.Output[ConnectionSecretsDict]
+        """`basic`: the Schema Registry's API key (`username`) and secret (`password`)."""
 
     @overload
     def __init__(

@@ -33,7 +33,9 @@ class _Password(PolarisModel):
     logs and tracebacks."""
 
     username: str
+    """The user: a Confluent Cloud or Schema Registry API key, or your Kafka's user."""
     password: Annotated[SecretStr | None, Prop(secret=True, required=True)] = None
+    """Its secret (an API secret, a password): always a secret, never returned by Polaris."""
 
     @field_serializer("password")
     def _password(self, value: SecretStr | None, info: SerializationInfo) -> str | None:
@@ -45,6 +47,7 @@ class SaslPlainSecrets(_Password):
     (SaslPlainSecretsRequiredPayload)."""
 
     type: Literal["sasl_plain"] = "sasl_plain"
+    """Always `sasl_plain`."""
 
 
 class SaslScramSecrets(_Password):
@@ -52,6 +55,7 @@ class SaslScramSecrets(_Password):
     username and password."""
 
     type: Literal["sasl_scram"] = "sasl_scram"
+    """Always `sasl_scram`."""
     mechanism: Literal["SCRAM-SHA-256", "SCRAM-SHA-512"]
     """`SCRAM-SHA-256` or `SCRAM-SHA-512`: the one the broker's user was made with."""
 
@@ -61,6 +65,7 @@ class AwsIamSecrets(PolarisModel):
     Polaris assumes; no password."""
 
     type: Literal["aws_iam"] = "aws_iam"
+    """Always `aws_iam`."""
     aws_assumed_role_arn: str
     """The role's ARN (arn:aws:iam::<account>:role/<name>), trusting Polaris' AWS account."""
 
@@ -70,6 +75,7 @@ class PemKeystore(PolarisModel):
     (KafkaConnectionSslKeystorePemPayload). The key and its password are secrets."""
 
     type: Literal["pem"] = "pem"
+    """Always `pem`."""
     certificates: str
     """The client certificate chain, PEM (`-----BEGIN CERTIFICATE-----`...): not a secret."""
     key: Annotated[SecretStr | None, Prop(secret=True, required=True)] = None
@@ -87,14 +93,18 @@ class PemTruststore(PolarisModel):
     (KafkaConnectionSslTruststorePemPayload): for brokers whose CA is not a public one."""
 
     type: Literal["pem"] = "pem"
+    """Always `pem`."""
     certificates: str
+    """The CA certificates, PEM (`-----BEGIN CERTIFICATE-----`...): not a secret."""
 
 
 class KafkaSsl(PolarisModel):
     """TLS settings (KafkaConnectionPropertiesSsl): a keystore for mutual TLS, a truststore."""
 
     keystore: PemKeystore | None = None
+    """Mutual TLS: the client's certificate chain and private key."""
     truststore: PemTruststore | None = None
+    """The CA that signed the brokers' certificates, when it is not a public one."""
 
 
 class BasicAuthSecrets(_Password):
@@ -102,6 +112,7 @@ class BasicAuthSecrets(_Password):
     (HttpBasicAuthSecretsRequiredPayload)."""
 
     type: Literal["basic"] = "basic"
+    """Always `basic`."""
 
 
 class _ConnectionSpec(PolarisModel):
@@ -111,7 +122,9 @@ class _ConnectionSpec(PolarisModel):
     """Polaris connection name; default: the resource name plus a suffix derived from the
     project, stack and parent (stable: preview shows what `up` creates)."""
     description: str | None = None
+    """A description shown in Polaris."""
     secrets: Annotated[_Password | None, Prop(required=True)] = None
+    """How Polaris logs in."""
 
     def password(self) -> str:
         """The password, or "" when this spec carries none."""
@@ -183,6 +196,7 @@ class ConnectionSpec(_ConnectionSpec):
     topic_name_is_pattern: Annotated[bool | None, Prop(default=False)] = None
     """Take `topic_name` as a regular expression (default false: the name is literal)."""
     secrets: Annotated[SaslPlainSecrets | None, Prop(required=True)] = None
+    """`sasl_plain`: a Confluent Cloud API key (`username`) and secret (`password`)."""
 
     def normalized(self) -> dict[str, Any]:
         body = self.without_password()
@@ -213,6 +227,7 @@ class KafkaConnectionSpec(_ConnectionSpec):
     ssl: KafkaSsl | None = None
     """TLS: `keystore` (certificate chain and private key, for mutual TLS) and `truststore`."""
     secrets: Annotated[KafkaSecrets | None, Prop(required=True)] = None  # type: ignore[assignment]
+    """`sasl_plain` or `sasl_scram` (a user and password), or `aws_iam` (an IAM role, MSK)."""
 
     def password(self) -> str:
         secrets = self.secrets
@@ -262,6 +277,7 @@ class SchemaRegistryConnectionSpec(_ConnectionSpec):
     """The Schema Registry's REST endpoint(s), e.g. a Confluent Cloud cluster's
     `rest_endpoint` (https://psrc-xxxxx.region.aws.confluent.cloud)."""
     secrets: Annotated[BasicAuthSecrets | None, Prop(required=True)] = None
+    """`basic`: the Schema Registry's API key (`username`) and secret (`password`)."""
 
     def normalized(self) -> dict[str, Any]:
         body = self.without_password()

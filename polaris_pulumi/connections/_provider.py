@@ -1,4 +1,5 @@
-"""The providers of `Connection` and `SchemaRegistryConnection`: one lifecycle, two specs."""
+"""The providers of `Connection`, `KafkaConnection` and `SchemaRegistryConnection`: one
+lifecycle, three specs."""
 
 from __future__ import annotations
 

@@ -1,5 +1,6 @@
-"""`Connection` and `SchemaRegistryConnection`: what users write in their programs. Their
-typed surface (Args, outputs, constructors) is generated into `_generated.py`."""
+"""`Connection`, `KafkaConnection` and `SchemaRegistryConnection`: what users write in their
+programs. Their typed surface (Args, outputs, constructors) is generated into `_generated.py`
+and `_generated_bases.py`."""
 
 from __future__ import annotations
 

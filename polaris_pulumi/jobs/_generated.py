@@ -12,18 +12,24 @@ import pulumi
 
 @dataclasses.dataclass
 class ConnectionSourceArgs:
-    """ConnectionJobSourceV2."""
+    """Where a streaming job reads: a connection's topic, the records' format and the fields
+    they carry (ConnectionJobSourceV2)."""
 
     connection_name: pulumi.Input[str]
+    """The connection to read (pass `conn.name`, so that the job waits for it)."""
     format_settings: pulumi.Input[FormatSettingsArgs | FormatSettingsArgsDict]
+    """How records are read: see docs/formats.md."""
     type: pulumi.Input[Literal["connection"]] = "connection"
+    """Always `connection`."""
     input_schema: (
         pulumi.Input[Sequence[pulumi.Input[InputFieldArgs | InputFieldArgsDict]]] | None
     ) = None
+    """The fields the mappings and the filter read, with their types."""
 
 
 class ConnectionSourceArgsDict(TypedDict):
-    """ConnectionJobSourceV2."""
+    """Where a streaming job reads: a connection's topic, the records' format and the fields
+    they carry (ConnectionJobSourceV2)."""
 
     type: NotRequired[pulumi.Input[Literal["connection"]]]
     connection_name: pulumi.Input[str]
@@ -40,26 +46,44 @@ class FormatSettingsArgs:
     docs/formats.md."""
 
     format: pulumi.Input[str]
+    """The records' format: nd-json, csv, avro_ocf, avro_stream, protobuf, orc, parquet, or
+    kafka (a Kafka record's value, key, headers and timestamp), kinesis."""
     flatten_spec: pulumi.Input[Mapping[str, Any]] | None = None
     """nd-json, avro, protobuf, orc, parquet: `{"fields": [{"type": "path", "name": ...,
     "expr": "$.a.b"}]}` to read nested fields (Druid's flattenSpec, camelCase keys)."""
     columns: pulumi.Input[Sequence[pulumi.Input[str]]] | None = None
+    """csv: the column names, in order (else the header row names them)."""
     delimiter: pulumi.Input[str] | None = None
+    """csv: the field delimiter (default `,`; a tab for TSV)."""
     list_delimiter: pulumi.Input[str] | None = None
+    """csv: the delimiter of multi-value fields within a field."""
     skip_header_rows: pulumi.Input[int] | None = None
+    """csv: how many leading rows to skip."""
     binary_as_string: pulumi.Input[bool] | None = None
+    """avro_ocf, avro_stream, orc, parquet: read bytes fields as UTF-8 strings."""
     extract_unions_by_type: pulumi.Input[bool] | None = None
+    """avro_ocf, avro_stream: name a union's members by their type when flattening."""
     schema: pulumi.Input[Mapping[str, Any]] | None = None
+    """avro_ocf: a reader schema (Avro, as a dict) that overrides the file's writer schema."""
     parse_schema_provider: (
         pulumi.Input[ParseSchemaProviderArgs | ParseSchemaProviderArgsDict] | None
     ) = None
+    """avro_stream, protobuf: where the records' schema comes from."""
     value_format: pulumi.Input[FormatSettingsArgs | FormatSettingsArgsDict] | None = None
+    """kafka, kinesis: the format of the record's value (required)."""
     key_format: pulumi.Input[FormatSettingsArgs | FormatSettingsArgsDict] | None = None
+    """kafka: the format of the record's key, read into `key_column_name`."""
     header_format: pulumi.Input[str] | None = None
+    """kafka: the encoding of header values (e.g. `utf-8`)."""
     header_label_prefix: pulumi.Input[str] | None = None
+    """kafka: the prefix of the columns made from headers (default `kafka.header.`)."""
     key_column_name: pulumi.Input[str] | None = None
+    """kafka: the column that holds the key (default `kafka.key`)."""
     timestamp_column_name: pulumi.Input[str] | None = None
+    """kafka, kinesis: the column that holds the record's own timestamp (default
+    `kafka.timestamp` or `kinesis.timestamp`)."""
     partition_key_column_name: pulumi.Input[str] | None = None
+    """kinesis: the column that holds the partition key."""
 
 
 class FormatSettingsArgsDict(TypedDict):
@@ -95,10 +119,15 @@ class ParseSchemaProviderArgs:
     `inline-protobuf` (a base64 FileDescriptorSet and the message type)."""
 
     type: pulumi.Input[Literal["connection", "inline-avro", "inline-protobuf"]]
+    """`connection`, `inline-avro` or `inline-protobuf`."""
     connection_name: pulumi.Input[str] | None = None
+    """`connection`: the Schema Registry connection's name (pass `registry.name`)."""
     schema: pulumi.Input[Mapping[str, Any]] | None = None
+    """`inline-avro`: the Avro schema, as a dict."""
     descriptor: pulumi.Input[str] | None = None
+    """`inline-protobuf`: a compiled FileDescriptorSet, base64 (`protoc --descriptor_set_out`)."""
     proto_message_type: pulumi.Input[str] | None = None
+    """`inline-protobuf`: the message type in the descriptor (e.g. `shop.Click`)."""
 
 
 class ParseSchemaProviderArgsDict(TypedDict):
@@ -115,14 +144,19 @@ class ParseSchemaProviderArgsDict(TypedDict):
 
 @dataclasses.dataclass
 class InputFieldArgs:
-    """FieldNameAndDataType."""
+    """A field of the incoming records and its type: what mappings and the filter may read
+    (FieldNameAndDataType)."""
 
     name: pulumi.Input[str]
+    """The field's name in the records (after flattening)."""
     data_type: pulumi.Input[str]
+    """Its input type: `string`, `long`, `double`, `float`, `timestamp`, `json`, or an array
+    such as `array<string>` (the contract's InputDataType)."""
 
 
 class InputFieldArgsDict(TypedDict):
-    """FieldNameAndDataType."""
+    """A field of the incoming records and its type: what mappings and the filter may read
+    (FieldNameAndDataType)."""
 
     name: pulumi.Input[str]
     data_type: pulumi.Input[str]
@@ -130,15 +164,18 @@ class InputFieldArgsDict(TypedDict):
 
 @dataclasses.dataclass
 class MappingArgs:
-    """InputToTableSchemaMapping."""
+    """How one table column is computed from the input fields (InputToTableSchemaMapping)."""
 
     column_name: pulumi.Input[str]
+    """The table column (`__time` for the primary timestamp)."""
     expression: pulumi.Input[str]
+    """A Druid SQL expression over the input fields, e.g. `TIME_PARSE("ts")` or `SUM("n")`."""
     is_aggregation: pulumi.Input[bool] | None = None
+    """The expression is an aggregation (a measure of an aggregate table)."""
 
 
 class MappingArgsDict(TypedDict):
-    """InputToTableSchemaMapping."""
+    """How one table column is computed from the input fields (InputToTableSchemaMapping)."""
 
     column_name: pulumi.Input[str]
     expression: pulumi.Input[str]
@@ -147,14 +184,16 @@ class MappingArgsDict(TypedDict):
 
 @dataclasses.dataclass
 class TableTargetArgs:
-    """TableJobTargetV2."""
+    """The table a job writes into (TableJobTargetV2)."""
 
     table_name: pulumi.Input[str]
+    """The table's name (pass `table.name` for a Table of this program)."""
     type: pulumi.Input[Literal["table"]] = "table"
+    """Always `table`."""
 
 
 class TableTargetArgsDict(TypedDict):
-    """TableJobTargetV2."""
+    """The table a job writes into (TableJobTargetV2)."""
 
     type: NotRequired[pulumi.Input[Literal["table"]]]
     table_name: pulumi.Input[str]
@@ -165,24 +204,43 @@ class StreamingJobArgs:
     """The arguments of a `StreamingJob`."""
 
     source: pulumi.Input[ConnectionSourceArgs | ConnectionSourceArgsDict]
+    """The connection, the records' format and their fields."""
     target: pulumi.Input[TableTargetArgs | TableTargetArgsDict]
+    """The table the job writes into."""
     mappings: pulumi.Input[Sequence[pulumi.Input[MappingArgs | MappingArgsDict]]] | None = None
+    """How each table column is computed; one maps `__time`."""
     create_table_if_not_exists: pulumi.Input[bool] | None = None
+    """Create the table if it does not exist (aggregate if a mapping aggregates, else detail;
+    it stays after the job and after `pulumi destroy`)."""
     use_schema_discovery: pulumi.Input[bool] | None = None
+    """Add every input field as a column (a flexible table only), but `dimension_exclusions`."""
     dimension_exclusions: pulumi.Input[Sequence[pulumi.Input[str]]] | None = None
+    """Fields schema discovery leaves out (e.g. those only `__time` is built from)."""
     filter_expression: pulumi.Input[str] | None = None
+    """A Druid SQL condition: only records for which it is true are ingested."""
     late_message_rejection_period: pulumi.Input[str] | None = None
+    """An ISO 8601 period (default `P30D`): records older than this before the job started are
+    rejected. Raise it to ingest older events."""
     early_message_rejection_period: pulumi.Input[str] | None = None
+    """An ISO 8601 period (default `P2000D`): records further in the future are rejected."""
     read_from_point: pulumi.Input[Literal["latest", "earliest"]] | None = None
+    """Where a table with no read position starts: `latest` (default) or `earliest`. The
+    table keeps its position across jobs on the same topic."""
     max_parse_exceptions: pulumi.Input[int] | None = None
+    """How many unparseable records the job tolerates before it fails (default: no limit)."""
     replace_running: pulumi.Input[bool] | None = None
     """Let the new job take the place of the table's running streaming job. Set for you when
     a spec change replaces this resource's job on the same table."""
     clustering_columns: pulumi.Input[Sequence[pulumi.Input[str]]] | None = None
+    """Columns to sort by within a time partition, for a table the job creates."""
     partitioned_by: pulumi.Input[str] | None = None
+    """The time partitioning of a table the job creates (e.g. `day`)."""
     enable_upserts: pulumi.Input[bool] | None = None
+    """Replace rows by key (`upsert_key_columns`) instead of appending."""
     upsert_key_columns: pulumi.Input[Sequence[pulumi.Input[str]]] | None = None
+    """With upserts: the columns that identify a row."""
     upsert_version_column: pulumi.Input[str] | None = None
+    """With upserts: the column whose greatest value wins among rows of one key."""
     desired_execution_status: pulumi.Input[Literal["running", "suspended"]] | None = None
     """`running` (default) or `suspended`: changing it suspends or resumes the job in place.
     A job can be created suspended."""

@@ -25,24 +25,43 @@ class StreamingJobBase(Resource):
     """The typed surface of `StreamingJob`: its outputs and constructors."""
 
     source: pulumi.Output[dict[str, Any]]
+    """The connection, the records' format and their fields."""
     mappings: pulumi.Output[list[dict[str, Any]]]
+    """How each table column is computed; one maps `__time`."""
     target: pulumi.Output[dict[str, Any]]
+    """The table the job writes into."""
     create_table_if_not_exists: pulumi.Output[bool]
+    """Create the table if it does not exist (aggregate if a mapping aggregates, else detail;
+    it stays after the job and after `pulumi destroy`)."""
     use_schema_discovery: pulumi.Output[bool]
+    """Add every input field as a column (a flexible table only), but `dimension_exclusions`."""
     dimension_exclusions: pulumi.Output[list[str]]
+    """Fields schema discovery leaves out (e.g. those only `__time` is built from)."""
     filter_expression: pulumi.Output[str | None]
+    """A Druid SQL condition: only records for which it is true are ingested."""
     late_message_rejection_period: pulumi.Output[str]
+    """An ISO 8601 period (default `P30D`): records older than this before the job started are
+    rejected. Raise it to ingest older events."""
     early_message_rejection_period: pulumi.Output[str]
+    """An ISO 8601 period (default `P2000D`): records further in the future are rejected."""
     read_from_point: pulumi.Output[Literal["latest", "earliest"]]
+    """Where a table with no read position starts: `latest` (default) or `earliest`. The
+    table keeps its position across jobs on the same topic."""
     max_parse_exceptions: pulumi.Output[int]
+    """How many unparseable records the job tolerates before it fails (default: no limit)."""
     replace_running: pulumi.Output[bool]
     """Let the new job take the place of the table's running streaming job. Set for you when
     a spec change replaces this resource's job on the same table."""
     clustering_columns: pulumi.Output[list[str] | None]
+    """Columns to sort by within a time partition, for a table the job creates."""
     partitioned_by: pulumi.Output[str | None]
+    """The time partitioning of a table the job creates (e.g. `day`)."""
     enable_upserts: pulumi.Output[bool | None]
+    """Replace rows by key (`upsert_key_columns`) instead of appending."""
     upsert_key_columns: pulumi.Output[list[str] | None]
+    """With upserts: the columns that identify a row."""
     upsert_version_column: pulumi.Output[str | None]
+    """With upserts: the column whose greatest value wins among rows of one key."""
     desired_execution_status: pulumi.Output[Literal["running", "suspended"]]
     """`running` (default) or `suspended`: changing it suspends or resumes the job in place.
     A job can be created suspended."""

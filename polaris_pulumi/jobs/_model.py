@@ -13,10 +13,14 @@ from polaris_pulumi._meta import Prop, keys, with_defaults
 
 
 class InputField(PolarisModel):
-    """FieldNameAndDataType."""
+    """A field of the incoming records and its type: what mappings and the filter may read
+    (FieldNameAndDataType)."""
 
     name: str
+    """The field's name in the records (after flattening)."""
     data_type: str
+    """Its input type: `string`, `long`, `double`, `float`, `timestamp`, `json`, or an array
+    such as `array<string>` (the contract's InputDataType)."""
 
 
 class ParseSchemaProvider(PolarisModel):
@@ -25,10 +29,15 @@ class ParseSchemaProvider(PolarisModel):
     `inline-protobuf` (a base64 FileDescriptorSet and the message type)."""
 
     type: Literal["connection", "inline-avro", "inline-protobuf"]
+    """`connection`, `inline-avro` or `inline-protobuf`."""
     connection_name: str | None = None
+    """`connection`: the Schema Registry connection's name (pass `registry.name`)."""
     schema_: dict[str, Any] | None = Field(default=None, alias="schema")
+    """`inline-avro`: the Avro schema, as a dict."""
     descriptor: str | None = None
+    """`inline-protobuf`: a compiled FileDescriptorSet, base64 (`protoc --descriptor_set_out`)."""
     proto_message_type: str | None = None
+    """`inline-protobuf`: the message type in the descriptor (e.g. `shop.Click`)."""
 
 
 # Per format (DataFormatSettings' subtypes): the fields it takes, and those it requires.
@@ -84,53 +93,78 @@ class FormatSettings(PolarisModel):
     docs/formats.md."""
 
     format: str
+    """The records' format: nd-json, csv, avro_ocf, avro_stream, protobuf, orc, parquet, or
+    kafka (a Kafka record's value, key, headers and timestamp), kinesis."""
     flatten_spec: Annotated[
         dict[str, Any] | None, Prop(default={}, default_when=_takes_flatten_spec)
     ] = None
     """nd-json, avro, protobuf, orc, parquet: `{"fields": [{"type": "path", "name": ...,
     "expr": "$.a.b"}]}` to read nested fields (Druid's flattenSpec, camelCase keys)."""
-    # csv
     columns: list[str] | None = None
+    """csv: the column names, in order (else the header row names them)."""
     delimiter: str | None = None
+    """csv: the field delimiter (default `,`; a tab for TSV)."""
     list_delimiter: str | None = None
+    """csv: the delimiter of multi-value fields within a field."""
     skip_header_rows: int | None = None
-    # avro_ocf, avro_stream, orc, parquet, protobuf
+    """csv: how many leading rows to skip."""
     binary_as_string: bool | None = None
+    """avro_ocf, avro_stream, orc, parquet: read bytes fields as UTF-8 strings."""
     extract_unions_by_type: bool | None = None
+    """avro_ocf, avro_stream: name a union's members by their type when flattening."""
     schema_: dict[str, Any] | None = Field(default=None, alias="schema")
+    """avro_ocf: a reader schema (Avro, as a dict) that overrides the file's writer schema."""
     parse_schema_provider: ParseSchemaProvider | None = None
-    # kafka, kinesis
+    """avro_stream, protobuf: where the records' schema comes from."""
     value_format: FormatSettings | None = None
+    """kafka, kinesis: the format of the record's value (required)."""
     key_format: FormatSettings | None = None
+    """kafka: the format of the record's key, read into `key_column_name`."""
     header_format: str | None = None
+    """kafka: the encoding of header values (e.g. `utf-8`)."""
     header_label_prefix: str | None = None
+    """kafka: the prefix of the columns made from headers (default `kafka.header.`)."""
     key_column_name: str | None = None
+    """kafka: the column that holds the key (default `kafka.key`)."""
     timestamp_column_name: str | None = None
+    """kafka, kinesis: the column that holds the record's own timestamp (default
+    `kafka.timestamp` or `kinesis.timestamp`)."""
     partition_key_column_name: str | None = None
+    """kinesis: the column that holds the partition key."""
 
 
 class ConnectionSource(PolarisModel):
-    """ConnectionJobSourceV2."""
+    """Where a streaming job reads: a connection's topic, the records' format and the fields
+    they carry (ConnectionJobSourceV2)."""
 
     type: Literal["connection"] = "connection"
+    """Always `connection`."""
     connection_name: str
+    """The connection to read (pass `conn.name`, so that the job waits for it)."""
     format_settings: FormatSettings
+    """How records are read: see docs/formats.md."""
     input_schema: list[InputField] = Field(default_factory=list)
+    """The fields the mappings and the filter read, with their types."""
 
 
 class Mapping(PolarisModel):
-    """InputToTableSchemaMapping."""
+    """How one table column is computed from the input fields (InputToTableSchemaMapping)."""
 
     column_name: str
+    """The table column (`__time` for the primary timestamp)."""
     expression: str
+    """A Druid SQL expression over the input fields, e.g. `TIME_PARSE("ts")` or `SUM("n")`."""
     is_aggregation: bool | None = None
+    """The expression is an aggregation (a measure of an aggregate table)."""
 
 
 class TableTarget(PolarisModel):
-    """TableJobTargetV2."""
+    """The table a job writes into (TableJobTargetV2)."""
 
     type: Literal["table"] = "table"
+    """Always `table`."""
     table_name: str
+    """The table's name (pass `table.name` for a Table of this program)."""
     intervals: Annotated[list[str] | None, Prop(default=[], internal=True)] = None
 
 
@@ -146,38 +180,57 @@ class StreamingJobSpec(PolarisModel):
 
     type: Annotated[Literal["streaming"], Prop(internal=True)] = "streaming"
     source: Annotated[ConnectionSource, _ECHOED]
+    """The connection, the records' format and their fields."""
     mappings: Annotated[list[Mapping], Prop(replaces=True, echoed=True, default=[])] = Field(
         default_factory=list
     )
+    """How each table column is computed; one maps `__time`."""
     target: Annotated[TableTarget, _ECHOED]
+    """The table the job writes into."""
     create_table_if_not_exists: Annotated[bool | None, Prop(replaces=True, default=False)] = None
+    """Create the table if it does not exist (aggregate if a mapping aggregates, else detail;
+    it stays after the job and after `pulumi destroy`)."""
     use_schema_discovery: Annotated[
         bool | None, Prop(replaces=True, echoed=True, default=False)
     ] = None
+    """Add every input field as a column (a flexible table only), but `dimension_exclusions`."""
     dimension_exclusions: Annotated[
         list[str] | None, Prop(replaces=True, echoed=True, default=[])
     ] = None
+    """Fields schema discovery leaves out (e.g. those only `__time` is built from)."""
     filter_expression: Annotated[str | None, _ECHOED] = None
+    """A Druid SQL condition: only records for which it is true are ingested."""
     late_message_rejection_period: Annotated[
         str | None, Prop(replaces=True, echoed=True, default="P30D")
     ] = None
+    """An ISO 8601 period (default `P30D`): records older than this before the job started are
+    rejected. Raise it to ingest older events."""
     early_message_rejection_period: Annotated[
         str | None, Prop(replaces=True, echoed=True, default="P2000D")
     ] = None
+    """An ISO 8601 period (default `P2000D`): records further in the future are rejected."""
     read_from_point: Annotated[
         Literal["latest", "earliest"] | None, Prop(replaces=True, echoed=True, default="latest")
     ] = None
+    """Where a table with no read position starts: `latest` (default) or `earliest`. The
+    table keeps its position across jobs on the same topic."""
     max_parse_exceptions: Annotated[
         int | None, Prop(replaces=True, echoed=True, default=MAX_INT)
     ] = None
+    """How many unparseable records the job tolerates before it fails (default: no limit)."""
     replace_running: Annotated[bool | None, Prop(default=False)] = None
     """Let the new job take the place of the table's running streaming job. Set for you when
     a spec change replaces this resource's job on the same table."""
     clustering_columns: Annotated[list[str] | None, _NEW] = None
+    """Columns to sort by within a time partition, for a table the job creates."""
     partitioned_by: Annotated[str | None, _NEW] = None
+    """The time partitioning of a table the job creates (e.g. `day`)."""
     enable_upserts: Annotated[bool | None, _NEW] = None
+    """Replace rows by key (`upsert_key_columns`) instead of appending."""
     upsert_key_columns: Annotated[list[str] | None, _NEW] = None
+    """With upserts: the columns that identify a row."""
     upsert_version_column: Annotated[str | None, _NEW] = None
+    """With upserts: the column whose greatest value wins among rows of one key."""
 
     def view(self) -> dict[str, Any]:
         """The spec as Polaris holds it, as JSON (see `held`)."""
@@ -315,9 +368,6 @@ class JobStatus(PolarisModel):
     """JobStatusResponse."""
 
     execution_status: str
-
-
-DECLARABLE_STATES = ("running", "suspended")
 
 
 class StreamingJobSettings(BaseModel):

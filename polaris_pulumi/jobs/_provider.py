@@ -1,5 +1,5 @@
 """The provider of `StreamingJob`: creates, changes and cancels jobs without waiting for them
-to start (the job is in the state as soon as Polaris has it; `_start.py` waits)."""
+to start (the job is in the state as soon as Polaris has it; `_started.py` waits)."""
 
 from __future__ import annotations
 
@@ -38,9 +38,9 @@ SPEC_KEYS = keys(StreamingJobSpec, internal=False)
 REPLACE_KEYS = keys(StreamingJobSpec, replaces=True)
 SETTINGS_KEYS = keys(StreamingJobSettings, output=False)
 # A job's outputs are its inputs as `check` normalized them, so that `preview --diff` compares
-# like with like (the engine shows old outputs against new inputs: shared/pulumi-notes.md),
+# like with like (the engine shows old outputs against new inputs),
 # plus `ended_status` once Polaris says the job is over. What Polaris observes of a running job
-# (execution status, health, metrics) is its StreamingJobStart's.
+# (execution status, health) is what `StreamingJobsStarted` saw (`job.started`).
 INPUT_KEYS = (*SPEC_KEYS, *SETTINGS_KEYS)
 OUTPUT_KEYS = (*INPUT_KEYS, *keys(StreamingJobSettings, output=True))
 
@@ -83,7 +83,7 @@ def _table(props: dict[str, Any]) -> Any:
 
 class StreamingJobProvider(PolarisProvider):
     """Creates, changes and cancels jobs without waiting for them to start: the job is in the
-    state as soon as Polaris has it, and `StreamingJobStartProvider` waits, all jobs at once."""
+    state as soon as Polaris has it, and `StreamingJobsStarted` waits, all jobs at once."""
 
     access_kind = "jobs"
 

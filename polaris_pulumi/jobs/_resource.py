@@ -1,5 +1,5 @@
 """`StreamingJob`: what users write in their programs (its typed surface is generated into
-`_generated.py`), and `StreamingJobsStarted`, the one wait after all the jobs of a program."""
+`_generated.py` and `_generated_bases.py`), and `StreamingJobsStarted`, the one wait after all the jobs of a program."""
 
 from __future__ import annotations
 

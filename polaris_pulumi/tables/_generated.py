@@ -15,7 +15,9 @@ class TableStoragePolicyArgs:
     """How long data is kept (`retain`; older data is deleted) and precached (`cached`)."""
 
     cached: pulumi.Input[StoragePolicyArgs | StoragePolicyArgsDict] | None = None
+    """What is kept precached for fast queries."""
     retain: pulumi.Input[StoragePolicyArgs | StoragePolicyArgsDict] | None = None
+    """What is kept at all: older data is deleted."""
 
 
 class TableStoragePolicyArgsDict(TypedDict):
@@ -31,8 +33,11 @@ class StoragePolicyArgs:
     now, e.g. P90D): StoragePolicyPayload."""
 
     type: pulumi.Input[Literal["intervals", "period"]]
+    """`intervals` or `period`."""
     intervals: pulumi.Input[Sequence[pulumi.Input[str]]] | None = None
+    """`intervals`: ISO 8601 intervals (`2026-01-01/2026-02-01`)."""
     period: pulumi.Input[str] | None = None
+    """`period`: an ISO 8601 period back from now (`P90D`)."""
 
 
 class StoragePolicyArgsDict(TypedDict):
@@ -50,8 +55,12 @@ class TableColumnArgs:
     (DetailTableColumn, AggregateTableDimensionColumn, AggregateTableMeasureColumn)."""
 
     name: pulumi.Input[str]
+    """The column's name (`__time`: the primary timestamp)."""
     data_type: pulumi.Input[str]
+    """Its type: `string`, `long`, `double`, `float`, `timestamp`, `json`, an array such as
+    `array<string>`, or a measure's type (e.g. `longSum`)."""
     type: pulumi.Input[Literal["dimension", "measure"]] | None = None
+    """Aggregate tables only: `dimension` (rolled up by) or `measure` (aggregated)."""
 
 
 class TableColumnArgsDict(TypedDict):
@@ -69,10 +78,15 @@ class QueryGranularityArgs:
     and optional `time_zone` and `origin` (GranularityPayload)."""
 
     type: pulumi.Input[Literal["simple", "period"]]
+    """`simple` or `period`."""
     granularity: pulumi.Input[str] | None = None
+    """`simple`: `second`, `minute`, `hour`, `day`, ... (a named granularity)."""
     period: pulumi.Input[str] | None = None
+    """`period`: an ISO 8601 period (`PT15M`)."""
     time_zone: pulumi.Input[str] | None = None
+    """`period`: the time zone buckets start in (e.g. `America/New_York`; default UTC)."""
     origin: pulumi.Input[str] | None = None
+    """`period`: an ISO 8601 time buckets are counted from."""
 
 
 class QueryGranularityArgsDict(TypedDict):
@@ -95,6 +109,7 @@ class TableArgs:
     type: pulumi.Input[Literal["detail", "aggregate"]]
     """`detail` (rows as ingested) or `aggregate` (rolled up); it cannot change."""
     description: pulumi.Input[str] | None = None
+    """A description shown in Polaris."""
     schema_mode: pulumi.Input[Literal["flexible", "strict"]] | None = None
     """`flexible` (default: undeclared columns are added as data arrives) or `strict`."""
     partitioning_granularity: pulumi.Input[str] | None = None
@@ -102,6 +117,7 @@ class TableArgs:
     clustering_columns: pulumi.Input[Sequence[pulumi.Input[str]]] | None = None
     """Declared columns (dimensions) to sort by within a partition."""
     storage_policy: pulumi.Input[TableStoragePolicyArgs | TableStoragePolicyArgsDict] | None = None
+    """How long data is kept and precached (default: forever, by Polaris' project settings)."""
     schema: pulumi.Input[Sequence[pulumi.Input[TableColumnArgs | TableColumnArgsDict]]] | None = (
         None
     )

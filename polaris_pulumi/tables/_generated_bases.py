@@ -32,6 +32,7 @@ class TableBase(Resource):
     type: pulumi.Output[str]
     """`detail` (rows as ingested) or `aggregate` (rolled up); it cannot change."""
     description: pulumi.Output[str | None]
+    """A description shown in Polaris."""
     schema_mode: pulumi.Output[Literal["flexible", "strict"]]
     """`flexible` (default: undeclared columns are added as data arrives) or `strict`."""
     partitioning_granularity: pulumi.Output[str]
@@ -39,6 +40,7 @@ class TableBase(Resource):
     clustering_columns: pulumi.Output[list[str]]
     """Declared columns (dimensions) to sort by within a partition."""
     storage_policy: pulumi.Output[dict[str, Any] | None]
+    """How long data is kept and precached (default: forever, by Polaris' project settings)."""
     schema: pulumi.Output[list[dict[str, Any]]]
     """Declared columns, in order; `__time` has data type `timestamp`."""
     time_resolution: pulumi.Output[str | None]

@@ -16,8 +16,12 @@ class TableColumn(PolarisModel):
     (DetailTableColumn, AggregateTableDimensionColumn, AggregateTableMeasureColumn)."""
 
     name: str
+    """The column's name (`__time`: the primary timestamp)."""
     data_type: str
+    """Its type: `string`, `long`, `double`, `float`, `timestamp`, `json`, an array such as
+    `array<string>`, or a measure's type (e.g. `longSum`)."""
     type: Literal["dimension", "measure"] | None = None
+    """Aggregate tables only: `dimension` (rolled up by) or `measure` (aggregated)."""
 
 
 class StoragePolicy(PolarisModel):
@@ -25,15 +29,20 @@ class StoragePolicy(PolarisModel):
     now, e.g. P90D): StoragePolicyPayload."""
 
     type: Literal["intervals", "period"]
+    """`intervals` or `period`."""
     intervals: list[str] | None = None
+    """`intervals`: ISO 8601 intervals (`2026-01-01/2026-02-01`)."""
     period: str | None = None
+    """`period`: an ISO 8601 period back from now (`P90D`)."""
 
 
 class TableStoragePolicy(PolarisModel):
     """How long data is kept (`retain`; older data is deleted) and precached (`cached`)."""
 
     cached: StoragePolicy | None = None
+    """What is kept precached for fast queries."""
     retain: StoragePolicy | None = None
+    """What is kept at all: older data is deleted."""
 
 
 class QueryGranularity(PolarisModel):
@@ -41,10 +50,15 @@ class QueryGranularity(PolarisModel):
     and optional `time_zone` and `origin` (GranularityPayload)."""
 
     type: Literal["simple", "period"]
+    """`simple` or `period`."""
     granularity: str | None = None
+    """`simple`: `second`, `minute`, `hour`, `day`, ... (a named granularity)."""
     period: str | None = None
+    """`period`: an ISO 8601 period (`PT15M`)."""
     time_zone: str | None = None
+    """`period`: the time zone buckets start in (e.g. `America/New_York`; default UTC)."""
     origin: str | None = None
+    """`period`: an ISO 8601 time buckets are counted from."""
 
 
 def _aggregate(spec: TableSpec) -> bool:
@@ -60,6 +74,7 @@ class TableSpec(PolarisModel):
     type: Annotated[Literal["detail", "aggregate"], Prop(replaces=True)]
     """`detail` (rows as ingested) or `aggregate` (rolled up); it cannot change."""
     description: str | None = None
+    """A description shown in Polaris."""
     schema_mode: Annotated[Literal["flexible", "strict"] | None, Prop(default="flexible")] = None
     """`flexible` (default: undeclared columns are added as data arrives) or `strict`."""
     partitioning_granularity: Annotated[str | None, Prop(default="day")] = None
@@ -67,6 +82,7 @@ class TableSpec(PolarisModel):
     clustering_columns: Annotated[list[str] | None, Prop(default=[])] = None
     """Declared columns (dimensions) to sort by within a partition."""
     storage_policy: TableStoragePolicy | None = None
+    """How long data is kept and precached (default: forever, by Polaris' project settings)."""
     schema_: Annotated[list[TableColumn] | None, Prop(default=[])] = Field(
         default=None, alias="schema"
     )

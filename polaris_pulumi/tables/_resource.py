@@ -1,5 +1,5 @@
 """`Table`: what users write in their programs. Its typed surface (Args, outputs,
-constructors) is generated into `_generated.py`."""
+constructors) is generated into `_generated.py` and `_generated_bases.py`."""
 
 from __future__ import annotations
 
