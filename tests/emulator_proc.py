@@ -26,6 +26,7 @@ class EmulatorProcess:
     url: str = ""
     port: int = 0  # 0 on first start; a restart keeps the port, like a real endpoint
     proc: subprocess.Popen[bytes] | None = None
+    started_faults: dict[str, Any] | None = None
 
     @property
     def db(self) -> Path:
@@ -143,3 +144,17 @@ class EmulatorProcess:
 
     def set_faults(self, **faults: Any) -> dict[str, Any]:
         return dict(self.admin("PUT", "faults", json=faults))
+
+    def advance(self, seconds: float) -> None:
+        """Move the emulator's clock on (it runs with --settable-clock): a job's next state
+        is due at once, with no sleep."""
+        self.admin("POST", "clock", json={"advance": seconds})
+
+    def reset(self) -> None:
+        """As fresh for the next test: no objects or rows, the faults it started with, no
+        counts. The clock only moves forward; the port, keys and flags stay."""
+        if self.started_faults is None:
+            self.started_faults = self.admin("GET", "faults")
+        self.admin("POST", "wipe")
+        self.admin("PUT", "faults", json=self.started_faults)
+        self.reset_counters()

@@ -145,10 +145,10 @@ def test_suspend_and_resume_through_post_status(emulator: EmulatorProcess) -> No
     job = client.create_job(job_spec())
     client.wait_for_start(job.id, timeout=10)
     assert client.set_job_status(job.id, "suspended").execution_status in ("running", "suspended")
-    time.sleep(0.3)  # the emulator's suspend takes --job-cancel-delay (0.1 s)
+    emulator.advance(0.1)  # the emulator's suspend takes --job-cancel-delay (0.1 s)
     assert client.get_job(job.id).execution_status == "suspended"
     client.set_job_status(job.id, "running")
-    time.sleep(0.3)
+    emulator.advance(0.2)  # --job-start-delay
     assert client.get_job(job.id).execution_status == "running"
 
 
@@ -565,7 +565,7 @@ def test_job_list_filters(emulator: EmulatorProcess) -> None:
     client.create_connection(conn_spec(name="broken", bootstrapServers="x.invalid:9092"))
     ok = client.create_job(job_spec(table="ok-table"))
     bad = client.create_job(job_spec(table="bad-table", connection_name="broken"))
-    time.sleep(0.3)
+    emulator.advance(0.2)  # --job-start-delay
     assert {j.id for j in client.list_jobs(types=["streaming"])} == {ok.id, bad.id}
     assert [j.id for j in client.list_jobs(health_status=["ok"])] == [ok.id]
     assert {j.id for j in client.list_jobs(health_status=["ok", "error"])} == {ok.id, bad.id}
@@ -609,7 +609,8 @@ def test_tables_and_drop(emulator: EmulatorProcess) -> None:
         client.get_table("sample-confluent-ingestion")
 
 
-def test_persistence_across_restart(emulator: EmulatorProcess) -> None:
+def test_persistence_across_restart(own_emulator: EmulatorProcess) -> None:
+    emulator = own_emulator
     client = emulator.client()
     client.create_connection(conn_spec())
     job = client.create_job(job_spec())

@@ -210,7 +210,7 @@ def test_jobs_through_the_official_sdk(sdk: ProjectClient, emulator: EmulatorPro
 
     call(jobs.describe_job, job_id, expect=200)
     call(jobs.describe_job, "00000000-0000-0000-0000-000000000000", expect=404)
-    time.sleep(0.3)  # --job-start-delay 0.2
+    emulator.advance(0.2)  # --job-start-delay
     assert body(call(jobs.describe_job_status, job_id, expect=200)) == {
         "executionStatus": "running"
     }
@@ -223,7 +223,7 @@ def test_jobs_through_the_official_sdk(sdk: ProjectClient, emulator: EmulatorPro
     status = model("UpdateJobStatusRequest", {"desiredExecutionStatus": "suspended"})
     call(jobs.update_job_status, job_id, status, expect=200)
     call(jobs.update_job_status, "nope", status, expect=404)
-    time.sleep(0.2)
+    emulator.advance(0.1)  # --job-cancel-delay
     assert body(call(jobs.describe_job, job_id, expect=200))["executionStatus"] == "suspended"
     resume = model("UpdateJobStatusRequest", {"desiredExecutionStatus": "running"})
     put = body(call(jobs.update_job, job_id, resume, expect=200))  # PUT takes the status only
@@ -233,11 +233,11 @@ def test_jobs_through_the_official_sdk(sdk: ProjectClient, emulator: EmulatorPro
     # A spec change is a new job with replaceRunning: it takes the running job's place.
     replacement = samples.job() | {"replaceRunning": True, "lateMessageRejectionPeriod": "P90D"}
     second = body(call(jobs.create_job, model("CreateJobRequest", replacement), expect=201))
-    time.sleep(0.2)
+    emulator.advance(0.1)
     assert body(call(jobs.describe_job, job_id, expect=200))["executionStatus"] == "canceled"
     cancel = model("UpdateJobStatusRequest", {"desiredExecutionStatus": "canceled"})
     call(jobs.update_job_status, second["id"], cancel, expect=200)
-    time.sleep(0.2)
+    emulator.advance(0.1)
 
     drop = {
         "type": "drop_table",
@@ -292,7 +292,7 @@ def test_jobs_through_the_official_sdk(sdk: ProjectClient, emulator: EmulatorPro
     assert raw.status_code == 400 and shape_problems(raw.json(), "ErrorResponse") == []
 
 
-def test_job_health_through_the_official_sdk(sdk: ProjectClient) -> None:
+def test_job_health_through_the_official_sdk(sdk: ProjectClient, emulator: EmulatorProcess) -> None:
     """A failed job (health error, a JobErrorCodeV2), a warning, an idle job: on the contract."""
     conns = {
         "broken": {"bootstrapServers": "broker.invalid:9092"},
@@ -305,7 +305,7 @@ def test_job_health_through_the_official_sdk(sdk: ProjectClient) -> None:
         call(sdk.connections.create_connection, conn, expect=201)
         job = model("CreateJobRequest", samples.job(table=f"t-{name}", connection_name=name))
         ids[name] = body(call(sdk.jobs.create_job, job, expect=201))["id"]
-    time.sleep(0.3)  # --job-start-delay 0.2
+    emulator.advance(0.2)  # --job-start-delay
     seen = {name: body(call(sdk.jobs.describe_job, i, expect=200)) for name, i in ids.items()}
     broken, noisy = seen["broken"], seen["noisy"]
     assert (broken["executionStatus"], broken["health"]["status"]) == ("failed", "error")
@@ -720,6 +720,7 @@ def test_schema_registry_connections_and_avro_jobs_through_the_official_sdk(
     )
 
 
+@pytest.mark.e2e  # rows from the real broker
 def test_query_api_through_the_official_sdk(live_emulator: EmulatorProcess, kafka: Any) -> None:
     """query_sync on rows a job ingested from a real broker: each result format, header rows,
     and SqlErrorResponse (400) for SQL it refuses."""

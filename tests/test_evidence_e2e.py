@@ -97,7 +97,8 @@ def test_chaos_up_and_destroy(tmp_path: Path, emulator: EmulatorProcess, case: s
     assert conns == [] and all(j.is_terminal for j in jobs)
 
 
-def test_emulator_restart_mid_life(tmp_path: Path, emulator: EmulatorProcess) -> None:
+def test_emulator_restart_mid_life(tmp_path: Path, own_emulator: EmulatorProcess) -> None:
+    emulator = own_emulator
     pulumi = polaris_stack(tmp_path, emulator, MANY_PROGRAM)
     pulumi.config_set("count", "3")
     pulumi.up()

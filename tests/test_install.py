@@ -15,6 +15,10 @@ import pytest
 
 from tests.pulumi_cli import REPO
 
+# A wheel built and installed into a fresh venv with the newest Pulumi the index serves: slow
+# (about 25 s) and real, so it runs with the end-to-end tests.
+pytestmark = pytest.mark.e2e
+
 PROGRAM = textwrap.dedent(
     """\
     import json
@@ -129,7 +133,12 @@ def test_emulator_extra_serves_the_api(user_venv: tuple[Path, str]) -> None:
             "p1",
             "--ready-file",
             ready,
+            # Its own database: the default is relative to the working directory, which may
+            # hold a demo's (a user's run, or this clone's `scripts/demo.sh`).
+            "--db",
+            venv.parent / "emulator" / "polaris.db",
         ],
+        cwd=venv.parent,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
         stdin=subprocess.DEVNULL,

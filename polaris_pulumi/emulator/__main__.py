@@ -11,6 +11,7 @@ from pathlib import Path
 import uvicorn
 
 from polaris_pulumi.emulator.api._app import ALL_PERMISSIONS, EmulatorConfig, Faults, create_app
+from polaris_pulumi.emulator.api._core import SettableClock
 from polaris_pulumi.emulator.kafka.broker import is_loopback
 from polaris_pulumi.emulator.state._store import StoreFormatError
 
@@ -64,6 +65,11 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--latency-ms", type=float, default=0.0)
     p.add_argument("--retry-after", type=float, default=1.0, help="Retry-After of injected 429s")
     p.add_argument("--seed", type=int, default=None)
+    p.add_argument(
+        "--settable-clock",
+        action="store_true",
+        help='let POST /_emulator/clock {"advance": seconds} move the clock forward (tests)',
+    )
     p.add_argument("--ready-file", type=Path, help="write the base URL here once serving")
     p.add_argument("--log-level", default="warning")
     args = p.parse_args(argv)
@@ -109,6 +115,8 @@ def main(argv: list[str] | None = None) -> None:
         kafka_broker=args.kafka_broker,
         admin_token=args.admin_token,
     )
+    if args.settable_clock:
+        config.clock = SettableClock()
     sock = socket.socket(socket.AF_INET6 if ":" in args.host else socket.AF_INET)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     try:

@@ -24,7 +24,13 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from polaris_pulumi.emulator.api import _connections, _jobs, _query, _tables
 from polaris_pulumi.emulator.api._auth import ALL_PERMISSIONS
-from polaris_pulumi.emulator.api._core import WRITE_METHODS, Core, EmulatorConfig, Faults
+from polaris_pulumi.emulator.api._core import (
+    WRITE_METHODS,
+    Core,
+    EmulatorConfig,
+    Faults,
+    SettableClock,
+)
 from polaris_pulumi.emulator.api._errors import PolarisAPIError, error_response
 from polaris_pulumi.emulator.api._http import Body, path_template
 
@@ -166,6 +172,21 @@ def _install_admin(app: FastAPI, core: Core) -> None:
         if "seed" in changes:
             core.rng = random.Random(core.faults.seed)
         return JSONResponse(asdict(core.faults))
+
+    @app.post("/_emulator/clock", tags=["admin"])
+    def advance_clock(changes: Body) -> Response:
+        """Move the emulator's clock forward by `{"advance": seconds}` (with --settable-clock)."""
+        clock = core.config.clock
+        if not isinstance(clock, SettableClock):
+            detail = "the emulator's clock is the system's: start it with --settable-clock"
+            return JSONResponse({"detail": detail}, status_code=404)
+        seconds = changes.get("advance") if isinstance(changes, dict) else None
+        if isinstance(seconds, bool) or not isinstance(seconds, int | float):
+            return JSONResponse({"detail": 'give {"advance": seconds}'}, status_code=422)
+        try:
+            return JSONResponse({"now": clock.advance(float(seconds))})
+        except ValueError as exc:
+            return JSONResponse({"detail": str(exc)}, status_code=422)
 
     @app.post("/_emulator/wipe", tags=["admin"])
     def wipe() -> dict[str, Any]:

@@ -41,6 +41,28 @@ class Faults:
     seed: int | None = None
 
 
+class SettableClock:
+    """The system's time plus an offset that only grows: `advance` moves the emulator into the
+    future at once (`POST /_emulator/clock`, with `--settable-clock`), so that a test sees a
+    job's next state without sleeping for it."""
+
+    def __init__(self) -> None:
+        self._offset = 0.0
+        self._lock = threading.Lock()
+
+    def __call__(self) -> float:
+        with self._lock:
+            return time.time() + self._offset
+
+    def advance(self, seconds: float) -> float:
+        """Move on by `seconds` (finite, 0 to one day); the new time."""
+        if not 0 <= seconds <= 86400:
+            raise ValueError("advance takes 0 to 86400 seconds")
+        with self._lock:
+            self._offset += seconds
+            return time.time() + self._offset
+
+
 @dataclass
 class EmulatorConfig:
     db_path: str = ":memory:"
