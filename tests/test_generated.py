@@ -133,14 +133,32 @@ def _hints(cls: Any) -> dict[str, Any]:
 # --- Args and ArgsDicts ----------------------------------------------------------------------
 
 
+def _user_models() -> list[type[BaseModel]]:
+    """Every model whose fields a program sets: specs, settings, and the models nested in them."""
+    found: list[type[BaseModel]] = []
+    todo: list[type[BaseModel]] = [
+        m for _, spec, settings, _, _ in RESOURCES for m in (spec, settings)
+    ]
+    while todo:
+        model = todo.pop()
+        if model in found:
+            continue
+        found.append(model)
+        for info in model.model_fields.values():
+            todo += [m for m in _models_in(info.annotation) if m not in found]
+    return found
+
+
+def _models_in(annotation: Any) -> list[type[BaseModel]]:
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return [annotation]
+    return [m for a in typing.get_args(annotation) for m in _models_in(a)]
+
+
 def _nested() -> list[type[BaseModel]]:
-    models = [
-        connections.SaslPlainSecrets, connections.BasicAuthSecrets, jobs.InputField,
-        jobs.ParseSchemaProvider, jobs.FormatSettings, jobs.ConnectionSource, jobs.Mapping,
-        jobs.TableTarget, tables.TableColumn, tables.StoragePolicy, tables.TableStoragePolicy,
-        tables.QueryGranularity,
-    ]  # fmt: skip
-    return models
+    """Every model nested in a resource's spec (each has an Args and an ArgsDict)."""
+    tops = {m for _, spec, settings, _, _ in RESOURCES for m in (spec, settings)}
+    return [m for m in _user_models() if m not in tops]
 
 
 @pytest.mark.parametrize("model", _nested(), ids=lambda m: m.__name__)
@@ -252,28 +270,6 @@ def test_output_dicts_are_the_models_fields() -> None:
 
 
 # --- words users see on hover ------------------------------------------------------------------
-
-
-def _user_models() -> list[type[BaseModel]]:
-    """Every model whose fields a program sets: specs, settings, and the models nested in them."""
-    found: list[type[BaseModel]] = []
-    todo: list[type[BaseModel]] = [
-        m for _, spec, settings, _, _ in RESOURCES for m in (spec, settings)
-    ]
-    while todo:
-        model = todo.pop()
-        if model in found:
-            continue
-        found.append(model)
-        for info in model.model_fields.values():
-            todo += [m for m in _models_in(info.annotation) if m not in found]
-    return found
-
-
-def _models_in(annotation: Any) -> list[type[BaseModel]]:
-    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
-        return [annotation]
-    return [m for a in typing.get_args(annotation) for m in _models_in(a)]
 
 
 def test_every_field_users_set_says_what_it_is() -> None:

@@ -27,8 +27,20 @@ def _api_key(value: str) -> tuple[str, frozenset[str]]:
     return key, chosen
 
 
-def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
-    p = argparse.ArgumentParser(prog="polaris-emulator", description=__doc__)
+class _Defaults(argparse.ArgumentDefaultsHelpFormatter):
+    """Each flag's default in its help, unless the help says it or there is none."""
+
+    def _get_help_string(self, action: argparse.Action) -> str | None:
+        text = action.help or ""
+        if "default" in text or action.default in (None, [], False, argparse.SUPPRESS):
+            return text
+        return super()._get_help_string(action)
+
+
+def _parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(
+        prog="polaris-emulator", description=__doc__, formatter_class=_Defaults
+    )
     p.add_argument(
         "--host",
         default="127.0.0.1",
@@ -51,27 +63,40 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         help="accepted API key, optionally limited to permissions (default: $POLARIS_API_KEY)",
     )
     p.add_argument("--bearer-token", action="append", default=[], help="accepted OAuth token")
-    p.add_argument("--project-id", default=os.environ.get("POLARIS_PROJECT_ID", "demo-project"))
+    p.add_argument(
+        "--project-id",
+        default=os.environ.get("POLARIS_PROJECT_ID", "demo-project"),
+        help="the one project it serves ($POLARIS_PROJECT_ID, else demo-project)",
+    )
     p.add_argument("--job-start-delay", type=float, default=1.0, help="seconds pending -> running")
     p.add_argument(
         "--job-cancel-delay", type=float, default=0.5, help="seconds canceling -> canceled"
     )
-    p.add_argument("--rate-429", type=float, default=0.0)
-    p.add_argument("--rate-503", type=float, default=0.0)
-    p.add_argument("--rate-500", type=float, default=0.0)
+    for status in (429, 503, 500):
+        p.add_argument(
+            f"--rate-{status}",
+            type=float,
+            default=0.0,
+            help=f"probability that a request is answered {status} before it is handled",
+        )
     p.add_argument(
         "--lost-write-rate", type=float, default=0.0, help="writes committed, answer lost"
     )
-    p.add_argument("--latency-ms", type=float, default=0.0)
+    p.add_argument("--latency-ms", type=float, default=0.0, help="added to every API request")
     p.add_argument("--retry-after", type=float, default=1.0, help="Retry-After of injected 429s")
-    p.add_argument("--seed", type=int, default=None)
+    p.add_argument("--seed", type=int, default=None, help="seeds the fault dice (replayable)")
     p.add_argument(
         "--settable-clock",
         action="store_true",
         help='let POST /_emulator/clock {"advance": seconds} move the clock forward (tests)',
     )
     p.add_argument("--ready-file", type=Path, help="write the base URL here once serving")
-    p.add_argument("--log-level", default="warning")
+    p.add_argument("--log-level", default="warning", help="uvicorn's log level")
+    return p
+
+
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    p = _parser()
     args = p.parse_args(argv)
     if not args.api_key:
         env_key = os.environ.get("POLARIS_API_KEY")

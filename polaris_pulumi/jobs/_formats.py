@@ -14,7 +14,7 @@ from google.protobuf.message import DecodeError
 from polaris_pulumi._contract import DATA_FORMATS
 from polaris_pulumi._problems import Path, Problem
 from polaris_pulumi._rules import connection_name_problem, duplicates
-from polaris_pulumi.jobs._model import (
+from polaris_pulumi.jobs._format_model import (
     FORMAT_FIELDS,
     FORMAT_REQUIRED,
     HEADER_ENCODINGS,

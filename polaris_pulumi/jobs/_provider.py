@@ -25,13 +25,9 @@ from polaris_pulumi._meta import keys
 from polaris_pulumi._problems import Path, Problem
 from polaris_pulumi._registry import REGISTRY
 from polaris_pulumi._unknowns import failures, parse, pick, unknown_paths, validate
+from polaris_pulumi.jobs._format_model import FormatSettings
 from polaris_pulumi.jobs._formats import schema_registry_refs
-from polaris_pulumi.jobs._model import (
-    FormatSettings,
-    StreamingJob,
-    StreamingJobSettings,
-    StreamingJobSpec,
-)
+from polaris_pulumi.jobs._model import StreamingJob, StreamingJobSettings, StreamingJobSpec
 from polaris_pulumi.jobs._rules import job_problems, table_job_problems
 
 SPEC_KEYS = keys(StreamingJobSpec, internal=False)

@@ -17,7 +17,7 @@ from polaris_pulumi._contract import (
 )
 from polaris_pulumi._problems import Path, Problem
 from polaris_pulumi.emulator.api._errors import bad, when
-from polaris_pulumi.jobs._model import (
+from polaris_pulumi.jobs._format_model import (
     FORMAT_FIELDS,
     FORMAT_REQUIRED,
     HEADER_ENCODINGS,

@@ -21,7 +21,8 @@ from google.protobuf import descriptor_pb2, descriptor_pool, json_format, messag
 from jsonpath_ng.exceptions import JsonPathParserError
 from jsonpath_ng.ext.parser import parse as jsonpath
 
-from polaris_pulumi.jobs._model import ConnectionSource, FormatSettings
+from polaris_pulumi.jobs._format_model import FormatSettings
+from polaris_pulumi.jobs._model import ConnectionSource
 
 Row = dict[str, Any]
 
