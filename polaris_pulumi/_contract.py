@@ -157,6 +157,7 @@ class PolarisModel(BaseModel):
         populate_by_name=True,
         extra="allow",
         use_attribute_docstrings=True,
+        defer_build=True,
     )
 
     @model_validator(mode="wrap")

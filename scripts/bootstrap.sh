@@ -25,8 +25,9 @@ stamp=.venv/.polaris-pulumi-installed
 want=$(cat pyproject.toml constraints.txt | sha256sum | cut -c1-16)
 if [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
   echo "bootstrap: installing polaris-pulumi[dev] into .venv" >&2
-  .venv/bin/python -m pip install --quiet --disable-pip-version-check --upgrade pip
-  .venv/bin/python -m pip install --quiet --disable-pip-version-check -c constraints.txt -e ".[dev]"
+  # uv (from PyPI, into the venv) installs the same packages as pip, several times faster.
+  .venv/bin/python -m pip install --quiet --disable-pip-version-check "uv>=0.4,<1"
+  .venv/bin/uv pip install --quiet --python .venv/bin/python -c constraints.txt -e ".[dev]"
   echo "$want" > "$stamp"
 else
   echo "bootstrap: .venv is up to date" >&2

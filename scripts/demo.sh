@@ -5,7 +5,7 @@
 #   bash scripts/demo.sh destroy start them if needed, `pulumi destroy` the demo stack
 #   bash scripts/demo.sh stop    stop the emulator and the broker this script started
 # Set POLARIS_URL, POLARIS_PROJECT_ID and POLARIS_API_KEY to use a real Polaris instead.
-# POLARIS_EMULATOR_PORT (default 8765) moves the emulator; POLARIS_DEMO_HOME moves the state and
+# POLARIS_EMULATOR_PORT (default 8765; 0: any free port) moves the emulator; POLARIS_DEMO_HOME moves the state and
 # the emulator's data (default: the repository); POLARIS_DEMO_STACK names the stack (demo).
 set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -27,7 +27,7 @@ if [ "$action" = stop ]; then
   else
     echo "demo: no emulator of this demo is running" >&2
   fi
-  rm -f "$emu/emulator.pid"
+  rm -f "$emu/emulator.pid" "$emu/url"
   if [ -x .venv/bin/python ] && [ -d "$kafka" ]; then
     .venv/bin/python -m polaris_pulumi.emulator.kafka.broker stop --dir "$kafka" 2>&1 | sed 's/^/demo: Kafka broker: /' >&2
   fi
@@ -63,7 +63,11 @@ start_kafka() {
 if [ -z "${POLARIS_URL:-}" ]; then
   # The embedded default: the broker, and the emulator on loopback (persistent in
   # .polaris-emulator/), which knows it.
-  url=http://127.0.0.1:${POLARIS_EMULATOR_PORT:-8765}
+  port=${POLARIS_EMULATOR_PORT:-8765}
+  # Port 0: a free port the emulator picks itself (no race with other processes); the demo
+  # remembers its URL for the next command.
+  url=http://127.0.0.1:$port
+  if [ "$port" = 0 ] && [ -s "$emu/url" ]; then url=$(cat "$emu/url"); fi
   project=demo-project
   key_file=$emu/api-key
   [ -s "$key_file" ] || (umask 077 && .venv/bin/python -c 'import secrets; print("pok_demo_" + secrets.token_hex(16))' > "$key_file")
@@ -85,15 +89,18 @@ EOF
     ours) start_kafka ;;
     free)
       start_kafka
-      echo "demo: starting the Polaris emulator on $url (log: $emu/emulator.log; stop: bash scripts/demo.sh stop)" >&2
+      echo "demo: starting the Polaris emulator (log: $emu/emulator.log; stop: bash scripts/demo.sh stop)" >&2
       rm -f "$emu/ready"
       # The key goes through the environment, not the command line (`ps` shows that).
-      POLARIS_API_KEY="$key" nohup .venv/bin/python -m polaris_pulumi.emulator --port "${url##*:}" \
+      POLARIS_API_KEY="$key" nohup .venv/bin/python -m polaris_pulumi.emulator --port "$port" \
         --db "$emu/polaris.db" --project-id "$project" --ready-file "$emu/ready" --kafka-broker "$bootstrap" \
         > "$emu/emulator.log" 2>&1 < /dev/null &
       echo $! > "$emu/emulator.pid"
       for _ in $(seq 100); do [ -s "$emu/ready" ] && break; sleep 0.1; done
       [ -s "$emu/ready" ] || { echo "demo: the emulator did not start:" >&2; tail -3 "$emu/emulator.log" >&2; exit 1; }
+      url=$(cat "$emu/ready")
+      printf '%s' "$url" > "$emu/url"
+      echo "demo: the Polaris emulator serves $url" >&2
       rm -f "$emu/ready"
       ;;
     *)

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import fcntl
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -7,8 +8,9 @@ import pytest
 
 from polaris_pulumi import _access
 from polaris_pulumi._registry import REGISTRY
+from polaris_pulumi.emulator.kafka import broker
 from tests.emulator_proc import EmulatorProcess
-from tests.kafka_broker import LocalKafka, start_local_kafka
+from tests.kafka_broker import LocalKafka, attach_local_kafka, start_local_kafka
 
 LIMITED_KEY = "pok_limited_connections_only"
 BEARER = "oauth-test-token"
@@ -43,11 +45,9 @@ FAST = [
 ]
 
 
-def _emulator(workdir: Path) -> EmulatorProcess:
-    proc = EmulatorProcess(
-        workdir,
-        flags=[*FAST, "--api-key", f"{LIMITED_KEY}=ManageConnections", "--bearer-token", BEARER],
-    )
+def _emulator(workdir: Path, *extra: str) -> EmulatorProcess:
+    flags = [*FAST, "--api-key", f"{LIMITED_KEY}=ManageConnections", "--bearer-token", BEARER]
+    proc = EmulatorProcess(workdir, flags=[*flags, *extra])  # a later flag wins
     proc.flags.extend(["--api-key", proc.api_key])
     return proc.start()
 
@@ -75,21 +75,65 @@ def own_emulator(tmp_path: Path) -> Iterator[EmulatorProcess]:
     proc.stop()
 
 
+@pytest.fixture
+def held_emulator(tmp_path: Path) -> Iterator[EmulatorProcess]:
+    """An emulator whose jobs start only when the test moves its clock on (a start delay of
+    an hour): a job's `pending` can be seen whatever the machine's load."""
+    proc = _emulator(tmp_path / "held-emulator", "--job-start-delay", str(HELD))
+    yield proc
+    proc.stop()
+
+
+HELD = 3600.0
+
+
+def _shared_root(config: pytest.Config) -> Path:
+    """The directory every xdist worker of this run shares (the controller's base temp)."""
+    base = config._tmp_path_factory.getbasetemp()  # type: ignore[attr-defined]  # noqa: SLF001
+    return Path(base).parent if hasattr(config, "workerinput") else Path(base)
+
+
 @pytest.fixture(scope="session")
-def kafka(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalKafka]:
-    """The real local broker, once per session; ready when a metadata request answered."""
-    local = start_local_kafka(tmp_path_factory.mktemp("kafka"))
-    yield local
-    local.stop()
+def kafka(request: pytest.FixtureRequest) -> LocalKafka:
+    """The real local broker, one for the whole run: the first worker that needs it starts it
+    (ready when a metadata request answered), the others use it; the run's end stops it.
+    Tests never share topics (each makes its own) or consumer groups (each emulator's are its
+    own), so they cannot see each other's records."""
+    root = _shared_root(request.config)
+    with (root / "kafka.lock").open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        return attach_local_kafka(root / "kafka")
+
+
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    """The run's end (the controller's, under xdist): the shared broker stops."""
+    if not hasattr(session.config, "workerinput"):
+        broker.stop(_shared_root(session.config) / "kafka")
+
+
+def _live(workdir: Path, kafka: LocalKafka) -> EmulatorProcess:
+    return EmulatorProcess(workdir, flags=[*FAST, "--kafka-broker", kafka.bootstrap]).start()
 
 
 @pytest.fixture
 def live_emulator(tmp_path: Path, kafka: LocalKafka) -> Iterator[EmulatorProcess]:
     """An emulator that knows the broker: real connection tests, jobs that consume."""
-    proc = EmulatorProcess(
-        tmp_path / "emulator",
-        flags=[*FAST, "--kafka-broker", kafka.bootstrap],
-    )
-    proc.start()
+    proc = _live(tmp_path / "emulator", kafka)
+    yield proc
+    proc.stop()
+
+
+@pytest.fixture
+def own_kafka(tmp_path: Path) -> Iterator[LocalKafka]:
+    """A broker of the test's own, for a test that restarts it (a rotated PLAIN password)."""
+    local = start_local_kafka(tmp_path / "kafka")
+    yield local
+    local.stop()
+
+
+@pytest.fixture
+def own_live_emulator(tmp_path: Path, own_kafka: LocalKafka) -> Iterator[EmulatorProcess]:
+    """An emulator that knows the test's own broker."""
+    proc = _live(tmp_path / "own-emulator", own_kafka)
     yield proc
     proc.stop()

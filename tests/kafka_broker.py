@@ -79,6 +79,12 @@ class LocalKafka:
         broker.stop(self.directory)
 
 
+def attach_local_kafka(directory: Path) -> LocalKafka:
+    """The broker started in `directory` if it runs and answers, else a new one there."""
+    info = broker.running(directory)
+    return LocalKafka(kafka_lib(), directory, info) if info else start_local_kafka(directory)
+
+
 def start_local_kafka(directory: Path) -> LocalKafka:
     lib = kafka_lib()
     info = broker.start(

@@ -3,11 +3,11 @@ provider, and README's first command for real."""
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import re
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -97,12 +97,6 @@ def test_documented_config_keys_are_the_ones_the_provider_reads() -> None:
     assert set(CONFIG_KEYS) <= documented, set(CONFIG_KEYS) - documented  # every key is documented
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 @pytest.mark.e2e
 def test_readme_demo_command(tmp_path: Path) -> None:
     """README's first command, as a newcomer runs it (state and emulator data in tmp)."""
@@ -110,7 +104,7 @@ def test_readme_demo_command(tmp_path: Path) -> None:
     env = {
         **os.environ,
         "POLARIS_DEMO_HOME": str(tmp_path),
-        "POLARIS_EMULATOR_PORT": str(free_port()),
+        "POLARIS_EMULATOR_PORT": "0",  # the emulator picks a free port: no race for one
         "POLARIS_DEMO_STACK": stack,
         "POLARIS_DEMO_EVENTS": "40",
         "NO_COLOR": "1",
@@ -147,6 +141,8 @@ def test_readme_demo_command(tmp_path: Path) -> None:
         assert "bash scripts/demo.sh destroy" in run.stdout
         assert run.stderr.count("starting the Polaris emulator") == 1
         assert run.stderr.count("starting a Kafka broker") == 1
+        url = (tmp_path / ".polaris-emulator" / "url").read_text()
+        assert f"serves {url}" in run.stderr
         broker_pid = json.loads((tmp_path / ".polaris-kafka" / "broker.json").read_text())["pid"]
         pid = int((tmp_path / ".polaris-emulator" / "emulator.pid").read_text())
         # The key is not on the emulator's command line.
@@ -155,7 +151,6 @@ def test_readme_demo_command(tmp_path: Path) -> None:
 
         # README's query snippet, on the demo's emulator: views per page, as computed here.
         [snippet] = [code for at, code in blocks("py") if at.startswith("README.md")]
-        url = f"http://127.0.0.1:{env['POLARIS_EMULATOR_PORT']}"
         queried = subprocess.run(
             [sys.executable, "-c", snippet.replace("http://127.0.0.1:8765", url)],
             cwd=REPO, env={**env, "POLARIS_API_KEY": key}, capture_output=True, text=True,
@@ -165,7 +160,8 @@ def test_readme_demo_command(tmp_path: Path) -> None:
         assert sorted(queried.stdout.splitlines()) == sorted(f"{p} {n}" for p, n in views.items())
 
         # Another checkout's demo (another key) on the same port is refused, not reused.
-        other = {**env, "POLARIS_DEMO_HOME": str(tmp_path / "other")}
+        port = url.rsplit(":", 1)[1]
+        other = {**env, "POLARIS_DEMO_HOME": str(tmp_path / "other"), "POLARIS_EMULATOR_PORT": port}
         foreign = subprocess.run(
             ["bash", "scripts/demo.sh"], cwd=REPO, env=other, capture_output=True, text=True
         )
@@ -197,7 +193,8 @@ def test_readme_demo_command(tmp_path: Path) -> None:
         (REPO / f"Pulumi.{stack}.yaml").unlink(missing_ok=True)
         pid_file = tmp_path / ".polaris-emulator" / "emulator.pid"
         if pid_file.exists():
-            os.kill(int(pid_file.read_text()), signal.SIGTERM)
+            with contextlib.suppress(ProcessLookupError):  # already gone: the failure says why
+                os.kill(int(pid_file.read_text()), signal.SIGTERM)
         broker.stop(tmp_path / ".polaris-kafka")
 
 

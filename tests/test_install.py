@@ -17,7 +17,7 @@ from tests.pulumi_cli import REPO
 
 # A wheel built and installed into a fresh venv with the newest Pulumi the index serves: slow
 # (about 25 s) and real, so it runs with the end-to-end tests.
-pytestmark = pytest.mark.e2e
+pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("install")]  # one venv for both
 
 PROGRAM = textwrap.dedent(
     """\

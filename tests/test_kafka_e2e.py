@@ -165,8 +165,10 @@ def test_job_consumes_suspends_resumes_and_resets(
 
 
 def test_wrong_password_rolls_back_and_rotation_keeps_consuming(
-    tmp_path: Path, live_emulator: EmulatorProcess, kafka: LocalKafka
+    tmp_path: Path, own_live_emulator: EmulatorProcess, own_kafka: LocalKafka
 ) -> None:
+    # The rotation restarts the broker: this test's own, so no other test sees it go.
+    live_emulator, kafka = own_live_emulator, own_kafka
     topic = kafka.topic("rotate")
     pulumi = live_stack(tmp_path, live_emulator, kafka, topic)
     pulumi.config_set("user", ROTATING_USER)

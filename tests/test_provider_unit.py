@@ -24,6 +24,7 @@ from polaris_pulumi.jobs._started import StreamingJobsStartedProvider
 from polaris_pulumi.tables._provider import TableProvider
 from tests import samples
 from tests.bad_inputs import BAD_CASES, CLI_CASES, PROGRAM_ONLY, merged
+from tests.conftest import HELD
 from tests.emulator_proc import EmulatorProcess
 from tests.stacks import KAFKA_PASSWORD
 
@@ -344,7 +345,8 @@ def test_configured_provider_pickles_without_credentials(emulator: EmulatorProce
     assert emulator.api_key.encode() not in raw and len(raw) < 200
 
 
-def test_provider_lifecycle_directly(emulator: EmulatorProcess) -> None:
+def test_provider_lifecycle_directly(held_emulator: EmulatorProcess) -> None:
+    emulator = held_emulator
     conn_provider, job_provider = ConnectionProvider(), StreamingJobProvider()
     start_provider = StreamingJobsStartedProvider()
     emulator.configure(conn_provider, job_provider, start_provider)
@@ -356,6 +358,7 @@ def test_provider_lifecycle_directly(emulator: EmulatorProcess) -> None:
     # wait of the program (StreamingJobsStarted) waits, and holds what Polaris observes.
     assert made.outs is not None and made.outs["ended_status"] is None
     assert emulator.client().get_job(made.id).execution_status == "pending"
+    emulator.advance(HELD)  # the start is due
     start = {"jobs": {"job": {"job_id": made.id, "goal": "running", "wait_timeout": 10.0}}}
     started = start_provider.create(start)
     assert started.outs is not None

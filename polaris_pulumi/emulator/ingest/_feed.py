@@ -52,9 +52,10 @@ TOPIC_CHECK = 2.0  # seconds between checks that the topic still exists
 BATCH = 500
 
 
-def group_id(table: str) -> str:
-    """The consumer group of a table: its read position, whichever job reads it."""
-    return f"polaris-table-{table}"
+def group_id(instance: str, table: str) -> str:
+    """The consumer group of a table: its read position, whichever job reads it. Each
+    emulator database (a local Polaris project) has its own groups, on a broker it shares."""
+    return f"polaris-{instance}-table-{table}"
 
 
 @dataclass
@@ -99,7 +100,7 @@ class Runner(threading.Thread):
         consumer = Consumer(
             _live.settings(self.conn, self.password)
             | {
-                "group.id": group_id(self.spec.target.table_name),
+                "group.id": group_id(self.store.instance_id(), self.spec.target.table_name),
                 "auto.offset.reset": self.spec.read_from_point or "latest",
                 "enable.auto.commit": False,
                 # A consumer that cannot leave the group (its credentials stopped working)

@@ -138,7 +138,7 @@ def _properties(
 def _java(lib: Path, main: str, *args: str, heap: str = HEAP) -> list[str]:
     java = os.environ.get("JAVA_HOME")
     exe = str(Path(java) / "bin" / "java") if java else "java"
-    return [exe, f"-Xmx{heap}", "-XX:+UseSerialGC", "-cp", f"{lib}/*", main, *args]
+    return [exe, f"-Xmx{heap}", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-cp", f"{lib}/*", main, *args]
 
 
 def wait_ready(info: BrokerInfo, proc: subprocess.Popen[bytes] | None, log: Path) -> None:

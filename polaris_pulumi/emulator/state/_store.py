@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 import sqlite3
 import threading
+import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any, TypeVar
@@ -25,6 +26,8 @@ CREATE TABLE IF NOT EXISTS tables (name TEXT PRIMARY KEY, doc TEXT NOT NULL);
 -- Connection passwords, kept apart from the records that responses are made of: the
 -- emulator's stand-in for Polaris' secret store (its consumers log in with them).
 CREATE TABLE IF NOT EXISTS passwords (name TEXT PRIMARY KEY, password TEXT NOT NULL);
+-- The emulator's own facts: `instance`, this database's id (its consumer groups are its own).
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 """
 R = TypeVar("R", bound=BaseModel)
 # The records' format: 2 since the records are typed (1 kept camelCase documents).
@@ -163,6 +166,16 @@ class Store:
 
     def delete_table(self, name: str) -> bool:
         return self._exec("DELETE FROM tables WHERE name = ?", name) > 0
+
+    def instance_id(self) -> str:
+        """This database's id, made once: a wipe keeps it, another database has another."""
+        with self.tx():
+            self._db.execute(
+                "INSERT OR IGNORE INTO meta (key, value) VALUES ('instance', ?)",
+                [uuid.uuid4().hex[:12]],
+            )
+            row = self._db.execute("SELECT value FROM meta WHERE key = 'instance'").fetchone()
+        return str(row[0])
 
     def wipe(self) -> None:
         with self.tx():
