@@ -97,13 +97,14 @@ def user_venv(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str]:
     venv = root / "venv"
     _run(sys.executable, "-m", "venv", venv)
     pip = [venv / "bin" / "python", "-m", "pip", "--disable-pip-version-check", "-q"]
-    _run(*pip, "install", "pulumi")
+    install = [*pip, "install", "--no-compile"]  # modules compile on first import instead
+    _run(*install, "pulumi")
     newest = _run(
         venv / "bin" / "python",
         "-c",
         "import pulumi, importlib.metadata as m; print(m.version('pulumi'))",
     )
-    _run(*pip, "install", f"{wheel}[emulator]")
+    _run(*install, f"{wheel}[emulator]")
     return venv, newest.strip()
 
 
