@@ -27,7 +27,9 @@ if [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
   echo "bootstrap: installing polaris-pulumi[dev] into .venv" >&2
   # uv (from PyPI, into the venv) installs the same packages as pip, several times faster.
   .venv/bin/python -m pip install --quiet --disable-pip-version-check "uv>=0.4,<1"
-  .venv/bin/uv pip install --quiet --python .venv/bin/python -c constraints.txt -e ".[dev]"
+  # --compile-bytecode: Pulumi runs programs and providers without writing .pyc files, so they
+  # would otherwise compile every module they import, every time.
+  .venv/bin/uv pip install --quiet --compile-bytecode --python .venv/bin/python -c constraints.txt -e ".[dev]"
   echo "$want" > "$stamp"
 else
   echo "bootstrap: .venv is up to date" >&2
