@@ -137,4 +137,3 @@ def own_live_emulator(tmp_path: Path, own_kafka: LocalKafka) -> Iterator[Emulato
     proc = _live(tmp_path / "own-emulator", own_kafka)
     yield proc
     proc.stop()
-

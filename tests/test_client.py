@@ -675,7 +675,17 @@ def test_a_database_of_an_older_emulator_is_refused_by_name(tmp_path: Path) -> N
     old.commit()
     old.close()
     run = subprocess.run(
-        [sys.executable, "-m", "polaris_pulumi.emulator", "--db", str(db), "--api-key", "k"],
+        [
+            sys.executable,
+            "-m",
+            "polaris_pulumi.emulator",
+            "--db",
+            str(db),
+            "--api-key",
+            "k",
+            "--port",
+            "0",
+        ],
         capture_output=True,
         text=True,
         timeout=60,
