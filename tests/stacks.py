@@ -66,10 +66,10 @@ def polaris_stack(
     workdir = project_dir or write_program(tmp_path / "program", program, name="polaris-e2e")
     pulumi = Pulumi(workdir, tmp_path / "state", stack=stack)
     pulumi.init()
-    pulumi.config_set("polaris:url", emulator.url)
-    pulumi.config_set("polaris:projectId", emulator.project_id)
-    pulumi.config_set("polaris:apiKey", emulator.api_key, secret=True)
-    pulumi.config_set("kafka_password", KAFKA_PASSWORD, secret=True)
+    pulumi.config_set_all(
+        plain={"polaris:url": emulator.url, "polaris:projectId": emulator.project_id},
+        secret={"polaris:apiKey": emulator.api_key, "kafka_password": KAFKA_PASSWORD},
+    )
     return pulumi
 
 

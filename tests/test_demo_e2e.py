@@ -63,8 +63,9 @@ def test_multi_topic_example(tmp_path: Path, emulator: EmulatorProcess) -> None:
         "bootstrapServers",
         "pkc-1.eu-west-1.aws.confluent.cloud:9092,pkc-2.eu-west-1.aws.confluent.cloud:9092",
     )
-    pulumi.config_set("kafkaApiKey", "CLICKSKEY")
-    pulumi.config_set("kafkaApiSecret", "clicks-secret-1", secret=True)
+    pulumi.config_set_all(
+        plain={"kafkaApiKey": "CLICKSKEY"}, secret={"kafkaApiSecret": "clicks-secret-1"}
+    )
     pulumi.up()
     conn = emulator.client().get_connection(pulumi.outputs()["connection"])
     assert (conn.topic_name, conn.topic_name_is_pattern) == (r"clicks\..+", True)
@@ -80,8 +81,9 @@ def test_multi_topic_example(tmp_path: Path, emulator: EmulatorProcess) -> None:
 def test_schema_registry_example(tmp_path: Path, emulator: EmulatorProcess) -> None:
     program = (REPO / "examples" / "schema-registry" / "__main__.py").read_text()
     pulumi = polaris_stack(tmp_path, emulator, program)
-    pulumi.config_set("kafkaApiSecret", "kafka-secret-1", secret=True)
-    pulumi.config_set("registryApiSecret", "registry-secret-1", secret=True)
+    pulumi.config_set_all(
+        secret={"kafkaApiSecret": "kafka-secret-1", "registryApiSecret": "registry-secret-1"}
+    )
     shown = pulumi.up().output
     assert "registry-secret-1" not in shown and "kafka-secret-1" not in shown
     client, outputs = emulator.client(), pulumi.outputs()
@@ -107,10 +109,14 @@ def test_self_managed_kafka_example(tmp_path: Path, emulator: EmulatorProcess) -
 
     program = (REPO / "examples" / "self-managed-kafka" / "__main__.py").read_text()
     pulumi = polaris_stack(tmp_path, emulator, program)
-    pulumi.config_set("bootstrapServers", "kafka-1.internal.example.com:9094")
-    pulumi.config_set("kafkaUser", "polaris-ingest")
-    pulumi.config_set("kafkaPassword", "scram-example-secret-7", secret=True)
-    pulumi.config_set("caCertificates", samples.PEM_CERT)
+    pulumi.config_set_all(
+        plain={
+            "bootstrapServers": "kafka-1.internal.example.com:9094",
+            "kafkaUser": "polaris-ingest",
+            "caCertificates": samples.PEM_CERT,
+        },
+        secret={"kafkaPassword": "scram-example-secret-7"},
+    )
     pulumi.up()
     client = emulator.client()
     conn = client.get_connection(pulumi.outputs()["connection"])

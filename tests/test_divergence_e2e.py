@@ -75,8 +75,7 @@ def test_renames_keep_what_the_stack_manages(tmp_path: Path, emulator: EmulatorP
 
     # A rename without aliases meets the connection's fixed name: the message says to use
     # aliases, and nothing in Polaris changes.
-    pulumi.config_set("conn_resource", "c2")
-    pulumi.config_set("job_resource", "j2")
+    pulumi.config_set_all(plain={"conn_resource": "c2", "job_resource": "j2"})
     refused = pulumi.up(check=False)
     assert refused.returncode != 0 and "aliases=[pulumi.Alias(name=" in refused.output
     assert emulator.active_jobs() == {first: "renamed-table"}
@@ -91,9 +90,7 @@ def test_renames_keep_what_the_stack_manages(tmp_path: Path, emulator: EmulatorP
     # The old advice, adopt_existing, on a rename: the old resources' deletes must not cancel
     # or delete what the new ones now hold.
     pulumi.run("config", "rm", "--stack", pulumi.stack, "aliases")
-    pulumi.config_set("conn_resource", "c3")
-    pulumi.config_set("job_resource", "j3")
-    pulumi.config_set("adopt", "true")
+    pulumi.config_set_all(plain={"conn_resource": "c3", "job_resource": "j3", "adopt": "true"})
     pulumi.up()
     adopted = pulumi.outputs()["job_id"]
     # The same spec: the job is taken as it is, and the old resource's delete keeps it.

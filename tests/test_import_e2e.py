@@ -123,9 +123,10 @@ def test_import_adopts_a_project_with_no_write_and_a_change_replaces_one_job(
     )
     pulumi = Pulumi(program, tmp_path / "state")
     pulumi.init()
-    pulumi.config_set("polaris:url", emulator.url)
-    pulumi.config_set("polaris:projectId", emulator.project_id)
-    pulumi.config_set("polaris:apiKey", emulator.api_key, secret=True)
+    pulumi.config_set_all(
+        plain={"polaris:url": emulator.url, "polaris:projectId": emulator.project_id},
+        secret={"polaris:apiKey": emulator.api_key},
+    )
     for key in keys:
         pulumi.config_set(key, password(key.removesuffix("-password")), secret=True)
     jobs_before = emulator.active_jobs()

@@ -81,10 +81,10 @@ def live_stack(
 ) -> Pulumi:
     """A stack of `program` on the emulator and the broker, as the PLAIN test user."""
     pulumi = polaris_stack(tmp_path, emulator, program)
-    pulumi.config_set("bootstrap", kafka.bootstrap)
-    pulumi.config_set("topic", topic)
-    pulumi.config_set("user", KAFKA_USER)
-    pulumi.config_set("password", KAFKA_USER_PASSWORD, secret=True)
+    pulumi.config_set_all(
+        plain={"bootstrap": kafka.bootstrap, "topic": topic, "user": KAFKA_USER},
+        secret={"password": KAFKA_USER_PASSWORD},
+    )
     return pulumi
 
 
@@ -171,8 +171,7 @@ def test_wrong_password_rolls_back_and_rotation_keeps_consuming(
     live_emulator, kafka = own_live_emulator, own_kafka
     topic = kafka.topic("rotate")
     pulumi = live_stack(tmp_path, live_emulator, kafka, topic)
-    pulumi.config_set("user", ROTATING_USER)
-    pulumi.config_set("password", ROTATING_PASSWORD, secret=True)
+    pulumi.config_set_all(plain={"user": ROTATING_USER}, secret={"password": ROTATING_PASSWORD})
     pulumi.up()
     client = live_emulator.client()
     job_id = pulumi.outputs()["job_id"]
@@ -282,8 +281,7 @@ def test_kafka_connection_with_scram_feeds_a_job(
     topic = kafka.topic("scram")
     produced = kafka.produce(topic, events(4))
     pulumi = live_stack(tmp_path, live_emulator, kafka, topic, SCRAM_PROGRAM)
-    pulumi.config_set("user", SCRAM512_USER)
-    pulumi.config_set("password", SCRAM512_PASSWORD, secret=True)
+    pulumi.config_set_all(plain={"user": SCRAM512_USER}, secret={"password": SCRAM512_PASSWORD})
     pulumi.up()
     client = live_emulator.client()
     job_id = pulumi.outputs()["job_id"]

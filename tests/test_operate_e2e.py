@@ -140,8 +140,7 @@ def test_a_job_that_fails_to_start_fails_the_up_and_is_recorded(
     tmp_path: Path, emulator: EmulatorProcess
 ) -> None:
     pulumi = polaris_stack(tmp_path, emulator)
-    pulumi.config_set("bootstrap", "broker.invalid:9092")
-    pulumi.config_set("test_connection", "false")
+    pulumi.config_set_all(plain={"bootstrap": "broker.invalid:9092", "test_connection": "false"})
     result = pulumi.up(check=False)
     assert result.returncode != 0
     assert (

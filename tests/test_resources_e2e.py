@@ -142,17 +142,14 @@ def test_adopt_existing_connection_and_job(tmp_path: Path, emulator: EmulatorPro
     client.wait_for_start(legacy.id, timeout=10)
 
     pulumi = polaris_stack(tmp_path, emulator)
-    pulumi.config_set("conn_name", "legacy_conn")
-    pulumi.config_set("table", "legacy-table")
+    pulumi.config_set_all(plain={"conn_name": "legacy_conn", "table": "legacy-table"})
     # Without adoption, Pulumi refuses to touch what it does not own, and says how.
     refused = pulumi.up(check=False)
     assert refused.returncode != 0
     assert "adopt_existing=True" in refused.output
     assert client.get_connection("legacy_conn").topic_name == "old_topic"
 
-    pulumi.config_set("adopt", "true")
-    pulumi.config_set("topic", "new_topic")
-    pulumi.config_set("late", "P7D")
+    pulumi.config_set_all(plain={"adopt": "true", "topic": "new_topic", "late": "P7D"})
     pulumi.refresh()
     pulumi.up()
     # Its spec differed (late period): a new job took the adopted one's place on the table.
@@ -177,8 +174,7 @@ def test_adopt_refuses_a_job_reading_another_connection(
         )
     )
     pulumi = polaris_stack(tmp_path, emulator)
-    pulumi.config_set("adopt", "true")
-    pulumi.config_set("table", "shared-table")
+    pulumi.config_set_all(plain={"adopt": "true", "table": "shared-table"})
     result = pulumi.up(check=False)
     assert result.returncode != 0
     assert "not the job this program declares" in result.output
