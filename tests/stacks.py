@@ -61,15 +61,19 @@ def polaris_stack(
     program: str = INGESTION_PROGRAM,
     stack: str = "test",
     project_dir: Path | None = None,
+    config: dict[str, str] | None = None,
+    secrets: dict[str, str] | None = None,
 ) -> Pulumi:
-    """A stack whose provider config points at the emulator (config only, no env)."""
+    """A stack whose provider config points at the emulator (config only, no env), with more
+    `config` and `secrets` (which win over these), set in one CLI run."""
     workdir = project_dir or write_program(tmp_path / "program", program, name="polaris-e2e")
     pulumi = Pulumi(workdir, tmp_path / "state", stack=stack)
     pulumi.init()
-    pulumi.config_set_all(
-        plain={"polaris:url": emulator.url, "polaris:projectId": emulator.project_id},
-        secret={"polaris:apiKey": emulator.api_key, "kafka_password": KAFKA_PASSWORD},
-    )
+    plain = {"polaris:url": emulator.url, "polaris:projectId": emulator.project_id}
+    secret = {"polaris:apiKey": emulator.api_key, "kafka_password": KAFKA_PASSWORD}
+    plain = {k: v for k, v in (plain | (config or {})).items() if k not in (secrets or {})}
+    secret = {k: v for k, v in (secret | (secrets or {})).items() if k not in (config or {})}
+    pulumi.config_set_all(plain=plain, secret=secret)
     return pulumi
 
 

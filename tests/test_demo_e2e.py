@@ -15,8 +15,9 @@ pytestmark = pytest.mark.e2e
 
 def test_demo_program_up_noop_refresh_destroy(tmp_path: Path, emulator: EmulatorProcess) -> None:
     program = (REPO / "__main__.py").read_text()
-    pulumi = polaris_stack(tmp_path, emulator, program)
-    pulumi.config_set("kafkaApiSecret", "demo-secret-value-42", secret=True)
+    pulumi = polaris_stack(
+        tmp_path, emulator, program, secrets={"kafkaApiSecret": "demo-secret-value-42"}
+    )
     pulumi.up()
     jobs = pulumi.outputs()["jobs"]
     assert {name: (j["status"], j["table"]) for name, j in jobs.items()} == {
@@ -58,10 +59,13 @@ def test_demo_program_up_noop_refresh_destroy(tmp_path: Path, emulator: Emulator
 
 def test_multi_topic_example(tmp_path: Path, emulator: EmulatorProcess) -> None:
     program = (REPO / "examples" / "multi-topic" / "__main__.py").read_text()
-    pulumi = polaris_stack(tmp_path, emulator, program)
-    pulumi.config_set(
-        "bootstrapServers",
-        "pkc-1.eu-west-1.aws.confluent.cloud:9092,pkc-2.eu-west-1.aws.confluent.cloud:9092",
+    pulumi = polaris_stack(
+        tmp_path,
+        emulator,
+        program,
+        config={
+            "bootstrapServers": "pkc-1.eu-west-1.aws.confluent.cloud:9092,pkc-2.eu-west-1.aws.confluent.cloud:9092"
+        },
     )
     pulumi.config_set_all(
         plain={"kafkaApiKey": "CLICKSKEY"}, secret={"kafkaApiSecret": "clicks-secret-1"}
@@ -80,9 +84,11 @@ def test_multi_topic_example(tmp_path: Path, emulator: EmulatorProcess) -> None:
 
 def test_schema_registry_example(tmp_path: Path, emulator: EmulatorProcess) -> None:
     program = (REPO / "examples" / "schema-registry" / "__main__.py").read_text()
-    pulumi = polaris_stack(tmp_path, emulator, program)
-    pulumi.config_set_all(
-        secret={"kafkaApiSecret": "kafka-secret-1", "registryApiSecret": "registry-secret-1"}
+    pulumi = polaris_stack(
+        tmp_path,
+        emulator,
+        program,
+        secrets={"kafkaApiSecret": "kafka-secret-1", "registryApiSecret": "registry-secret-1"},
     )
     shown = pulumi.up().output
     assert "registry-secret-1" not in shown and "kafka-secret-1" not in shown
@@ -108,14 +114,16 @@ def test_self_managed_kafka_example(tmp_path: Path, emulator: EmulatorProcess) -
     from tests import samples
 
     program = (REPO / "examples" / "self-managed-kafka" / "__main__.py").read_text()
-    pulumi = polaris_stack(tmp_path, emulator, program)
-    pulumi.config_set_all(
-        plain={
+    pulumi = polaris_stack(
+        tmp_path,
+        emulator,
+        program,
+        config={
             "bootstrapServers": "kafka-1.internal.example.com:9094",
             "kafkaUser": "polaris-ingest",
             "caCertificates": samples.PEM_CERT,
         },
-        secret={"kafkaPassword": "scram-example-secret-7"},
+        secrets={"kafkaPassword": "scram-example-secret-7"},
     )
     pulumi.up()
     client = emulator.client()

@@ -263,8 +263,7 @@ else:
 def test_args_object_and_keywords_together_are_a_type_error(
     tmp_path: Path, emulator: EmulatorProcess, case: str, words: str
 ) -> None:
-    pulumi = polaris_stack(tmp_path, emulator, MIXED_PROGRAM)
-    pulumi.config_set("case", case)
+    pulumi = polaris_stack(tmp_path, emulator, MIXED_PROGRAM, config={"case": case})
     emulator.reset_counters()
     refused = pulumi.preview(check=False)
     assert refused.returncode != 0 and "TypeError" in refused.output and words in refused.output

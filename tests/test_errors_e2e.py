@@ -23,8 +23,9 @@ def assert_no_frames(result: Result) -> None:
 def test_a_wrong_api_key_fails_preview_in_one_paragraph(
     tmp_path: Path, emulator: EmulatorProcess
 ) -> None:
-    pulumi = polaris_stack(tmp_path, emulator)
-    pulumi.config_set("polaris:apiKey", "pok_wrong_key_0123456789", secret=True)
+    pulumi = polaris_stack(
+        tmp_path, emulator, secrets={"polaris:apiKey": "pok_wrong_key_0123456789"}
+    )
     emulator.reset_counters()
     preview = pulumi.preview(check=False)
     assert_no_frames(preview)
@@ -46,8 +47,7 @@ def test_an_unreachable_url_fails_preview_after_a_few_tries(
     with socket.socket() as s:  # a loopback port nothing listens on
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
-    pulumi = polaris_stack(tmp_path, emulator)
-    pulumi.config_set("polaris:url", f"http://127.0.0.1:{port}")
+    pulumi = polaris_stack(tmp_path, emulator, config={"polaris:url": f"http://127.0.0.1:{port}"})
     preview = pulumi.preview(check=False)
     assert_no_frames(preview)
     assert "does not answer" in preview.output and "polaris:url" in preview.output
@@ -62,8 +62,9 @@ def test_an_unreachable_url_fails_preview_after_a_few_tries(
 def test_a_host_name_that_does_not_resolve_is_one_error(
     tmp_path: Path, emulator: EmulatorProcess
 ) -> None:
-    pulumi = polaris_stack(tmp_path, emulator)
-    pulumi.config_set("polaris:url", "https://polaris-e2e.invalid")
+    pulumi = polaris_stack(
+        tmp_path, emulator, config={"polaris:url": "https://polaris-e2e.invalid"}
+    )
     preview = pulumi.preview(check=False)
     assert_no_frames(preview)
     assert "does not resolve" in preview.output and "polaris:url" in preview.output

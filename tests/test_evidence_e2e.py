@@ -78,8 +78,7 @@ def test_chaos_up_and_destroy(tmp_path: Path, emulator: EmulatorProcess, case: s
     """Under faults, the retries recognise what was done: nothing is made twice or left."""
     count, faults = CHAOS[case]
     quiet = {k: 0 for k in faults if k.startswith(("rate_", "lost_write_rate"))}
-    pulumi = polaris_stack(tmp_path, emulator, MANY_PROGRAM)
-    pulumi.config_set("count", str(count))
+    pulumi = polaris_stack(tmp_path, emulator, MANY_PROGRAM, config={"count": str(count)})
     emulator.set_faults(**faults, retry_after_seconds=0, seed=CHAOS_SEED)
     pulumi.up()
     emulator.set_faults(**quiet)
@@ -99,8 +98,7 @@ def test_chaos_up_and_destroy(tmp_path: Path, emulator: EmulatorProcess, case: s
 
 def test_emulator_restart_mid_life(tmp_path: Path, own_emulator: EmulatorProcess) -> None:
     emulator = own_emulator
-    pulumi = polaris_stack(tmp_path, emulator, MANY_PROGRAM)
-    pulumi.config_set("count", "3")
+    pulumi = polaris_stack(tmp_path, emulator, MANY_PROGRAM, config={"count": "3"})
     pulumi.up()
     emulator.stop(kill=True)
     emulator.start()  # same port and database: the stack does not notice
@@ -113,8 +111,7 @@ def test_emulator_restart_mid_life(tmp_path: Path, own_emulator: EmulatorProcess
 
 
 def test_crash_mid_up_then_the_next_up_converges(tmp_path: Path, emulator: EmulatorProcess) -> None:
-    pulumi = polaris_stack(tmp_path, emulator, MANY_PROGRAM)
-    pulumi.config_set("count", "12")
+    pulumi = polaris_stack(tmp_path, emulator, MANY_PROGRAM, config={"count": "12"})
     pulumi.config_set("auto_names", "true")  # derived names, and no adopt_existing
     emulator.set_faults(latency_ms=150)
     proc = subprocess.Popen(

@@ -80,10 +80,12 @@ def live_stack(
     program: str = PROGRAM,
 ) -> Pulumi:
     """A stack of `program` on the emulator and the broker, as the PLAIN test user."""
-    pulumi = polaris_stack(tmp_path, emulator, program)
-    pulumi.config_set_all(
-        plain={"bootstrap": kafka.bootstrap, "topic": topic, "user": KAFKA_USER},
-        secret={"password": KAFKA_USER_PASSWORD},
+    pulumi = polaris_stack(
+        tmp_path,
+        emulator,
+        program,
+        config={"bootstrap": kafka.bootstrap, "topic": topic, "user": KAFKA_USER},
+        secrets={"password": KAFKA_USER_PASSWORD},
     )
     return pulumi
 

@@ -89,8 +89,7 @@ def previous_release(deployment: dict[str, Any]) -> dict[str, Any]:
 def test_a_stack_of_the_previous_release_moves_to_the_one_wait_without_a_write(
     tmp_path: Path, emulator: EmulatorProcess
 ) -> None:
-    pulumi = polaris_stack(tmp_path, emulator, MANY_PROGRAM)
-    pulumi.config_set("count", "3")
+    pulumi = polaris_stack(tmp_path, emulator, MANY_PROGRAM, config={"count": "3"})
     pulumi.up()
     exported = json.loads(pulumi.export())
     exported["deployment"] = previous_release(exported["deployment"])

@@ -109,8 +109,7 @@ def test_waits_overlap(tmp_path: Path) -> None:
     """
     emulator = EmulatorProcess(tmp_path / "emulator", flags=["--job-start-delay", "3"]).start()
     try:
-        pulumi = polaris_stack(tmp_path, emulator, MANY_PROGRAM)
-        pulumi.config_set("count", "8")
+        pulumi = polaris_stack(tmp_path, emulator, MANY_PROGRAM, config={"count": "8"})
         pulumi.up()
         client = emulator.client()
         jobs = [client.get_job(j.id) for j in client.list_jobs()]
@@ -139,8 +138,9 @@ def test_waits_overlap(tmp_path: Path) -> None:
 def test_a_job_that_fails_to_start_fails_the_up_and_is_recorded(
     tmp_path: Path, emulator: EmulatorProcess
 ) -> None:
-    pulumi = polaris_stack(tmp_path, emulator)
-    pulumi.config_set_all(plain={"bootstrap": "broker.invalid:9092", "test_connection": "false"})
+    pulumi = polaris_stack(
+        tmp_path, emulator, config={"bootstrap": "broker.invalid:9092", "test_connection": "false"}
+    )
     result = pulumi.up(check=False)
     assert result.returncode != 0
     assert (

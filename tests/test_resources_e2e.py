@@ -34,8 +34,7 @@ def by_type(pulumi: Pulumi, kind: str) -> list[dict[str, object]]:
 
 
 def test_full_lifecycle(tmp_path: Path, emulator: EmulatorProcess) -> None:
-    pulumi = polaris_stack(tmp_path, emulator)
-    pulumi.config_set("conn_name", "events_conn")
+    pulumi = polaris_stack(tmp_path, emulator, config={"conn_name": "events_conn"})
     client = emulator.client()
     seen: list[Result] = []
 
@@ -141,8 +140,9 @@ def test_adopt_existing_connection_and_job(tmp_path: Path, emulator: EmulatorPro
     )
     client.wait_for_start(legacy.id, timeout=10)
 
-    pulumi = polaris_stack(tmp_path, emulator)
-    pulumi.config_set_all(plain={"conn_name": "legacy_conn", "table": "legacy-table"})
+    pulumi = polaris_stack(
+        tmp_path, emulator, config={"conn_name": "legacy_conn", "table": "legacy-table"}
+    )
     # Without adoption, Pulumi refuses to touch what it does not own, and says how.
     refused = pulumi.up(check=False)
     assert refused.returncode != 0
@@ -173,8 +173,7 @@ def test_adopt_refuses_a_job_reading_another_connection(
             samples.job(table="shared-table", connection_name="other_conn")
         )
     )
-    pulumi = polaris_stack(tmp_path, emulator)
-    pulumi.config_set_all(plain={"adopt": "true", "table": "shared-table"})
+    pulumi = polaris_stack(tmp_path, emulator, config={"adopt": "true", "table": "shared-table"})
     result = pulumi.up(check=False)
     assert result.returncode != 0
     assert "not the job this program declares" in result.output
@@ -262,8 +261,7 @@ def test_bad_input_is_rejected_at_preview_with_zero_writes(
 
 
 def test_failed_connection_test_creates_nothing(tmp_path: Path, emulator: EmulatorProcess) -> None:
-    pulumi = polaris_stack(tmp_path, emulator)
-    pulumi.config_set("topic", "missing_topic")
+    pulumi = polaris_stack(tmp_path, emulator, config={"topic": "missing_topic"})
     result = pulumi.up(check=False)
     assert result.returncode != 0
     assert "Unknown topic" in result.output and "Nothing was created" in result.output

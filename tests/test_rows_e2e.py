@@ -25,10 +25,12 @@ pytestmark = pytest.mark.e2e
 
 def _stack(tmp_path: Path, emulator: EmulatorProcess, kafka: LocalKafka, source: str) -> Pulumi:
     """A stack of `source` (the demo's config keys) on the emulator and the broker."""
-    pulumi = polaris_stack(tmp_path, emulator, source)
-    pulumi.config_set_all(
-        plain={"bootstrapServers": kafka.bootstrap, "kafkaApiKey": KAFKA_USER},
-        secret={"kafkaApiSecret": KAFKA_USER_PASSWORD},
+    pulumi = polaris_stack(
+        tmp_path,
+        emulator,
+        source,
+        config={"bootstrapServers": kafka.bootstrap, "kafkaApiKey": KAFKA_USER},
+        secrets={"kafkaApiSecret": KAFKA_USER_PASSWORD},
     )
     return pulumi
 
