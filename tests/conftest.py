@@ -54,9 +54,8 @@ def _emulator(workdir: Path, *extra: str) -> EmulatorProcess:
 
 @pytest.fixture(scope="session")
 def _shared_emulator(tmp_path_factory: pytest.TempPathFactory) -> Iterator[EmulatorProcess]:
-    proc = _emulator(tmp_path_factory.mktemp("emulator"))
-    yield proc
-    proc.stop()
+    with _emulator(tmp_path_factory.mktemp("emulator")) as proc:
+        yield proc
 
 
 @pytest.fixture
@@ -70,18 +69,16 @@ def emulator(_shared_emulator: EmulatorProcess) -> EmulatorProcess:
 @pytest.fixture
 def own_emulator(tmp_path: Path) -> Iterator[EmulatorProcess]:
     """An emulator process of the test's own, for tests that stop, kill or restart it."""
-    proc = _emulator(tmp_path / "emulator")
-    yield proc
-    proc.stop()
+    with _emulator(tmp_path / "emulator") as proc:
+        yield proc
 
 
 @pytest.fixture
 def held_emulator(tmp_path: Path) -> Iterator[EmulatorProcess]:
     """An emulator whose jobs start only when the test moves its clock on (a start delay of
     an hour): a job's `pending` can be seen whatever the machine's load."""
-    proc = _emulator(tmp_path / "held-emulator", "--job-start-delay", str(HELD))
-    yield proc
-    proc.stop()
+    with _emulator(tmp_path / "held-emulator", "--job-start-delay", str(HELD)) as proc:
+        yield proc
 
 
 HELD = 3600.0
@@ -118,9 +115,8 @@ def _live(workdir: Path, kafka: LocalKafka) -> EmulatorProcess:
 @pytest.fixture
 def live_emulator(tmp_path: Path, kafka: LocalKafka) -> Iterator[EmulatorProcess]:
     """An emulator that knows the broker: real connection tests, jobs that consume."""
-    proc = _live(tmp_path / "emulator", kafka)
-    yield proc
-    proc.stop()
+    with _live(tmp_path / "emulator", kafka) as proc:
+        yield proc
 
 
 @pytest.fixture
@@ -134,6 +130,5 @@ def own_kafka(tmp_path: Path) -> Iterator[LocalKafka]:
 @pytest.fixture
 def own_live_emulator(tmp_path: Path, own_kafka: LocalKafka) -> Iterator[EmulatorProcess]:
     """An emulator that knows the test's own broker."""
-    proc = _live(tmp_path / "own-emulator", own_kafka)
-    yield proc
-    proc.stop()
+    with _live(tmp_path / "own-emulator", own_kafka) as proc:
+        yield proc

@@ -81,6 +81,12 @@ class EmulatorProcess:
         self.proc.wait(timeout=30)
         self.proc = None
 
+    def __enter__(self) -> EmulatorProcess:
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self.stop()
+
     def restart(self) -> None:
         self.stop()
         self.start()
