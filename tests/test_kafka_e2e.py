@@ -200,6 +200,13 @@ def test_wrong_password_rolls_back_and_rotation_keeps_consuming(
     assert "Authentication failed" in (health.message or "")
     pulumi.config_set("password", "rotated-Pw-5tR1wQ", secret=True)
     pulumi.up()
+    # Its credentials work again: healthy as soon as its consumer has its partitions, with no
+    # new record (the health follows the present, not the last record).
+    healed = until(
+        "health ok", lambda: client.get_job(job_id).health, lambda h: h.status == "ok", timeout=10
+    )
+    assert healed.code is None
+    assert totals(client, job_id)["num_rows_processed"] == 3  # nothing new was read
     kafka.produce(topic, events(2, start=3))
     got = until("5 rows", lambda: totals(client, job_id), lambda t: t["num_rows_processed"] >= 5)
     assert got["num_rows_processed"] == 5

@@ -113,6 +113,12 @@ def test_a_source_error_ends_when_records_flow_again_but_a_warning_stays() -> No
     assert observe(broken, Observed(flowing=False), T0).health == error  # no record: stays
     healed = observe(broken, Observed(consumed=True, flowing=True), T0)
     assert healed.health == Health()
+    # Given its partitions again (it logged in): healthy before any new record.
+    reassigned = observe(broken, Observed(assigned=True), T0)
+    assert reassigned.health == Health() and reassigned.execution_status == "idle"
+    # An error found in the same batch wins.
+    still = observe(broken, Observed(assigned=True, health=error), T0)
+    assert still.health == error
     warn = Health(status="warn", code="invalid_rows_found", message="bad row")
     warned = observe(job(execution_status="running", health=warn), Observed(consumed=True), T0)
     assert warned.health == warn

@@ -91,6 +91,7 @@ class Runner(threading.Thread):
         self.reset_at = job.reset_at
         self.stopping = threading.Event()
         self.last_record = float("-inf")  # nothing read yet: idle until a record comes
+        self.assigned = False  # given partitions since the last batch (the source works)
         self.errors: list[KafkaError] = []
 
     def stop(self) -> None:
@@ -184,7 +185,9 @@ class Runner(threading.Thread):
         return Health(status="error", code="topic_not_found", message=message)
 
     def _assigned(self, consumer: Consumer, partitions: list[TopicPartition]) -> None:
-        """After a reset, every partition starts again from `readFromPoint`."""
+        """The consumer logged in and has partitions (the next batch says so); after a reset,
+        every partition starts again from `readFromPoint`."""
+        self.assigned = True
         if self.reset:
             offset = OFFSET_BEGINNING if self.spec.read_from_point == "earliest" else OFFSET_END
             for p in partitions:
@@ -242,7 +245,8 @@ class Runner(threading.Thread):
         if delta.consumed:
             self.last_record = time.monotonic()
         flowing = time.monotonic() - self.last_record < IDLE_AFTER
-        seen = Observed(delta.totals, delta.consumed, flowing, delta.health)
+        seen = Observed(delta.totals, delta.consumed, flowing, delta.health, self.assigned)
+        self.assigned = False
         with self.store.tx():
             job = self.store.get_job(self.job_id)
             if job is None or not reads(job):

@@ -77,12 +77,14 @@ def _started(job: JobRecord, due: float) -> JobRecord:
 @dataclass
 class Observed:
     """One batch of a job's consumer: its counts, whether it read a record, whether records
-    still flow (one came within `IDLE_AFTER`), and the health it found, if any."""
+    still flow (one came within `IDLE_AFTER`), the health it found, if any, and whether it was
+    just given its partitions (it logged in and joined: the source works, records or not)."""
 
     totals: JobTotals = field(default_factory=JobTotals)
     consumed: bool = False
     flowing: bool = False
     health: Health | None = None
+    assigned: bool = False
 
 
 def reads(job: JobRecord) -> bool:
@@ -96,8 +98,9 @@ def reads(job: JobRecord) -> bool:
 
 def observe(job: JobRecord, seen: Observed, now: float) -> JobRecord:
     """The job after its consumer's batch: `running` while records flow, `idle` without; an
-    error of the source is over when records flow again (a warning stays); `failed` once more
-    records than `maxParseExceptions` could not be parsed."""
+    error of the source is over as soon as the consumer reads again (a record came, or it was
+    given its partitions), not only when a record arrives (a warning stays); `failed` once
+    more records than `maxParseExceptions` could not be parsed."""
     totals = JobTotals(
         **{k: getattr(job.totals, k) + getattr(seen.totals, k) for k in JobTotals.model_fields}
     )
@@ -105,7 +108,8 @@ def observe(job: JobRecord, seen: Observed, now: float) -> JobRecord:
         "totals": totals,
         "execution_status": "running" if seen.flowing else "idle",
     }
-    recovered = Health() if seen.consumed and job.health.status == "error" else None
+    reads_again = seen.consumed or seen.assigned
+    recovered = Health() if reads_again and job.health.status == "error" else None
     if (health := seen.health or recovered) is not None:
         update["health"] = health
     limit = job.spec.max_parse_exceptions if job.spec is not None else None
