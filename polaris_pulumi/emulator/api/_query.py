@@ -13,6 +13,7 @@ import csv
 import datetime as dt
 import io
 import json
+import threading
 import uuid
 from decimal import Decimal
 from typing import Any
@@ -91,13 +92,26 @@ class Query:
                 f"The local engine does not evaluate {exc}", "UNSUPPORTED", "unsupported"
             ) from None
         params = [_parameter(p) for p in request.get("parameters") or []]
+        timeout_ms = _timeout_ms(request)
         with self.core.rows.cursor() as cur:
+            # Druid's query timeout: the query is interrupted when it runs out, and frees the CPU.
+            timer = threading.Timer(timeout_ms / 1000, cur.interrupt)
+            timer.start()
             try:
                 result = cur.execute(text, params)
                 described = [(d[0], str(d[1])) for d in result.description or []]
                 return described, result.fetchall()
+            except duckdb.InterruptException:
+                raise SqlError(
+                    f"Query did not complete within the timeout of {timeout_ms} ms: raise "
+                    "context.timeout, or make the query cheaper",
+                    "TIMEOUT",
+                    "timeout",
+                ) from None
             except duckdb.Error as exc:
                 raise SqlError(str(exc).splitlines()[0]) from None
+            finally:
+                timer.cancel()
 
     def _tables(self, tree: exp.Query) -> dict[str, str]:
         """Each table the query reads must be one of the project's (created in DuckDB, empty,
@@ -141,12 +155,27 @@ def _request(body: Any) -> dict[str, Any]:
     for flag in ("header", "typesHeader", "sqlTypesHeader"):
         if not isinstance(body.get(flag, False), bool):
             raise SqlError(f"{flag} must be true or false")
-    zone = (body.get("context") or {}).get("sqlTimeZone")
+    context = body.get("context")
+    if context is not None and not isinstance(context, dict):
+        raise SqlError("context must be an object of query context parameters")
+    zone = (context or {}).get("sqlTimeZone")
     if zone not in (None, "UTC", "Etc/UTC"):
         raise SqlError(
             f"sqlTimeZone {zone!r}: the local engine works in UTC", "UNSUPPORTED", "unsupported"
         )
     return body | {"resultFormat": fmt}
+
+
+# Druid's default query timeout (its `timeout` context parameter, in milliseconds).
+DEFAULT_TIMEOUT_MS = 300_000
+
+
+def _timeout_ms(request: dict[str, Any]) -> int:
+    """The query's `context.timeout`, in milliseconds (Druid's default when unset)."""
+    value = (request.get("context") or {}).get("timeout", DEFAULT_TIMEOUT_MS)
+    if isinstance(value, bool) or not isinstance(value, int) or not 0 < value <= 2**31 - 1:
+        raise SqlError("context.timeout must be a whole number of milliseconds, at least 1")
+    return value
 
 
 _PARAMETER_TYPES = {
