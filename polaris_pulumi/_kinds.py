@@ -146,4 +146,3 @@ KINDS: tuple[Kind, ...] = (
     ),
 )
 KINDS_BY_ROOM = {k.room: k for k in KINDS}
-KINDS_BY_NAME = {k.name: k for k in KINDS}

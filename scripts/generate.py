@@ -296,8 +296,7 @@ def bases_module(room: str) -> str:
     body = "\n\n\n".join(resource_base(res) for res in ROOMS[room])
     used = [n for n in room_names(room) if re.search(rf"\b{n}\b", body)]
     doc = f'"""The resources of the {room} room: their outputs and `__init__` overloads."""'
-    text = _module(doc, body, [f"from polaris_pulumi.{room}._generated import {', '.join(used)}"])
-    return text
+    return _module(doc, body, [f"from polaris_pulumi.{room}._generated import {', '.join(used)}"])
 
 
 def outputs_module() -> str:

@@ -73,15 +73,15 @@ def own_emulator(tmp_path: Path) -> Iterator[EmulatorProcess]:
         yield proc
 
 
+HELD = 3600.0  # seconds: a start delay no test waits out in real time
+
+
 @pytest.fixture
 def held_emulator(tmp_path: Path) -> Iterator[EmulatorProcess]:
     """An emulator whose jobs start only when the test moves its clock on (a start delay of
     an hour): a job's `pending` can be seen whatever the machine's load."""
     with _emulator(tmp_path / "held-emulator", "--job-start-delay", str(HELD)) as proc:
         yield proc
-
-
-HELD = 3600.0
 
 
 def _shared_root(config: pytest.Config) -> Path:

@@ -51,6 +51,7 @@ class Store:
         self._db.executescript(_SCHEMA)
         self._lock = threading.RLock()
         self._depth = 0
+        self._instance: str | None = None
 
     def _check_format(self, path: str) -> None:
         """A new database takes this format; one of another refuses to start, saying why."""
@@ -169,13 +170,16 @@ class Store:
 
     def instance_id(self) -> str:
         """This database's id, made once: a wipe keeps it, another database has another."""
+        if self._instance is not None:
+            return self._instance
         with self.tx():
             self._db.execute(
                 "INSERT OR IGNORE INTO meta (key, value) VALUES ('instance', ?)",
                 [uuid.uuid4().hex[:12]],
             )
             row = self._db.execute("SELECT value FROM meta WHERE key = 'instance'").fetchone()
-        return str(row[0])
+        self._instance = str(row[0])
+        return self._instance
 
     def wipe(self) -> None:
         with self.tx():
