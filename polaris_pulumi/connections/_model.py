@@ -3,6 +3,7 @@ answers, and the resource's own settings. Each field is declared here once (see 
 
 from __future__ import annotations
 
+import functools
 from typing import Annotated, Any, ClassVar, Literal, TypeVar
 
 from pydantic import (
@@ -302,6 +303,13 @@ class ConnectionSecretsInfo(PolarisModel):
 _S = TypeVar("_S", bound="_ConnectionSpec")
 
 
+@functools.cache
+def _secrets_adapter(model: type[_ConnectionSpec]) -> TypeAdapter[Any]:
+    """A validator of a spec model's `secrets`, built once per model (building one costs far
+    more than using it, and `spec()` runs in every diff)."""
+    return TypeAdapter(model.model_fields["secrets"].annotation)  # type: ignore[arg-type,maybe-unrecognized-str-typeform,unused-ignore]
+
+
 class _Submitted(PolarisModel):
     """Who made and last changed a connection, and when (ConnectionResponse).
 
@@ -322,9 +330,8 @@ class _Submitted(PolarisModel):
         data = self.model_dump(include=fields, by_alias=True)
         info = getattr(self, "secrets", None)
         shown = info.model_dump(exclude={"password"}, exclude_none=True) if info else None
-        adapter: TypeAdapter[Any] = TypeAdapter(model.model_fields["secrets"].annotation)  # type: ignore[arg-type,maybe-unrecognized-str-typeform,unused-ignore]
         try:
-            secrets = adapter.validate_python(shown)
+            secrets = _secrets_adapter(model).validate_python(shown)
         except ValidationError:
             secrets = None
         return model.model_validate(data | {"secrets": secrets})
