@@ -1,5 +1,6 @@
-"""Connections v1: create, read, list, PATCH, delete and test, for the `confluent`, `kafka`
-and `confluent_schema_registry` types (and the deprecated `confluent` secrets type)."""
+"""Connections v1: create, read, list, PATCH, delete and test, for every type the package
+manages (`polaris_pulumi._kinds.CONNECTION_TYPES`), and the deprecated `confluent` secrets
+type."""
 
 from __future__ import annotations
 
