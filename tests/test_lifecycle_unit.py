@@ -94,15 +94,16 @@ def test_a_drop_table_job_never_moves() -> None:
     assert advance(job(type="drop_table", spec=None, execution_status="completed"), DUE) is None
 
 
-def test_observe_adds_counts_and_follows_the_flow() -> None:
+def test_observe_keeps_the_committed_totals_and_follows_the_flow() -> None:
     running = job(execution_status="running")
-    batch = JobTotals(num_rows_processed=7, num_bytes_processed=70)
-    seen = observe(running, Observed(batch, consumed=True, flowing=True), T0)
-    assert seen.execution_status == "running" and seen.totals.num_rows_processed == 7
-    again = observe(seen, Observed(batch, consumed=True, flowing=True), T0)
-    assert again.totals.num_rows_processed == 14 and again.totals.num_bytes_processed == 140
+    committed = JobTotals(num_rows_processed=7, num_bytes_processed=70)
+    seen = observe(running, Observed(committed, consumed=True, flowing=True), T0)
+    assert seen.execution_status == "running" and seen.totals == committed
+    later = committed.model_copy(update={"num_rows_processed": 14})
+    again = observe(seen, Observed(later, consumed=True, flowing=True), T0)
+    assert again.totals == later  # the totals committed with the rows, never added twice
     quiet = observe(again, Observed(flowing=False), T0 + IDLE_AFTER)
-    assert quiet.execution_status == "idle" and quiet.totals == again.totals
+    assert quiet.execution_status == "idle" and quiet.totals == again.totals  # nothing committed
     assert reads(quiet)  # idle still reads
 
 
@@ -130,7 +131,7 @@ def test_too_many_parse_exceptions_fail_the_job() -> None:
     errors = JobTotals(num_rows_skipped_by_error=2)
     at_limit = observe(running, Observed(errors, consumed=True, flowing=True), T0)
     assert at_limit.execution_status == "running"
-    over = observe(at_limit, Observed(JobTotals(num_rows_skipped_by_error=1)), T0 + 1)
+    over = observe(at_limit, Observed(JobTotals(num_rows_skipped_by_error=3)), T0 + 1)
     assert over.execution_status == "failed" and not reads(over)
     assert over.health.code == "max_parse_exceptions_exceeded"
     assert over.completed_timestamp == iso_nano(T0 + 1)

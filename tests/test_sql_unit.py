@@ -139,6 +139,7 @@ def test_rollup_merges_batches_into_one_row_per_key() -> None:
     ]
     counts = [_pipeline.write(rows, p, batch, types) for batch in (first, second)]
     assert [c.persisted for c in counts] == [2, 1]  # rows each batch rolled up to
+    rows.settle("hourly")  # the batches were appended; a reader merges them first
     with rows.cursor() as cur:
         got = cur.execute(
             'SELECT __time, page, c, s, lo, hi, "last".v, len(users) FROM hourly ORDER BY 1'

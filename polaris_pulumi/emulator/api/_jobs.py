@@ -32,7 +32,7 @@ from polaris_pulumi.emulator.kafka import _simulated
 from polaris_pulumi.emulator.kafka._reach import reach_problems
 from polaris_pulumi.emulator.state._lifecycle import advance, iso_nano
 from polaris_pulumi.emulator.state._records import Failure, JobRecord
-from polaris_pulumi.jobs._model import StreamingJobSpec, TableTarget
+from polaris_pulumi.jobs._model import JobTotals, StreamingJobSpec, TableTarget
 from polaris_pulumi.tables._model import TableSpec
 
 
@@ -65,6 +65,16 @@ class Jobs:
             if moved is not None:
                 self.core.store.put_job(moved)
         return moved or job
+
+    def totals(self, job: JobRecord) -> JobTotals:
+        """A job's totals: with a broker, as committed with its rows (exactly what its
+        table took), else the record's."""
+        if not self.core.config.kafka_broker:
+            return job.totals
+        from polaris_pulumi.emulator.ingest import _checkpoint  # DuckDB, only with a broker
+
+        with self.core.rows.cursor() as cur:
+            return _checkpoint.totals(cur, job.id) or JobTotals()
 
     def users(self, connection: str) -> list[JobRecord]:
         """Jobs not over that read a connection: as their source, or for their schemas."""
@@ -345,4 +355,4 @@ def routes(app: FastAPI, api: Jobs) -> None:
     @app.get(f"{BASE}/jobs/{{job_id}}/metrics", tags=["jobs"])
     def job_metrics(job_id: str, who: Who) -> dict[str, Any]:
         """The consumer's counts with a broker; zeros with the simulated Kafka."""
-        return {"totals": api.get(job_id, who).totals.to_api()}
+        return {"totals": api.totals(api.get(job_id, who)).to_api()}

@@ -27,7 +27,7 @@ from polaris_pulumi.emulator.api._auth import Principal
 from polaris_pulumi.emulator.api._core import Core
 from polaris_pulumi.emulator.api._http import BASE, Body, Who
 from polaris_pulumi.emulator.ingest import _druid_sql as sql
-from polaris_pulumi.emulator.ingest._rows import state_of
+from polaris_pulumi.emulator.ingest._rows import state_of, storage
 
 FORMATS = ("object", "array", "objectLines", "arrayLines", "csv")
 _FIELDS = {
@@ -131,8 +131,13 @@ class Query:
                 raise SqlError(f"Object '{name}' not found")
             with self.core.rows.writing() as cur:
                 columns = self.core.rows.ensure(record.table, cur)
+                self.core.rows.merge(cur, name, at_least=1)
+            # Each Polaris table has its own DuckDB table (`storage`), named as before by an
+            # alias, so that qualified columns ("t"."c") still resolve.
             table.set("db", None)
-            table.set("this", exp.to_identifier(name, quoted=True))
+            table.set("this", exp.to_identifier(storage(name), quoted=True))
+            if not table.alias:
+                table.set("alias", exp.TableAlias(this=exp.to_identifier(name, quoted=True)))
             for column, duck in columns.items():
                 if (state := state_of(duck)) is not None:
                     states[column.lower()] = state

@@ -1,24 +1,25 @@
 """Jobs that really consume: while the emulator knows a broker, each started streaming job
 has a consumer (confluent-kafka) that reads its connection's topic with the connection's own
-credentials, decodes each record by the job's format, writes the rows into the job's table
-by its pipeline (`_pipeline`, DuckDB), and keeps real counts.
+credentials, decodes each record by the job's format, and writes the rows into the job's table
+by its pipeline (`_pipeline`, DuckDB), exactly once (`_commit`, `_checkpoint`).
 
-The consumer group is the table's, so the read position belongs to the table and survives
-`replaceRunning` (as Polaris documents); a reset moves it to `readFromPoint`. Suspend, cancel
-and a changed connection (a rotated password) stop the consumer; the next one continues from
-the committed position. A runner reports what it saw (`state._lifecycle.Observed`: records
-flowing, unparseable records, Kafka's refusals, an expression the local engine does not
+The read position is the table's, stored with its rows: a consumer given partitions seeks to
+it, so it survives a kill, `replaceRunning`, a rebalance and a suspension; a reset makes the
+table forget it, so that the next consumer starts from `readFromPoint`. A partition the table
+has no position in, of a topic it has read, starts from its beginning, as Druid reads a
+partition discovered after its supervisor started. Suspend, cancel and a changed connection (a
+rotated password) stop the consumer. A runner reports what it saw (`state._lifecycle.Observed`:
+records flowing, unparseable records, Kafka's refusals, an expression the local engine does not
 evaluate) and `state._lifecycle.observe` decides the job's status and health from it.
 """
 
 from __future__ import annotations
 
+import contextlib
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
 
-import duckdb
 from confluent_kafka import (
     OFFSET_BEGINNING,
     OFFSET_END,
@@ -31,8 +32,9 @@ from confluent_kafka import (
 
 from polaris_pulumi._contract import STARTED_STATUSES
 from polaris_pulumi.connections._model import SourceConnection
-from polaris_pulumi.emulator.ingest import _pipeline
-from polaris_pulumi.emulator.ingest._decode import Record, Row, Unparseable, Unsupported, decode
+from polaris_pulumi.emulator.ingest import _checkpoint, _commit, _pipeline
+from polaris_pulumi.emulator.ingest._checkpoint import Partition
+from polaris_pulumi.emulator.ingest._commit import Delta
 from polaris_pulumi.emulator.ingest._rows import Rows
 from polaris_pulumi.emulator.kafka import _live
 from polaris_pulumi.emulator.state._lifecycle import (
@@ -41,31 +43,23 @@ from polaris_pulumi.emulator.state._lifecycle import (
     observe,
     reads,
     unevaluated,
-    warned,
 )
 from polaris_pulumi.emulator.state._records import JobRecord
 from polaris_pulumi.emulator.state._store import Store
-from polaris_pulumi.jobs._model import Health, JobTotals
+from polaris_pulumi.jobs._model import Health
 
 POLL = 0.25  # seconds per consume call (how quickly a stop is noticed)
 TOPIC_CHECK = 2.0  # seconds between checks that the topic still exists
-BATCH = 500
+# Records per batch: a batch as big as what waits, within these (a batch's fixed cost, a
+# transaction and its temporary tables, is paid once for many records when many wait).
+BATCH_MIN, BATCH_MAX = 500, 50_000
 
 
 def group_id(instance: str, table: str) -> str:
-    """The consumer group of a table: its read position, whichever job reads it. Each
-    emulator database (a local Polaris project) has its own groups, on a broker it shares."""
+    """The consumer group of a table (for tools that read group commits: the position itself
+    is stored with the table). Each emulator database (a local Polaris project) has its own
+    groups, on a broker it shares."""
     return f"polaris-{instance}-table-{table}"
-
-
-@dataclass
-class Delta:
-    """What one batch changed."""
-
-    totals: JobTotals = field(default_factory=JobTotals)
-    consumed: bool = False
-    health: Health | None = None
-    rows: list[Row] = field(default_factory=list)
 
 
 class Runner(threading.Thread):
@@ -82,26 +76,31 @@ class Runner(threading.Thread):
         super().__init__(name=f"job-{job.id}", daemon=True)
         assert job.spec is not None
         self.store, self.rows, self.job_id, self.spec = store, rows, job.id, job.spec
+        self.table = job.spec.target.table_name
         self.clock = clock
         self.started = clock()
         self.types = {f.name: f.data_type for f in job.spec.source.input_schema}
         self.plans: tuple[str, _pipeline.Plan | str] | None = None
         self.conn, self.password = source
-        self.reset = job.reset_at is not None and job.reset_at != job.reset_applied
         self.reset_at = job.reset_at
         self.stopping = threading.Event()
         self.last_record = float("-inf")  # nothing read yet: idle until a record comes
         self.assigned = False  # given partitions since the last batch (the source works)
         self.errors: list[KafkaError] = []
+        # Where the consumer reads each partition from: the table's stored position when it
+        # was given the partition, then each batch's end (None: nothing stored).
+        self.start_at: dict[Partition, int | None] = {}
+        self.batch = BATCH_MIN
 
     def stop(self) -> None:
         self.stopping.set()
 
     def run(self) -> None:
+        self._apply_reset()
         consumer = Consumer(
             _live.settings(self.conn, self.password)
             | {
-                "group.id": group_id(self.store.instance_id(), self.spec.target.table_name),
+                "group.id": group_id(self.store.instance_id(), self.table),
                 "auto.offset.reset": self.spec.read_from_point or "latest",
                 "enable.auto.commit": False,
                 # A consumer that cannot leave the group (its credentials stopped working)
@@ -114,33 +113,103 @@ class Runner(threading.Thread):
         topic = self.conn.topic_name
         pattern = f"^(?:{topic})$" if self.conn.topic_name_is_pattern else topic
         consumer.subscribe([pattern], on_assign=self._assigned)
-        checked = time.monotonic()
         try:
-            while not self.stopping.is_set():
-                plan = self._plan()
-                if isinstance(plan, str):  # nothing can be ingested: read nothing
-                    self._apply(Delta(health=unevaluated(plan)))
-                    self.stopping.wait(POLL)
-                    continue
-                batch = consumer.consume(BATCH, timeout=POLL)
-                delta = self._delta(batch)
-                self._persist(plan, delta)
-                if time.monotonic() - checked > TOPIC_CHECK:
-                    checked = time.monotonic()
-                    delta.health = self._topic_gone(consumer) or delta.health
-                if not self._apply(delta):
-                    break
-                if delta.consumed:
-                    consumer.commit(asynchronous=False)
+            self._loop(consumer)
         finally:
             consumer.close()
+
+    def _loop(self, consumer: Consumer) -> None:
+        checked = time.monotonic()
+        while not self.stopping.is_set():
+            plan = self._plan()
+            if isinstance(plan, str):  # nothing can be ingested: read nothing
+                self._apply(Delta(health=unevaluated(plan)))
+                self.stopping.wait(POLL)
+                continue
+            messages = consumer.consume(self.batch, timeout=POLL)
+            self.batch = min(BATCH_MAX, max(BATCH_MIN, 2 * len(messages)))
+            delta = self._delta(messages)
+            if delta.ends and not self._commit(plan, delta):
+                self._rewind(consumer, delta)
+                continue
+            if time.monotonic() - checked > TOPIC_CHECK:
+                checked = time.monotonic()
+                delta.health = self._topic_gone(consumer) or delta.health
+            if not self._apply(delta):
+                break
+            if delta.ends:  # for tools that read the group's position; nothing here does
+                ends = [TopicPartition(t, p, o) for (t, p), o in delta.ends.items()]
+                consumer.commit(offsets=ends, asynchronous=True)
+
+    def _delta(self, messages: list[Message]) -> Delta:
+        delta = _commit.read(messages, self.spec, self.start_at, self.clock())
+        for error in self.errors:
+            if _live.is_auth(error):
+                delta.health = Health(
+                    status="error", code="could_not_connect_to_source", message=_live.reason(error)
+                )
+        self.errors.clear()
+        return delta
+
+    def _commit(self, plan: _pipeline.Plan, delta: Delta) -> bool:
+        start = {p: self.start_at.get(p) for p in delta.ends}
+        done = _commit.commit(self.rows, self.job_id, plan, delta, start, self.types, self.clock())
+        if done:
+            self.start_at.update(delta.ends)
+        return done
+
+    def _rewind(self, consumer: Consumer, delta: Delta) -> None:
+        """The table's position moved under this consumer (another one, or a reset): read
+        again from the stored position."""
+        with self.rows.cursor() as cur:
+            stored = _checkpoint.positions(cur, self.table)
+        known = {topic for topic, _ in stored}
+        for topic, part in delta.ends:
+            offset = stored.get((topic, part))
+            self.start_at[(topic, part)] = offset
+            with contextlib.suppress(KafkaException):  # unassigned: the next assignment seeks
+                consumer.seek(TopicPartition(topic, part, self._from(offset, known, topic)))
+
+    def _from(self, stored: int | None, known: set[str], topic: str) -> int:
+        """Where to read a partition: the stored position; without one, its beginning if the
+        table has read its topic (a partition added since), else `readFromPoint`."""
+        if stored is not None:
+            return stored
+        if topic in known or self.spec.read_from_point == "earliest":
+            return OFFSET_BEGINNING
+        return OFFSET_END
+
+    def _assigned(self, consumer: Consumer, partitions: list[TopicPartition]) -> None:
+        """The consumer logged in and has partitions (the next batch says so): each is read
+        from the table's stored position."""
+        with self.rows.cursor() as cur:
+            stored = _checkpoint.positions(cur, self.table)
+        known = {topic for topic, _ in stored}
+        for p in partitions:
+            where = (p.topic, p.partition)
+            self.start_at[where] = stored.get(where)
+            p.offset = self._from(stored.get(where), known, p.topic)
+        consumer.assign(partitions)
+        self.assigned = True
+
+    def _apply_reset(self) -> None:
+        """A reset not yet applied: the table forgets its position in the job's topics, and
+        the reset is marked applied, in one transaction (a kill never applies it twice)."""
+        if self.reset_at is None:
+            return
+        with self.rows.writing() as cur:
+            if _checkpoint.applied_reset(cur, self.job_id) == self.reset_at:
+                return
+            held = sorted({t for t, _ in _checkpoint.positions(cur, self.table)})
+            topics = _live.topics_of(self.conn, held)
+            _checkpoint.reset(cur, self.job_id, self.reset_at, self.table, topics)
 
     def _plan(self) -> _pipeline.Plan | str:
         """The job's pipeline for its table as it is now (compiled again when the table
         changes), or why the local engine cannot evaluate it."""
-        record = self.store.get_table(self.spec.target.table_name)
+        record = self.store.get_table(self.table)
         if record is None:
-            return f"Table {self.spec.target.table_name!r} does not exist"
+            return f"Table {self.table!r} does not exist"
         key = record.table.spec().model_dump_json()
         if self.plans is None or self.plans[0] != key:
             try:
@@ -151,26 +220,6 @@ class Runner(threading.Thread):
                 plan = str(exc)
             self.plans = (key, plan)
         return self.plans[1]
-
-    def _persist(self, plan: _pipeline.Plan, delta: Delta) -> None:
-        """The batch's rows into the table; what the pipeline dropped is counted."""
-        if not delta.rows:
-            return
-        try:
-            counts = _pipeline.write(self.rows, plan, delta.rows, self.types, self.clock())
-        except duckdb.Error as exc:
-            delta.totals.num_rows_skipped_by_error += len(delta.rows)
-            reason = str(exc).splitlines()[0]
-            delta.health = unevaluated(f"The local engine could not ingest the rows: {reason}")
-            return
-        t = delta.totals
-        t.num_rows_processed += len(delta.rows) - counts.skipped_by_filter - counts.unparseable_time
-        t.num_rows_skipped_by_filter += counts.skipped_by_filter
-        t.num_rows_skipped_by_error += counts.unparseable_time
-        t.num_rows_persisted += counts.persisted
-        if counts.unparseable_time:
-            n = counts.unparseable_time
-            delta.health = warned(f"{n} row(s) had no __time: its mapping gave null", self.clock())
 
     def _topic_gone(self, consumer: Consumer) -> Health | None:
         """A metadata request: a consumer alone notices a deleted topic only when its
@@ -183,61 +232,6 @@ class Runner(threading.Thread):
             return None
         message = f"Unknown topic: no topic matches {self.conn.topic_name!r} any more"
         return Health(status="error", code="topic_not_found", message=message)
-
-    def _assigned(self, consumer: Consumer, partitions: list[TopicPartition]) -> None:
-        """The consumer logged in and has partitions (the next batch says so); after a reset,
-        every partition starts again from `readFromPoint`."""
-        self.assigned = True
-        if self.reset:
-            offset = OFFSET_BEGINNING if self.spec.read_from_point == "earliest" else OFFSET_END
-            for p in partitions:
-                p.offset = offset
-            consumer.assign(partitions)
-            self.reset = False
-            self._mark_reset()
-
-    def _mark_reset(self) -> None:
-        with self.store.tx():
-            job = self.store.get_job(self.job_id)
-            if job is not None:
-                self.store.put_job(job.model_copy(update={"reset_applied": self.reset_at}))
-
-    def _delta(self, batch: list[Message]) -> Delta:
-        delta, totals = Delta(), JobTotals()
-        for msg in batch:
-            if (error := msg.error()) is not None:
-                delta.health = _kafka_health(error) or delta.health
-                continue
-            delta.consumed = True
-            self._count(msg, totals, delta)
-        for error in self.errors:
-            if _live.is_auth(error):
-                delta.health = Health(
-                    status="error", code="could_not_connect_to_source", message=_live.reason(error)
-                )
-        self.errors.clear()
-        delta.totals = totals
-        return delta
-
-    def _count(self, msg: Message, totals: JobTotals, delta: Delta) -> None:
-        record = Record(
-            value=msg.value(),
-            key=msg.key(),
-            headers=_headers(msg),
-            timestamp_ms=msg.timestamp()[1] if msg.timestamp()[0] else None,
-        )
-        totals.num_bytes_processed += len(record.value or b"")
-        try:
-            decoded = decode(self.spec.source, record)
-        except Unparseable as exc:
-            totals.num_rows_skipped_by_error += 1
-            delta.health = warned(f"a record could not be parsed: {exc}", self.clock())
-            return
-        except Unsupported as exc:
-            delta.health = unevaluated(f"The local engine does not evaluate {exc}")
-            return
-        delta.rows.extend(decoded.rows)
-        totals.num_rows_processed_with_warning += decoded.warnings
 
     def _apply(self, delta: Delta) -> bool:
         """Report the batch to the job's record (`observe` decides its status and health);
@@ -255,23 +249,6 @@ class Runner(threading.Thread):
             if changed != job:
                 self.store.put_job(changed)
             return changed.execution_status in STARTED_STATUSES
-
-
-def _headers(msg: Message) -> list[tuple[str, bytes | None]]:
-    raw = msg.headers() or []
-    pairs = list(raw.items()) if isinstance(raw, dict) else raw
-    return [(k, v.encode() if isinstance(v, str) else v) for k, v in pairs]
-
-
-def _kafka_health(error: KafkaError) -> Health | None:
-    if error.code() == KafkaError._PARTITION_EOF:
-        return None
-    code = (
-        "topic_not_found"
-        if error.code() in (KafkaError.UNKNOWN_TOPIC_OR_PART, KafkaError._UNKNOWN_TOPIC)
-        else "could_not_connect_to_source"
-    )
-    return Health(status="error", code=code, message=_live.reason(error))
 
 
 class Feed:

@@ -3,10 +3,10 @@ mapping and the rejection periods, the other mappings, and the write into the ta
 
 Detail tables take one row per record (with schema discovery, every input field but the
 excluded ones). Aggregate tables roll up by `__time` floored to their time resolution and by
-their dimensions: each batch is aggregated by the job's aggregation mappings, then merged with
-what the table holds by each measure's combining form (COUNT and SUM add up, MIN and MAX keep
-theirs, LATEST/EARLIEST keep the value of the latest/earliest time, a distinct count keeps the
-set of values), so the table holds one row per key, as Druid's perfect rollup does.
+their dimensions (`_rollup`).
+
+Column names are Druid's, so case-sensitive, and DuckDB's are not: an input field whose name
+differs from another's only in case is not ingested (the first seen is), and the job warns.
 """
 
 from __future__ import annotations
@@ -23,7 +23,8 @@ from sqlglot import exp
 
 from polaris_pulumi._meta import with_defaults
 from polaris_pulumi.emulator.ingest import _druid_sql as sql
-from polaris_pulumi.emulator.ingest._rows import PAIR, SET, Rows, duck_type, quote, state_of
+from polaris_pulumi.emulator.ingest import _rollup
+from polaris_pulumi.emulator.ingest._rows import PAIR, SET, Rows, duck_type, quote, storage
 from polaris_pulumi.jobs._model import StreamingJobSpec
 from polaris_pulumi.tables._model import TableSpec
 
@@ -46,16 +47,6 @@ _GRANULARITIES = {
 }
 
 
-@dataclass(frozen=True)
-class Measure:
-    """An aggregation mapping: how a batch computes it, and how it merges with stored rows."""
-
-    column: str
-    batch: str
-    combine: str
-    duck: str | None = None  # the state's type, when it is not the aggregate's own
-
-
 @dataclass
 class Plan:
     """A job's pipeline, compiled once (an expression it cannot evaluate fails here)."""
@@ -64,7 +55,7 @@ class Plan:
     time: str
     keep: str
     dims: dict[str, str]
-    measures: list[Measure]
+    measures: list[_rollup.Measure]
     discover: bool
     exclusions: frozenset[str]
     late_seconds: float
@@ -85,6 +76,7 @@ class Counts:
     skipped_by_filter: int = 0
     unparseable_time: int = 0
     columns: list[str] = field(default_factory=list)
+    folded: list[str] = field(default_factory=list)  # input fields left out (`_load`)
 
 
 class PlanError(ValueError):
@@ -105,7 +97,7 @@ def compile_plan(spec: StreamingJobSpec, table: TableSpec, started: float) -> Pl
     """The job's pipeline; raises `PlanError` naming what the engine cannot evaluate."""
     filled = with_defaults(spec)
     dims: dict[str, str] = {}
-    measures: list[Measure] = []
+    measures: list[_rollup.Measure] = []
     time_sql = _time_default(spec)
     reads: set[str] = set()
     for m in spec.mappings:
@@ -115,7 +107,7 @@ def compile_plan(spec: StreamingJobSpec, table: TableSpec, started: float) -> Pl
             if m.column_name == "__time":
                 time_sql = sql.to_duckdb(tree)
             elif m.is_aggregation or (table.type == "aggregate" and sql.aggregates(tree)):
-                measures.append(_measure(m.column_name, tree))
+                measures.append(_rollup.measure(m.column_name, tree))
             else:
                 dims[m.column_name] = sql.to_duckdb(tree)
     if not any(m.column_name == "__time" for m in spec.mappings):
@@ -157,37 +149,6 @@ def _time_default(spec: StreamingJobSpec) -> str:
     return f"epoch_ms(TRY_CAST({field} AS BIGINT))"
 
 
-_PAIRS = sql.EXTREMES
-_SETS = sql.SKETCHES
-
-
-def _measure(column: str, tree: exp.Expr) -> Measure:
-    """An aggregation mapping must be one aggregate call: Druid's ingestion aggregators."""
-    c = quote(column)
-    name = tree.name.upper() if isinstance(tree, exp.Anonymous) else ""
-    if isinstance(tree, exp.Count | exp.Sum):
-        return Measure(column, sql.to_duckdb(tree), f"sum({c})")
-    if isinstance(tree, exp.Min | exp.Max):
-        pick = "min" if isinstance(tree, exp.Min) else "max"
-        return Measure(column, sql.to_duckdb(tree), f"{pick}({c})")
-    if isinstance(tree, exp.ApproxDistinct) or name in _SETS:
-        arg = tree.this if isinstance(tree, exp.ApproxDistinct) else tree.expressions[0]
-        value = f"CAST({sql.to_duckdb(arg)} AS VARCHAR)"
-        batch = f"list_distinct(list({value}) FILTER (WHERE {value} IS NOT NULL))"
-        return Measure(column, batch, f"list_distinct(flatten(list({c})))", SET)
-    if name in _PAIRS:
-        args = tree.expressions
-        value = sql.to_duckdb(args[0])
-        at = sql.to_duckdb(args[1]) if name.endswith("_BY") else '"__time"'
-        pair = f"{{'t': {at}, 'v': CAST({value} AS VARCHAR)}}"
-        return Measure(column, f"{_PAIRS[name]}({pair}, {at})", f"{_PAIRS[name]}({c}, {c}.t)", PAIR)
-    shown = name or (tree.sql_name() if isinstance(tree, exp.Func) else type(tree).__name__)
-    raise sql.Unevaluated(
-        shown,
-        "as an ingestion aggregation: COUNT, SUM, MIN, MAX, LATEST, EARLIEST or a distinct count",
-    )
-
-
 # --- one batch ------------------------------------------------------------------------------
 
 
@@ -198,18 +159,32 @@ def write(
     input_types: dict[str, str],
     now: float | None = None,
 ) -> Counts:
-    """Run a batch of decoded rows through the plan into the table, in one transaction;
-    `now` (the emulator's clock; default the system's) bounds the early rejection period."""
+    """Run a batch of decoded rows through the plan into the table, in a transaction of its
+    own; `now` (the emulator's clock; default the system's) bounds the early rejection
+    period."""
+    with rows.writing() as cur:
+        return write_in(cur, rows, plan, batch, input_types, now)
+
+
+def write_in(
+    cur: duckdb.DuckDBPyConnection,
+    rows: Rows,
+    plan: Plan,
+    batch: list[Row],
+    input_types: dict[str, str],
+    now: float | None = None,
+) -> Counts:
+    """`write`, in the caller's transaction (which commits the read position with it)."""
     if not batch:
         return Counts()
-    with rows.writing() as cur:
-        have = rows.ensure(plan.table, cur)
-        names = _load(cur, batch, input_types, plan.reads)
-        counts = _stage(cur, plan, names, time.time() if now is None else now)
-        out = _out(cur, plan, names)
-        counts.columns = _widen(cur, plan, have, out)
-        counts.persisted = _store(cur, plan, rows.columns(plan.table.name, cur), out)
-        cur.execute('DROP TABLE "$batch"; DROP TABLE "$stage"; DROP TABLE "$out"')
+    have = rows.ensure(plan.table, cur)
+    names, folded = _load(cur, batch, input_types, plan.reads)
+    counts = _stage(cur, plan, names, time.time() if now is None else now)
+    counts.folded = folded
+    out = _out(cur, plan, names, have)
+    counts.columns = _widen(cur, plan, have, out)
+    counts.persisted = _store(cur, rows, plan, rows.columns(plan.table.name, cur), out)
+    cur.execute('DROP TABLE "$batch"; DROP TABLE "$stage"; DROP TABLE "$out"')
     return counts
 
 
@@ -218,24 +193,34 @@ def _load(
     batch: list[Row],
     input_types: dict[str, str],
     reads: frozenset[str],
-) -> list[str]:
+) -> tuple[list[str], list[str]]:
     """The batch as a temporary table, its input-schema fields typed, the others inferred;
-    a field the expressions read that no record has is null, as in Druid."""
+    a field the expressions read that no record has is null, as in Druid. Also the fields
+    left out because another's name differs only in case."""
     structure: dict[str, str] = {}
+    folds: dict[str, str] = {}
+    folded: set[str] = set()
+    for name in (*input_types, *reads):
+        folds.setdefault(name.lower(), name)
     for row in batch:
         for key, value in row.items():
+            if folds.setdefault(key.lower(), key) != key:
+                folded.add(key)
+                continue
             structure[key] = _merge_type(structure.get(key), _infer(value))
     for name in reads - set(structure):
-        structure[name] = "VARCHAR"
+        if folds[name.lower()] == name:
+            structure[name] = "VARCHAR"
     for name, data_type in input_types.items():
-        structure[name] = _input_type(data_type)
+        if folds[name.lower()] == name:
+            structure[name] = _input_type(data_type)
     if not structure:
         structure["$empty"] = "VARCHAR"
     cur.execute(
         'CREATE TEMP TABLE "$batch" AS SELECT unnest(from_json(?::JSON, ?), recursive := true)',
         [json.dumps(batch, default=str), json.dumps([structure])],
     )
-    return list(structure)
+    return list(structure), sorted(folded)
 
 
 def _input_type(data_type: str) -> str:
@@ -297,14 +282,22 @@ def _timestamp(epoch: float) -> str:
     return time.strftime("%Y-%m-%d %H:%M:%S", time.gmtime(max(epoch, _YEAR_1)))
 
 
-def _out(cur: duckdb.DuckDBPyConnection, plan: Plan, names: list[str]) -> dict[str, str]:
-    """The batch's rows as the table takes them (rolled up, for an aggregate table)."""
+def _out(
+    cur: duckdb.DuckDBPyConnection, plan: Plan, names: list[str], have: dict[str, str]
+) -> dict[str, str]:
+    """The batch's rows as the table takes them (rolled up, for an aggregate table). A
+    discovered field that differs from a mapped or stored column only in case is left out."""
     declared = {c.name for c in plan.table.schema_ or []}
     taken = {"__time", *plan.dims, *(m.column for m in plan.measures)}
+    folds = {n.lower(): n for n in (*have, *taken)}
     discovered = [
         n
         for n in names
-        if plan.discover and n not in taken and n not in plan.exclusions and n != "$empty"
+        if plan.discover
+        and n not in taken
+        and folds.get(n.lower(), n) == n
+        and n not in plan.exclusions
+        and n != "$empty"
     ]
     if plan.table.schema_mode == "strict":
         discovered = [n for n in discovered if n in declared]
@@ -349,7 +342,9 @@ def _widen(
     for name, duck in out.items():
         if name not in have:
             kind = states.get(name) or _WIDER.get(duck.split("(")[0], duck)
-            cur.execute(f"ALTER TABLE {quote(plan.table.name)} ADD COLUMN {quote(name)} {kind}")
+            cur.execute(
+                f"ALTER TABLE {quote(storage(plan.table.name))} ADD COLUMN {quote(name)} {kind}"
+            )
             added.append(name)
     return added
 
@@ -358,37 +353,18 @@ _WIDER = {"HUGEINT": "BIGINT", "INTEGER": "BIGINT", "DECIMAL": "DOUBLE", "BOOLEA
 
 
 def _store(
-    cur: duckdb.DuckDBPyConnection, plan: Plan, table: dict[str, str], out: dict[str, str]
+    cur: duckdb.DuckDBPyConnection,
+    rows: Rows,
+    plan: Plan,
+    table: dict[str, str],
+    out: dict[str, str],
 ) -> int:
-    """Append (detail) or merge (aggregate) the batch; the rows it wrote."""
-    t = quote(plan.table.name)
+    """Append the batch (an aggregate table merges later: `_rollup`); the rows it wrote."""
     cast = ", ".join(f"TRY_CAST({quote(n)} AS {table[n]}) AS {quote(n)}" for n in out if n in table)
     (persisted,) = cur.execute('SELECT count(*) FROM "$out"').fetchone() or (0,)
-    if not plan.aggregate:
+    if plan.aggregate:
+        _rollup.append(cur, rows, plan.table, plan.measures, cast)
+    else:
+        t = quote(storage(plan.table.name))
         cur.execute(f'INSERT INTO {t} BY NAME SELECT {cast} FROM "$out"')
-        return int(persisted)
-    combine = {m.column: m.combine for m in plan.measures}
-    measures = set(combine) | {c.name for c in plan.table.schema_ or [] if c.type == "measure"}
-    select = []
-    for name, duck in table.items():
-        if name not in measures:
-            select.append(quote(name))
-        else:
-            merged = combine.get(name) or _combine(name, duck)
-            select.append(f"CAST({merged} AS {duck}) AS {quote(name)}")
-    cur.execute(
-        f"CREATE OR REPLACE TABLE {t} AS SELECT {', '.join(select)} FROM "
-        f'(SELECT * FROM {t} UNION ALL BY NAME SELECT {cast} FROM "$out") GROUP BY ALL'
-    )
     return int(persisted)
-
-
-def _combine(name: str, duck: str) -> str:
-    """A measure this job does not map (another job's), merged by its type."""
-    c = quote(name)
-    state = state_of(duck)
-    if state == "pair":
-        return f"arg_max({c}, {c}.t)"
-    if state == "set":
-        return f"list_distinct(flatten(list({c})))"
-    return f"sum({c})" if duck in ("BIGINT", "DOUBLE", "FLOAT", "HUGEINT") else f"any_value({c})"

@@ -1,6 +1,9 @@
 """The tables' rows, in DuckDB: one database file beside the emulator's SQLite store (in memory
-for an in-memory emulator). A Polaris table is a DuckDB table of the same name; its declared
-columns come first, and a flexible table gains the columns its jobs bring.
+for an in-memory emulator). A Polaris table is a DuckDB table of its own (`storage`: DuckDB
+folds identifiers that differ only in case, Druid does not); its declared columns come first,
+and a flexible table gains the columns its jobs bring. The engine's own bookkeeping (read
+positions, job totals, pending rollups) lives in the `polaris_meta` schema of the same
+database, so that it commits with the rows (`_checkpoint`).
 
 The database never reads or writes a file but its own (`enable_external_access` off), since the
 query API hands it user SQL.
@@ -8,6 +11,8 @@ query API hands it user SQL.
 
 from __future__ import annotations
 
+import hashlib
+import json
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -85,6 +90,24 @@ def quote(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
 
 
+def storage(table: str) -> str:
+    """The DuckDB table that holds a Polaris table's rows: its name when no other name can fold
+    onto it (all lower case, no `^`), else the lower-cased name and a digest of the real one,
+    so that `Case` and `cASE` are two tables."""
+    if table == table.lower() and "^" not in table:
+        return table
+    return f"{table.lower()}^{hashlib.sha256(table.encode()).hexdigest()[:12]}"
+
+
+META = "polaris_meta"  # the engine's bookkeeping; the query API never reads it
+_META_TABLES = {
+    "offsets": "table_name VARCHAR, topic VARCHAR, part INTEGER, next_offset BIGINT",
+    "totals": "job_id VARCHAR, totals JSON",
+    "resets": "job_id VARCHAR, reset_at VARCHAR",
+    "rollups": "table_name VARCHAR, merged BIGINT, pending BIGINT, combine JSON",
+}
+
+
 @dataclass(frozen=True)
 class Stats:
     """What a table holds: its rows, their size, and its columns with their DuckDB types."""
@@ -102,7 +125,12 @@ class Rows:
         self.db.execute(
             # Druid's `/` divides longs as longs.
             "SET GLOBAL TimeZone = 'UTC'; SET GLOBAL threads = 2; SET GLOBAL integer_division = true; "
-            "SET GLOBAL enable_external_access = false; SET GLOBAL lock_configuration = true"
+            "SET GLOBAL enable_external_access = false; SET GLOBAL lock_configuration = true; "
+            f"CREATE SCHEMA IF NOT EXISTS {META}; "
+            + "; ".join(
+                f"CREATE TABLE IF NOT EXISTS {META}.{name} ({body})"
+                for name, body in _META_TABLES.items()
+            )
         )
         self.lock = threading.RLock()
 
@@ -136,7 +164,8 @@ class Rows:
             cur.commit()
 
     def columns(self, name: str, cur: duckdb.DuckDBPyConnection | None = None) -> dict[str, str]:
-        """The table's columns and their DuckDB types, in order ({} if it has no rows yet)."""
+        """A Polaris table's columns and their DuckDB types, in order ({} if it has no rows
+        yet)."""
         sql = (
             "SELECT column_name, data_type FROM duckdb_columns() "
             "WHERE table_name = ? AND schema_name = 'main' AND NOT internal "
@@ -145,7 +174,7 @@ class Rows:
         if cur is None:
             with self.cursor() as own:
                 return self.columns(name, own)
-        return dict(cur.execute(sql, [name]).fetchall())
+        return dict(cur.execute(sql, [storage(name)]).fetchall())
 
     def ensure(self, table: TableSpec, cur: duckdb.DuckDBPyConnection) -> dict[str, str]:
         """The table, created with its declared columns if it is new; its columns."""
@@ -154,17 +183,21 @@ class Rows:
         declared.setdefault("__time", "TIMESTAMP")
         if not have:
             body = ", ".join(f"{quote(n)} {t}" for n, t in declared.items())
-            cur.execute(f"CREATE TABLE {quote(table.name)} ({body})")
+            cur.execute(f"CREATE TABLE {quote(storage(table.name))} ({body})")
         elif missing := {n: t for n, t in declared.items() if n not in have}:
             for n, t in missing.items():  # a column declared since (PUT)
-                cur.execute(f"ALTER TABLE {quote(table.name)} ADD COLUMN {quote(n)} {t}")
+                cur.execute(f"ALTER TABLE {quote(storage(table.name))} ADD COLUMN {quote(n)} {t}")
         else:
             return have
         return self.columns(table.name, cur)
 
     def drop(self, name: str) -> None:
+        """The table's rows and what the engine kept for it (its read positions, its pending
+        rollup), at once: a table made again with the name starts empty, from `readFromPoint`."""
         with self.writing() as cur:
-            cur.execute(f"DROP TABLE IF EXISTS {quote(name)}")
+            cur.execute(f"DROP TABLE IF EXISTS {quote(storage(name))}")
+            for meta in ("offsets", "rollups"):
+                cur.execute(f"DELETE FROM {META}.{meta} WHERE table_name = ?", [name])
 
     def wipe(self) -> None:
         with self.writing() as cur:
@@ -172,14 +205,48 @@ class Rows:
                 "SELECT table_name FROM duckdb_tables() WHERE schema_name = 'main' AND NOT temporary"
             ).fetchall():
                 cur.execute(f"DROP TABLE {quote(name)}")
+            for meta in _META_TABLES:
+                cur.execute(f"DELETE FROM {META}.{meta}")
+
+    def settle(self, name: str) -> None:
+        """An aggregate table's appended batches merged into one row per key, before it is
+        read (`merge`)."""
+        with self.writing() as cur:
+            self.merge(cur, name, at_least=1)
+
+    def merge(self, cur: duckdb.DuckDBPyConnection, name: str, at_least: int) -> None:
+        """Merge an aggregate table's pending rows, if there are at least `at_least`: each
+        measure by its combining form (kept by the jobs that wrote it), the other columns as
+        the key, as Druid's perfect rollup does."""
+        found = cur.execute(
+            f"SELECT pending, combine FROM {META}.rollups WHERE table_name = ?", [name]
+        ).fetchone()
+        if found is None or found[0] < max(at_least, 1):
+            return
+        combine: dict[str, str] = json.loads(found[1])
+        columns = self.columns(name, cur)
+        select = [
+            f"CAST({combine[n]} AS {duck}) AS {quote(n)}" if n in combine else quote(n)
+            for n, duck in columns.items()
+        ]
+        t = quote(storage(name))
+        cur.execute(
+            f"CREATE OR REPLACE TABLE {t} AS SELECT {', '.join(select)} FROM {t} GROUP BY ALL"
+        )
+        (merged,) = cur.execute(f"SELECT count(*) FROM {t}").fetchone() or (0,)
+        cur.execute(
+            f"UPDATE {META}.rollups SET merged = ?, pending = 0 WHERE table_name = ?",
+            [merged, name],
+        )
 
     def stats(self, name: str) -> Stats:
         """Rows and size (the rows as JSON: the local engine has no segments to measure)."""
+        self.settle(name)
         with self.cursor() as cur:
             columns = self.columns(name, cur)
             if not columns:
                 return Stats(0, 0, {})
-            t = quote(name)
+            t = quote(storage(name))
             rows, size = cur.execute(
                 f"SELECT count(*), coalesce(sum(strlen(CAST(to_json(r) AS VARCHAR))), 0) FROM {t} AS r"
             ).fetchone() or (0, 0)

@@ -9,7 +9,7 @@ consumer saw in one batch (records flowing or not, parse errors, Kafka's errors)
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from polaris_pulumi._contract import STARTED_STATUSES
@@ -76,11 +76,12 @@ def _started(job: JobRecord, due: float) -> JobRecord:
 
 @dataclass
 class Observed:
-    """One batch of a job's consumer: its counts, whether it read a record, whether records
-    still flow (one came within `IDLE_AFTER`), the health it found, if any, and whether it was
-    just given its partitions (it logged in and joined: the source works, records or not)."""
+    """One batch of a job's consumer: the job's totals once it committed (None: it committed
+    nothing), whether it read a record, whether records still flow (one came within
+    `IDLE_AFTER`), the health it found, if any, and whether it was just given its partitions
+    (it logged in and joined: the source works, records or not)."""
 
-    totals: JobTotals = field(default_factory=JobTotals)
+    totals: JobTotals | None = None
     consumed: bool = False
     flowing: bool = False
     health: Health | None = None
@@ -101,9 +102,7 @@ def observe(job: JobRecord, seen: Observed, now: float) -> JobRecord:
     error of the source is over as soon as the consumer reads again (a record came, or it was
     given its partitions), not only when a record arrives (a warning stays); `failed` once
     more records than `maxParseExceptions` could not be parsed."""
-    totals = JobTotals(
-        **{k: getattr(job.totals, k) + getattr(seen.totals, k) for k in JobTotals.model_fields}
-    )
+    totals = seen.totals or job.totals
     update: dict[str, object] = {
         "totals": totals,
         "execution_status": "running" if seen.flowing else "idle",

@@ -84,7 +84,6 @@ class JobRecord(BaseModel):
     reset_at: str | None = None
     # With a broker (`_feed`): what the job's consumer counted, and the last reset it applied.
     totals: JobTotals = Field(default_factory=JobTotals)
-    reset_applied: str | None = None
 
     @property
     def terminal(self) -> bool:

@@ -1,0 +1,146 @@
+"""One batch of a job's consumer: its records decoded, then its rows, the offsets it ends at
+and the job's totals committed together (`_checkpoint`), or not at all."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import duckdb
+from confluent_kafka import KafkaError, Message
+
+from polaris_pulumi.emulator.ingest import _checkpoint, _pipeline
+from polaris_pulumi.emulator.ingest._checkpoint import Partition
+from polaris_pulumi.emulator.ingest._decode import Record, Row, Unparseable, Unsupported, decode
+from polaris_pulumi.emulator.ingest._rows import Rows
+from polaris_pulumi.emulator.kafka import _live
+from polaris_pulumi.emulator.state._lifecycle import unevaluated, warned
+from polaris_pulumi.jobs._model import Health, JobTotals, StreamingJobSpec
+
+
+@dataclass
+class Delta:
+    """What one batch read and changed: its own counts, then the job's totals once committed."""
+
+    counts: JobTotals = field(default_factory=JobTotals)
+    totals: JobTotals | None = None
+    consumed: bool = False
+    health: Health | None = None
+    rows: list[Row] = field(default_factory=list)
+    ends: dict[Partition, int] = field(default_factory=dict)
+
+
+def read(
+    messages: list[Message],
+    spec: StreamingJobSpec,
+    start: dict[Partition, int | None],
+    now: float,
+) -> Delta:
+    """The batch's records decoded; a record before the position its partition was read from
+    (fetched before a rebalance moved it) is skipped, as already ingested."""
+    delta = Delta()
+    for msg in messages:
+        if (error := msg.error()) is not None:
+            delta.health = _kafka_health(error) or delta.health
+            continue
+        topic, part, offset = msg.topic(), msg.partition(), msg.offset()
+        if topic is None or part is None or offset is None:
+            continue  # only errors lack them
+        where = (topic, part)
+        if (begin := start.get(where)) is not None and offset < begin:
+            continue
+        delta.consumed = True
+        delta.ends[where] = max(delta.ends.get(where, 0), offset + 1)
+        _decode(msg, spec, delta, now)
+    return delta
+
+
+def _decode(msg: Message, spec: StreamingJobSpec, delta: Delta, now: float) -> None:
+    record = Record(
+        value=msg.value(),
+        key=msg.key(),
+        headers=_headers(msg),
+        timestamp_ms=msg.timestamp()[1] if msg.timestamp()[0] else None,
+    )
+    delta.counts.num_bytes_processed += len(record.value or b"")
+    try:
+        decoded = decode(spec.source, record)
+    except Unparseable as exc:
+        delta.counts.num_rows_skipped_by_error += 1
+        delta.health = warned(f"a record could not be parsed: {exc}", now)
+        return
+    except Unsupported as exc:
+        delta.health = unevaluated(f"The local engine does not evaluate {exc}")
+        return
+    delta.rows.extend(decoded.rows)
+    delta.counts.num_rows_processed_with_warning += decoded.warnings
+
+
+def commit(
+    rows: Rows,
+    job_id: str,
+    plan: _pipeline.Plan,
+    delta: Delta,
+    start: dict[Partition, int | None],
+    types: dict[str, str],
+    now: float,
+) -> bool:
+    """The batch's rows, its end offsets and the job's totals, in one transaction; False, and
+    nothing written, if the table's stored position is not where the batch started."""
+    table = plan.table.name
+    try:
+        with rows.writing() as cur:
+            if not _checkpoint.advance(cur, table, start, delta.ends):
+                return False
+            counts = _pipeline.write_in(cur, rows, plan, delta.rows, types, now)
+            batch, health = _counted(delta, counts, now)
+            totals = _checkpoint.add(cur, job_id, batch)
+        delta.counts, delta.totals, delta.health = batch, totals, health or delta.health
+        return True
+    except duckdb.Error as exc:
+        reason = str(exc).splitlines()[0]
+    # The rows are refused (the pipeline failed on them), and that is committed instead.
+    with rows.writing() as cur:
+        if not _checkpoint.advance(cur, table, start, delta.ends):
+            return False
+        delta.counts.num_rows_skipped_by_error += len(delta.rows)
+        delta.health = unevaluated(f"The local engine could not ingest the rows: {reason}")
+        delta.totals = _checkpoint.add(cur, job_id, delta.counts)
+    return True
+
+
+def _counted(delta: Delta, counts: _pipeline.Counts, now: float) -> tuple[JobTotals, Health | None]:
+    """The batch's counts with the pipeline's, in the metrics' terms; the health they call for."""
+    t = delta.counts.model_copy()
+    health = None
+    t.num_rows_processed += len(delta.rows) - counts.skipped_by_filter - counts.unparseable_time
+    t.num_rows_skipped_by_filter += counts.skipped_by_filter
+    t.num_rows_skipped_by_error += counts.unparseable_time
+    t.num_rows_persisted += counts.persisted
+    if counts.unparseable_time:
+        n = counts.unparseable_time
+        health = warned(f"{n} row(s) had no __time: its mapping gave null", now)
+    if counts.folded:
+        names = ", ".join(repr(n) for n in counts.folded)
+        health = warned(
+            f"input field(s) {names} differ from another field or column only in case, which "
+            "the local engine cannot hold apart: not ingested; rename them in a mapping",
+            now,
+        )
+    return t, health
+
+
+def _headers(msg: Message) -> list[tuple[str, bytes | None]]:
+    raw = msg.headers() or []
+    pairs = list(raw.items()) if isinstance(raw, dict) else raw
+    return [(k, v.encode() if isinstance(v, str) else v) for k, v in pairs]
+
+
+def _kafka_health(error: KafkaError) -> Health | None:
+    if error.code() == KafkaError._PARTITION_EOF:
+        return None
+    code = (
+        "topic_not_found"
+        if error.code() in (KafkaError.UNKNOWN_TOPIC_OR_PART, KafkaError._UNKNOWN_TOPIC)
+        else "could_not_connect_to_source"
+    )
+    return Health(status="error", code=code, message=_live.reason(error))
