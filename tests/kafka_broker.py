@@ -48,11 +48,11 @@ class LocalKafka:
     def bootstrap(self) -> str:
         return self.info.bootstrap
 
-    def topic(self, prefix: str = "t") -> str:
-        """A new topic with one partition."""
+    def topic(self, prefix: str = "t", partitions: int = 1) -> str:
+        """A new topic (one partition unless told)."""
         name = f"{prefix}-{uuid.uuid4().hex[:8]}"
         admin = AdminClient(self.info.client_config())
-        for future in admin.create_topics([NewTopic(name, 1, 1)]).values():
+        for future in admin.create_topics([NewTopic(name, partitions, 1)]).values():
             future.result(30)
         return name
 
@@ -74,6 +74,10 @@ class LocalKafka:
     def rotate(self, user: str, password: str) -> None:
         """A PLAIN user's new password, in Kafka (the broker restarts with it)."""
         self.info = broker.restart(self.lib, self.directory, {**self.info.users, user: password})
+
+    def restart(self) -> None:
+        """The broker stopped and started again, on the same port, with the same users."""
+        self.info = broker.restart(self.lib, self.directory, dict(self.info.users))
 
     def stop(self) -> None:
         broker.stop(self.directory)

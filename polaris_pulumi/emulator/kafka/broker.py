@@ -210,6 +210,7 @@ def start(
     port: int = 0,
     users: dict[str, str] | None = None,
     scram_users: dict[str, str] | None = None,
+    admin_password: str | None = None,
 ) -> BrokerInfo:
     """Format (first time), start and wait for the broker; its description is saved."""
     require_loopback(host)
@@ -219,7 +220,7 @@ def start(
     directory.mkdir(parents=True, exist_ok=True)
     stop(directory)
     users = dict(users or {})
-    admin_password = secrets.token_urlsafe(18)
+    admin_password = admin_password or secrets.token_urlsafe(18)
     port = port or _free_port(host)
     props = directory / "server.properties"
     props.write_text(_properties(directory, host, port, _free_port(host), users, admin_password))
@@ -258,7 +259,13 @@ def restart(lib: Path, directory: Path, users: dict[str, str]) -> BrokerInfo:
     old = BrokerInfo.load(directory)
     host, _, port = old.bootstrap.rpartition(":")
     return start(
-        lib, directory, host=host, port=int(port), users=users, scram_users=old.scram_users
+        lib,
+        directory,
+        host=host,
+        port=int(port),
+        users=users,
+        scram_users=old.scram_users,
+        admin_password=old.admin_password,  # the same broker: its clients keep working
     )
 
 
