@@ -42,4 +42,5 @@ def test_ingest_benchmark_smoke() -> None:
     )
     assert run.returncode == 0, run.stdout + run.stderr
     rows = [line for line in run.stdout.splitlines() if line.startswith("| ") and "---" not in line]
-    assert len(rows) == 6, run.stdout  # the header and five measurements
+    assert len(rows) == 7, run.stdout  # the header, five measurements and their floors added up
+    assert "emulator peak RSS" in run.stdout, run.stdout
