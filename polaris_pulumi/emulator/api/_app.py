@@ -9,9 +9,7 @@ It imports nothing of Pulumi or of the providers (tests/test_layout.py holds it 
 
 from __future__ import annotations
 
-import asyncio
 import random
-import secrets
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import asdict
@@ -25,14 +23,14 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from polaris_pulumi.emulator.api import _connections, _jobs, _query, _tables
 from polaris_pulumi.emulator.api._auth import ALL_PERMISSIONS
 from polaris_pulumi.emulator.api._core import (
-    WRITE_METHODS,
     Core,
     EmulatorConfig,
     Faults,
     SettableClock,
 )
 from polaris_pulumi.emulator.api._errors import PolarisAPIError, error_response
-from polaris_pulumi.emulator.api._http import Body, path_template
+from polaris_pulumi.emulator.api._gate import Gate
+from polaris_pulumi.emulator.api._http import Body
 
 __all__ = ["ALL_PERMISSIONS", "EmulatorConfig", "Faults", "create_app"]
 
@@ -82,59 +80,7 @@ def _install_middleware(app: FastAPI, core: Core) -> None:
     async def _http_error(_: Request, exc: StarletteHTTPException) -> Response:
         return error_response(exc.status_code, str(exc.detail))
 
-    @app.middleware("http")
-    async def _faults_and_counters(request: Request, call_next: Any) -> Response:
-        path = request.url.path
-        admin = path.startswith(ADMIN_PREFIX) and path != f"{ADMIN_PREFIX}health"
-        if admin and (refused := _admin_refusal(core, request)):
-            return refused
-        if not path.startswith("/v1/"):
-            return await call_next(request)  # type: ignore[no-any-return]
-        key = f"{request.method} {path_template(path)}"
-        core.count("received", key)
-        f = core.faults
-        if f.latency_ms > 0:
-            await asyncio.sleep(f.latency_ms / 1000)
-        roll = core.rng.random()
-        if roll < f.rate_429:
-            return error_response(
-                429, "API rate limit exceeded", {"Retry-After": f"{f.retry_after_seconds:g}"}
-            )
-        if roll < f.rate_429 + f.rate_503:
-            return error_response(503, "Service unavailable")
-        if roll < f.rate_429 + f.rate_503 + f.rate_500:
-            return error_response(500, "Internal server error")
-        core.count("handled", key)
-        response: Response = await call_next(request)
-        if (
-            request.method in WRITE_METHODS
-            and response.status_code < 300
-            and not path.endswith("/test")
-            and core.rng.random() < f.lost_write_rate
-        ):
-            # The write is committed; the answer is lost on the way back.
-            if f.lost_write_status == 500:
-                return error_response(500, "Internal server error")
-            return error_response(504, "upstream request timeout")
-        return response
-
-
-ADMIN_PREFIX = "/_emulator/"
-
-
-def _admin_refusal(core: Core, request: Request) -> Response | None:
-    """With an admin token (required off loopback), the admin endpoints want it as a bearer
-    token; health stays open, for readiness checks."""
-    token = core.config.admin_token
-    if token is None:
-        return None
-    given = request.headers.get("authorization", "")
-    if secrets.compare_digest(given.encode(), f"Bearer {token}".encode()):
-        return None
-    return JSONResponse(
-        {"detail": "the emulator's admin endpoints need its admin token (Authorization: Bearer)"},
-        status_code=401,
-    )
+    app.add_middleware(Gate, core=core)
 
 
 def _install_admin(app: FastAPI, core: Core) -> None:

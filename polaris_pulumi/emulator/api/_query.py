@@ -8,6 +8,7 @@ the project: any other table or table function is refused.
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import csv
 import datetime as dt
@@ -19,7 +20,8 @@ from decimal import Decimal
 from typing import Any
 
 import duckdb
-from fastapi import FastAPI, Response
+from fastapi import FastAPI, Request, Response
+from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse
 from sqlglot import exp
 
@@ -61,15 +63,41 @@ class SqlError(Exception):
         }
 
 
+class Cancel:
+    """Stops a running query, once: when its timeout is up, or when its client is gone."""
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.cursor: duckdb.DuckDBPyConnection | None = None
+        self.reason: str | None = None
+
+    def attach(self, cursor: duckdb.DuckDBPyConnection | None) -> None:
+        with self.lock:
+            self.cursor = cursor
+            if cursor is not None and self.reason is not None:
+                cursor.interrupt()
+
+    def interrupt(self, reason: str) -> None:
+        with self.lock:
+            self.reason = self.reason or reason
+            if self.cursor is not None:
+                self.cursor.interrupt()
+
+
+# The most rows one answer holds: the emulator renders an answer in memory. Druid streams its
+# results; a query that needs more is cut by `sqlOuterLimit`, or a LIMIT.
+MAX_ROWS = 100_000
+
+
 class Query:
     def __init__(self, core: Core) -> None:
         self.core = core
 
-    def run(self, body: Any, who: Principal) -> Response:
+    def run(self, body: Any, who: Principal, cancel: Cancel | None = None) -> Response:
         self.core.auth.require(who, "AccessQueries")
         try:
             request = _request(body)
-            columns, rows = self._execute(request)
+            columns, rows = self._execute(request, cancel or Cancel())
         except SqlError as exc:
             return JSONResponse(exc.body(), status_code=400)
         query_id = str((request.get("context") or {}).get("sqlQueryId") or uuid.uuid4())
@@ -79,7 +107,7 @@ class Query:
         return _render(request, columns, rows, headers)
 
     def _execute(
-        self, request: dict[str, Any]
+        self, request: dict[str, Any], cancel: Cancel
     ) -> tuple[list[tuple[str, str]], list[tuple[Any, ...]]]:
         try:
             tree = sql.parse_query(request["query"])
@@ -92,26 +120,24 @@ class Query:
                 f"The local engine does not evaluate {exc}", "UNSUPPORTED", "unsupported"
             ) from None
         params = [_parameter(p) for p in request.get("parameters") or []]
-        timeout_ms = _timeout_ms(request)
+        timeout_ms, limit = _timeout_ms(request), _outer_limit(request)
         with self.core.rows.cursor() as cur:
-            # Druid's query timeout: the query is interrupted when it runs out, and frees the CPU.
-            timer = threading.Timer(timeout_ms / 1000, cur.interrupt)
+            # Druid's query timeout, and a client gone: the query is interrupted and frees the
+            # CPU.
+            cancel.attach(cur)
+            timer = threading.Timer(timeout_ms / 1000, cancel.interrupt, ["timeout"])
             timer.start()
             try:
                 result = cur.execute(text, params)
                 described = [(d[0], str(d[1])) for d in result.description or []]
-                return described, result.fetchall()
+                return described, _fetch(result, limit)
             except duckdb.InterruptException:
-                raise SqlError(
-                    f"Query did not complete within the timeout of {timeout_ms} ms: raise "
-                    "context.timeout, or make the query cheaper",
-                    "TIMEOUT",
-                    "timeout",
-                ) from None
+                raise _interrupted(cancel, timeout_ms) from None
             except duckdb.Error as exc:
                 raise SqlError(str(exc).splitlines()[0]) from None
             finally:
                 timer.cancel()
+                cancel.attach(None)
 
     def _tables(self, tree: exp.Query) -> dict[str, str]:
         """Each table the query reads must be one of the project's (created in DuckDB, empty,
@@ -169,6 +195,43 @@ def _request(body: Any) -> dict[str, Any]:
             f"sqlTimeZone {zone!r}: the local engine works in UTC", "UNSUPPORTED", "unsupported"
         )
     return body | {"resultFormat": fmt}
+
+
+def _fetch(result: duckdb.DuckDBPyConnection, limit: int | None) -> list[tuple[Any, ...]]:
+    """The answer's rows: at most `sqlOuterLimit` (Druid's truncation), and never more than
+    `MAX_ROWS` (a 400 that says how to ask for fewer)."""
+    if limit is not None and limit <= MAX_ROWS:
+        return result.fetchmany(limit)
+    rows = result.fetchmany(MAX_ROWS + 1)
+    if len(rows) > MAX_ROWS:
+        raise SqlError(
+            f"The query's answer has more than {MAX_ROWS:,} rows, the most the local engine "
+            "answers: add a LIMIT, aggregate, or set context.sqlOuterLimit",
+            "CAPACITY_EXCEEDED",
+            "resourceLimitExceeded",
+        )
+    return rows
+
+
+def _interrupted(cancel: Cancel, timeout_ms: int) -> SqlError:
+    if cancel.reason == "disconnected":
+        return SqlError("The query was canceled: its client went away", "CANCELED", "canceled")
+    return SqlError(
+        f"Query did not complete within the timeout of {timeout_ms} ms: raise "
+        "context.timeout, or make the query cheaper",
+        "TIMEOUT",
+        "timeout",
+    )
+
+
+def _outer_limit(request: dict[str, Any]) -> int | None:
+    """Druid's `sqlOuterLimit` context parameter: the answer is cut to that many rows."""
+    value = (request.get("context") or {}).get("sqlOuterLimit")
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+        raise SqlError("context.sqlOuterLimit must be a whole number of rows, 0 or more")
+    return value
 
 
 # Druid's default query timeout (its `timeout` context parameter, in milliseconds).
@@ -322,5 +385,12 @@ def _render(
 
 def routes(app: FastAPI, api: Query) -> None:
     @app.post(f"{BASE}/query/sql", tags=["query"])
-    def query_sync(body: Body, who: Who) -> Response:
-        return api.run(body, who)
+    async def query_sync(body: Body, who: Who, request: Request) -> Response:
+        """The query runs in a worker thread; while it runs, a client that goes away (it gave
+        up) interrupts it, as Druid cancels a query whose connection closed."""
+        cancel = Cancel()
+        work = asyncio.ensure_future(run_in_threadpool(api.run, body, who, cancel))
+        while not (await asyncio.wait({work}, timeout=0.1))[0]:
+            if await request.is_disconnected():
+                cancel.interrupt("disconnected")
+        return work.result()
