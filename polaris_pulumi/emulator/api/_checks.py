@@ -123,6 +123,7 @@ def job_checks(spec: StreamingJobSpec) -> list[Problem]:
         ("mappings",),
         "must map the __time column (or use schema discovery)",
     )
+    found += case_collisions(columns, ("mappings",), "column_name")
     declared = {f.name for f in spec.source.input_schema}
     for i, m in enumerate(spec.mappings):
         read = {r.replace('""', '"') for r in _QUOTED.findall(m.expression)} - declared
@@ -156,9 +157,19 @@ def job_table_failures(spec: StreamingJobSpec, table: TableSpec) -> list[tuple[s
                 f"Table '{table.name}' has a strict schema: useSchemaDiscovery needs a flexible table",
             )
         )
+    folded = {name.lower(): name for name in columns}
     for m in spec.mappings:
         column = columns.get(m.column_name)
-        if column is None and strict and m.column_name != "__time":
+        other = folded.get(m.column_name.lower(), m.column_name)
+        if other != m.column_name:
+            found.append(
+                (
+                    "unsupported_by_local_engine",
+                    f"Column '{m.column_name}' differs from column '{other}' of table "
+                    f"'{table.name}' only in case, which the local engine cannot hold apart",
+                )
+            )
+        elif column is None and strict and m.column_name != "__time":
             found.append(
                 (
                     "query_not_supported",
@@ -175,6 +186,24 @@ def job_table_failures(spec: StreamingJobSpec, table: TableSpec) -> list[tuple[s
 
 
 # --- tables --------------------------------------------------------------------------------
+
+
+def case_collisions(names: list[str], path: Path, field: str) -> list[Problem]:
+    """Columns whose names differ only in case: Druid keeps them apart, DuckDB (which holds
+    the local rows) cannot, so the local engine refuses the second."""
+    first: dict[str, str] = {}
+    found = []
+    for i, name in enumerate(names):
+        other = first.setdefault(name.lower(), name)
+        if other != name:
+            found.append(
+                Problem(
+                    (*path, i, field),
+                    f"{name!r} differs from column {other!r} only in case, which the local "
+                    "engine cannot hold apart (Polaris can): rename one of them",
+                )
+            )
+    return found
 
 
 def table_name_checks(name: str, path: Path) -> list[Problem]:
@@ -239,6 +268,7 @@ def _column_checks(spec: TableSpec) -> list[Problem]:
             "dimension or measure, in aggregate tables only",
         )
         seen.add(c.name)
+    found += case_collisions([c.name for c in columns], ("schema",), "name")
     by_name = {c.name: c for c in columns}
     for i, name in enumerate(spec.clustering_columns or []):
         column = by_name.get(name)
