@@ -207,10 +207,14 @@ def test_a_rebalance_loses_and_doubles_nothing(
     group = group_of(live_emulator, "detail")
     other = Consumer(kafka.info.client_config() | {"group.id": group, "enable.auto.commit": False})
     other.subscribe([topic])
-    end = time.monotonic() + 8
-    while time.monotonic() < end:  # a member of the group for a while; it commits nothing
+    deadline = time.monotonic() + 30
+    while not other.assignment():  # a member of the group until it is given partitions
         other.poll(0.2)
+        assert time.monotonic() < deadline, "the other member was never given partitions"
+    taken = len(other.assignment())
+    other.poll(1)  # it holds them a moment, reading; it commits nothing
     other.close()
+    assert taken >= 1
     first.finish()
     second = Stream(kafka, topic, 4_000, first=6_000, seconds=1)  # over all four partitions
     second.start()

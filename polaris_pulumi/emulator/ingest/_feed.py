@@ -97,15 +97,19 @@ class Runner(threading.Thread):
 
     def run(self) -> None:
         self._apply_reset()
+        group = group_id(self.store.instance_id(), self.table)
         consumer = Consumer(
             _live.settings(self.conn, self.password)
             | {
-                "group.id": group_id(self.store.instance_id(), self.table),
+                "group.id": group,
+                # A static member, one per table and connection: the consumer that replaces
+                # it (a restarted emulator, a resumed or replaced job, rotated credentials)
+                # takes its partitions at once, instead of after the session of one that died
+                # or cannot log in to leave.
+                "group.instance.id": f"{group}-{self.conn.name}",
                 "auto.offset.reset": self.spec.read_from_point or "latest",
                 "enable.auto.commit": False,
-                # A consumer that cannot leave the group (its credentials stopped working)
-                # holds the partition this long before the next one gets it: the minimum.
-                "session.timeout.ms": 6000,
+                "session.timeout.ms": 6000,  # the broker's minimum
                 "heartbeat.interval.ms": 2000,
                 "error_cb": self.errors.append,
             }
