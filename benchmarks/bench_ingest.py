@@ -29,7 +29,13 @@ from polaris_pulumi.jobs._model import StreamingJobSpec
 from polaris_pulumi.tables._model import TableSpec
 from scripts.demo_kafka import events
 from tests.emulator_proc import EmulatorProcess
-from tests.kafka_broker import KAFKA_USER, KAFKA_USER_PASSWORD, LocalKafka, start_local_kafka
+from tests.kafka_broker import (
+    KAFKA_USER,
+    KAFKA_USER_PASSWORD,
+    LocalKafka,
+    attach_local_kafka,
+    start_local_kafka,
+)
 from tests.pulumi_cli import REPO
 from tests.stacks import polaris_stack
 
@@ -165,11 +171,18 @@ def peak_rss_mib(emulator: EmulatorProcess) -> float:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--events", type=int, default=10_000)
-    n = parser.parse_args().events
+    parser.add_argument(
+        "--kafka-dir",
+        type=Path,
+        help="use the local broker running in this directory (started there if none is)",
+    )
+    args = parser.parse_args()
+    n = args.events
     values = [json.dumps(e).encode() for e in events(n)]
     with tempfile.TemporaryDirectory(prefix="bench-ingest-") as tmp:
         work = Path(tmp)
-        kafka = start_local_kafka(work / "kafka")
+        own = args.kafka_dir is None
+        kafka = start_local_kafka(work / "kafka") if own else attach_local_kafka(args.kafka_dir)
         emulator = EmulatorProcess(
             work / "emulator", flags=[*FAST, "--kafka-broker", kafka.bootstrap]
         )
@@ -181,7 +194,8 @@ def main() -> None:
             consume = kafka_floor(kafka, floor_topic, n)
         finally:
             emulator.stop()
-            kafka.stop()
+            if own:
+                kafka.stop()
     engine = engine_floor(n)
     floors = consume + engine
     after = measured["after_produced"]

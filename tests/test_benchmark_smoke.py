@@ -7,6 +7,7 @@ import sys
 
 import pytest
 
+from tests.kafka_broker import LocalKafka
 from tests.pulumi_cli import REPO
 
 pytestmark = pytest.mark.e2e
@@ -31,10 +32,19 @@ def test_benchmark_smoke() -> None:
     assert (cells[11], cells[12], cells[13], cells[14]) == ("2", "0", "3", "0"), rows[0]
 
 
-def test_ingest_benchmark_smoke() -> None:
-    """A small run of bench_ingest (it checks the tables hold every event, or exits non-zero)."""
+def test_ingest_benchmark_smoke(kafka: LocalKafka) -> None:
+    """A small run of bench_ingest (it checks the tables hold every event, or exits non-zero),
+    on the run's broker."""
     run = subprocess.run(
-        [sys.executable, "-m", "benchmarks.bench_ingest", "--events", "200"],
+        [
+            sys.executable,
+            "-m",
+            "benchmarks.bench_ingest",
+            "--events",
+            "200",
+            "--kafka-dir",
+            str(kafka.directory),
+        ],
         cwd=REPO,
         capture_output=True,
         text=True,

@@ -89,15 +89,17 @@ def _run(*args: str | Path, cwd: Path | None = None, timeout: float = 600) -> st
 
 @pytest.fixture(scope="module")
 def user_venv(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str]:
-    """A user's venv: the newest pulumi first, then our wheel with its emulator extra."""
+    """A user's venv: the newest pulumi first, then our wheel with its emulator extra (built
+    and installed by uv, which bootstrap puts beside the interpreter: the same resolution as
+    pip's, several times faster)."""
     root = tmp_path_factory.mktemp("user-project")
+    uv = Path(sys.executable).parent / "uv"
     dist = root / "dist"
-    _run(sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", "-w", dist, REPO)
+    _run(uv, "build", "--wheel", "-q", "-o", dist, REPO)
     (wheel,) = dist.glob("polaris_pulumi-*.whl")
     venv = root / "venv"
-    _run(sys.executable, "-m", "venv", venv)
-    pip = [venv / "bin" / "python", "-m", "pip", "--disable-pip-version-check", "-q"]
-    install = [*pip, "install", "--no-compile"]  # modules compile on first import instead
+    _run(uv, "venv", "-q", venv)
+    install = [uv, "pip", "install", "-q", "--python", venv / "bin" / "python"]
     _run(*install, "pulumi")
     newest = _run(
         venv / "bin" / "python",
