@@ -12,6 +12,7 @@ import uvicorn
 
 from polaris_pulumi.emulator.api._app import ALL_PERMISSIONS, EmulatorConfig, Faults, create_app
 from polaris_pulumi.emulator.api._core import SettableClock
+from polaris_pulumi.emulator.api._gate import LOOPBACK_NAMES
 from polaris_pulumi.emulator.kafka.broker import is_loopback
 from polaris_pulumi.emulator.state._store import StoreFormatError
 
@@ -117,8 +118,20 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     return args
 
 
+def served_hosts(host: str) -> frozenset[str] | None:
+    """The Host names requests may use: on loopback, loopback's names and the bound address
+    (a web page on another name is refused: DNS rebinding); beyond it, any (the admin token
+    guards the admin endpoints, and an API key the API)."""
+    if not is_loopback(host):
+        return None
+    return LOOPBACK_NAMES | {host}
+
+
 def main(argv: list[str] | None = None) -> None:
     args = parse_args(argv)
+    # Every file the emulator writes (its database holds connection passwords, in plaintext:
+    # it logs in to Kafka with them) is its owner's only, WAL and journal files included.
+    os.umask(0o077)
     if args.db != ":memory:":
         Path(args.db).parent.mkdir(parents=True, exist_ok=True)
     config = EmulatorConfig(
@@ -139,6 +152,7 @@ def main(argv: list[str] | None = None) -> None:
         ),
         kafka_broker=args.kafka_broker,
         admin_token=args.admin_token,
+        allowed_hosts=served_hosts(args.host),
     )
     if args.settable_clock:
         config.clock = SettableClock()

@@ -31,6 +31,7 @@ from polaris_pulumi.emulator.api._core import (
 from polaris_pulumi.emulator.api._errors import PolarisAPIError, error_response
 from polaris_pulumi.emulator.api._gate import Gate
 from polaris_pulumi.emulator.api._http import Body
+from polaris_pulumi.emulator.state._store import StoreBusy
 
 __all__ = ["ALL_PERMISSIONS", "EmulatorConfig", "Faults", "create_app"]
 
@@ -79,6 +80,11 @@ def _install_middleware(app: FastAPI, core: Core) -> None:
     @app.exception_handler(StarletteHTTPException)
     async def _http_error(_: Request, exc: StarletteHTTPException) -> Response:
         return error_response(exc.status_code, str(exc.detail))
+
+    @app.exception_handler(StoreBusy)
+    async def _busy(_: Request, exc: StoreBusy) -> Response:
+        message = "The emulator's database is busy (another process holds it): retry shortly"
+        return error_response(503, message, {"Retry-After": "1"})
 
     app.add_middleware(Gate, core=core)
 

@@ -23,7 +23,7 @@ from polaris_pulumi.emulator.api._auth import Principal
 from polaris_pulumi.emulator.api._checks import connection_checks
 from polaris_pulumi.emulator.api._core import Core
 from polaris_pulumi.emulator.api._errors import PolarisAPIError, invalid, parse
-from polaris_pulumi.emulator.api._http import BASE, Body, Who
+from polaris_pulumi.emulator.api._http import BASE, Body, Who, location
 from polaris_pulumi.emulator.api._jobs import Jobs
 from polaris_pulumi.emulator.state._lifecycle import iso_micro
 from polaris_pulumi.emulator.state._records import ConnectionRecord
@@ -146,8 +146,8 @@ def routes(app: FastAPI, api: Connections) -> None:
     @app.post(f"{BASE}/connections", tags=["connections"], status_code=201)
     def create_connection(body: Body, who: Who, project_id: str) -> Response:
         record = api.create(body, who)
-        location = f"/v1/projects/{project_id}/connections/{record.connection.name}"
-        return JSONResponse(record.render(), status_code=201, headers={"Location": location})
+        where = location(project_id, "connections", record.connection.name)
+        return JSONResponse(record.render(), status_code=201, headers={"Location": where})
 
     @app.get(f"{BASE}/connections", tags=["connections"])
     def list_connections(who: Who) -> dict[str, Any]:

@@ -9,9 +9,9 @@ import time
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Annotated, Any, Literal
 
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 from pydantic.dataclasses import dataclass as pydantic_dataclass
 
 from polaris_pulumi.emulator.api._auth import Auth
@@ -21,6 +21,7 @@ if TYPE_CHECKING:
     from polaris_pulumi.emulator.ingest._rows import Rows
 
 WRITE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+Rate = Annotated[float, Field(ge=0, le=1, allow_inf_nan=False)]  # a probability
 
 
 @pydantic_dataclass(config=ConfigDict(extra="forbid"))
@@ -28,17 +29,18 @@ class Faults:
     """Injected failures; rates are probabilities per request. Validated (an unknown key or a
     wrong type is an error), so PUT /_emulator/faults takes exactly these fields."""
 
-    rate_429: float = 0.0
-    rate_503: float = 0.0
+    rate_429: Rate = 0.0
+    rate_503: Rate = 0.0
     # A 500 before the request is handled (the contract documents 500 for most operations).
-    rate_500: float = 0.0
-    lost_write_rate: float = 0.0
+    rate_500: Rate = 0.0
+    lost_write_rate: Rate = 0.0
     # The status a lost write answers with: 504 (lost on the way back) or 500 (the server
     # failed after it committed), the two a client cannot tell from "nothing happened".
     lost_write_status: Literal[500, 504] = 504
-    latency_ms: float = 0.0
-    retry_after_seconds: float = 1.0
-    seed: int | None = None
+    # Bounded, so that no setting holds requests (or a shutdown) indefinitely.
+    latency_ms: Annotated[float, Field(ge=0, le=60_000, allow_inf_nan=False)] = 0.0
+    retry_after_seconds: Annotated[float, Field(ge=0, le=3600, allow_inf_nan=False)] = 1.0
+    seed: Annotated[int, Field(ge=0, lt=2**63)] | None = None
 
 
 class SettableClock:
@@ -78,6 +80,10 @@ class EmulatorConfig:
     # Required by the admin endpoints (/_emulator/...) when set; set whenever the emulator
     # binds an address other than loopback.
     admin_token: str | None = None
+    # The host names a request may be addressed to (its Host header): the emulator's own, so
+    # that a web page whose name resolves here (DNS rebinding) is refused. None: any (an
+    # emulator bound beyond loopback, behind its admin token; an in-process test client).
+    allowed_hosts: frozenset[str] | None = None
     # The emulator's clock (epoch seconds): every timestamp, transition and rejection period
     # reads it, so tests move time instead of sleeping.
     clock: Callable[[], float] = time.time

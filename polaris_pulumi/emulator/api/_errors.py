@@ -71,12 +71,17 @@ def invalid(what: str, problems: list[Problem]) -> PolarisAPIError:
     return PolarisAPIError(400, f"Invalid {what}: {first.api_field} {first.message}", problems)
 
 
+# Properties whose value a refusal never quotes back (a password of the wrong type, say).
+SECRET_PROPERTIES = frozenset({"secrets", "password", "key", "key_password", "keystore"})
+
+
 def parse(model: type[BaseModel], body: Any, what: str) -> Any:
-    """Strict parse of a request body: unknown keys and wrong types are a 400."""
+    """Strict parse of a request body: unknown keys and wrong types are a 400, which quotes
+    the value given except under a secret property."""
     try:
         return model.model_validate(body, context=STRICT)
     except ValidationError as exc:
-        problems = problems_from_validation_error(exc)
+        problems = problems_from_validation_error(exc, SECRET_PROPERTIES)
         raise PolarisAPIError(
             400,
             f"Invalid {what}: " + "; ".join(f"{p.api_field} {p.message}" for p in problems),

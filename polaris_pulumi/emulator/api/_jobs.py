@@ -270,7 +270,14 @@ class Jobs:
         self.core.auth.require(who, "ManageTables")
         if set(body) - {"type", "target", "softDelete"}:
             raise PolarisAPIError(400, "A drop_table job takes type, target and softDelete")
-        name = (body.get("target") or {}).get("tableName", "")
+        target = body.get("target")
+        name = target.get("tableName") if isinstance(target, dict) else None
+        if not isinstance(name, str) or set(target or {}) - {"type", "tableName", "intervals"}:
+            raise PolarisAPIError(
+                400,
+                'A drop_table job\'s target is {"tableName": "<the table to drop>"}',
+                target="target.tableName",
+            )
         now = self.core.now()
         with self.core.store.tx():
             if self.core.store.get_table(name) is None:

@@ -9,14 +9,9 @@ the project: any other table or table function is refused.
 from __future__ import annotations
 
 import asyncio
-import base64
-import csv
 import datetime as dt
-import io
-import json
 import threading
 import uuid
-from decimal import Decimal
 from typing import Any
 
 import duckdb
@@ -28,6 +23,7 @@ from sqlglot import exp
 from polaris_pulumi.emulator.api._auth import Principal
 from polaris_pulumi.emulator.api._core import Core
 from polaris_pulumi.emulator.api._http import BASE, Body, Who
+from polaris_pulumi.emulator.api._query_results import render
 from polaris_pulumi.emulator.ingest import _druid_sql as sql
 from polaris_pulumi.emulator.ingest._rows import state_of, storage
 
@@ -104,7 +100,7 @@ class Query:
         headers = {"X-Druid-SQL-Query-Id": query_id}
         if request.get("header"):
             headers["X-Druid-SQL-Header-Included"] = "yes"
-        return _render(request, columns, rows, headers)
+        return render(request, columns, rows, headers)
 
     def _execute(
         self, request: dict[str, Any], cancel: Cancel
@@ -189,6 +185,11 @@ def _request(body: Any) -> dict[str, Any]:
     context = body.get("context")
     if context is not None and not isinstance(context, dict):
         raise SqlError("context must be an object of query context parameters")
+    query_id = (context or {}).get("sqlQueryId")
+    if query_id is not None and not _header_safe(query_id):
+        raise SqlError(
+            "context.sqlQueryId must be printable Latin-1 text (it is echoed in a header)"
+        )
     zone = (context or {}).get("sqlTimeZone")
     if zone not in (None, "UTC", "Etc/UTC"):
         raise SqlError(
@@ -234,6 +235,12 @@ def _outer_limit(request: dict[str, Any]) -> int | None:
     return value
 
 
+def _header_safe(value: Any) -> bool:
+    if not isinstance(value, str) or not 0 < len(value) <= 1000:
+        return False
+    return all(" " <= c <= "~" or "\xa0" <= c <= "\xff" for c in value)
+
+
 # Druid's default query timeout (its `timeout` context parameter, in milliseconds).
 DEFAULT_TIMEOUT_MS = 300_000
 
@@ -272,115 +279,16 @@ def _parameter(p: Any) -> Any:
     if p["value"] is None:
         return None
     if kind == "TIMESTAMP":
-        return dt.datetime.fromisoformat(str(p["value"]).replace("Z", "+00:00")).replace(
-            tzinfo=None
-        )
+        try:
+            when = dt.datetime.fromisoformat(str(p["value"]).replace("Z", "+00:00"))
+        except ValueError:
+            raise SqlError(
+                f"TIMESTAMP parameter {str(p['value'])[:40]!r} is not an ISO 8601 time"
+            ) from None
+        if when.tzinfo is not None:
+            when = when.astimezone(dt.UTC)
+        return when.replace(tzinfo=None)
     return p["value"]
-
-
-# --- results --------------------------------------------------------------------------------
-
-
-def _value(v: Any) -> Any:
-    """A DuckDB value as Druid's JSON writes it: times as ISO 8601 in UTC with milliseconds."""
-    if isinstance(v, dt.datetime):
-        return v.strftime("%Y-%m-%dT%H:%M:%S.") + f"{v.microsecond // 1000:03d}Z"
-    if isinstance(v, dt.date):
-        return v.isoformat() + "T00:00:00.000Z"
-    if isinstance(v, Decimal):
-        return float(v)
-    if isinstance(v, bytes):
-        return base64.b64encode(v).decode()
-    if isinstance(v, dict):
-        return {k: _value(x) for k, x in v.items()}
-    if isinstance(v, list | tuple):
-        return [_value(x) for x in v]
-    return v
-
-
-def _cell(v: Any, duck: str) -> Any:
-    """A JSON column's value as the JSON it holds (Druid answers COMPLEX<json> nested)."""
-    if duck == "JSON" and isinstance(v, str):
-        return json.loads(v)
-    return _value(v)
-
-
-_DRUID_TYPES = {
-    "VARCHAR": ("STRING", "VARCHAR"),
-    "BIGINT": ("LONG", "BIGINT"),
-    "HUGEINT": ("LONG", "BIGINT"),
-    "INTEGER": ("LONG", "INTEGER"),
-    "BOOLEAN": ("LONG", "BOOLEAN"),
-    "DOUBLE": ("DOUBLE", "DOUBLE"),
-    "FLOAT": ("FLOAT", "FLOAT"),
-    "TIMESTAMP": ("LONG", "TIMESTAMP"),
-    "DATE": ("LONG", "DATE"),
-    "JSON": ("COMPLEX<json>", "OTHER"),
-}
-
-
-def _types(duck: str) -> tuple[str, str]:
-    if duck.startswith("DECIMAL"):
-        return "DOUBLE", "DOUBLE"
-    if duck.endswith("[]"):
-        inner = _DRUID_TYPES.get(duck[:-2], ("STRING", "VARCHAR"))[0]
-        return f"ARRAY<{inner}>", "ARRAY"
-    return _DRUID_TYPES.get(duck, ("COMPLEX", "OTHER"))
-
-
-def _header_rows(
-    request: dict[str, Any], columns: list[tuple[str, str]], objects: bool
-) -> list[Any]:
-    if not request.get("header"):
-        return []
-    names = [c for c, _ in columns]
-    types, sql_types = request.get("typesHeader"), request.get("sqlTypesHeader")
-    if objects:
-
-        def meta(duck: str) -> dict[str, str] | None:
-            runtime, sql_type = _types(duck)
-            out = ({"type": runtime} if types else {}) | (
-                {"sqlType": sql_type} if sql_types else {}
-            )
-            return out or None
-
-        return [{name: meta(duck) for name, duck in columns}]
-    rows: list[Any] = [names]
-    if types:
-        rows.append([_types(d)[0] for _, d in columns])
-    if sql_types:
-        rows.append([_types(d)[1] for _, d in columns])
-    return rows
-
-
-def _render(
-    request: dict[str, Any],
-    columns: list[tuple[str, str]],
-    rows: list[tuple[Any, ...]],
-    headers: dict[str, str],
-) -> Response:
-    fmt = request["resultFormat"]
-    names = [c for c, _ in columns]
-    objects = fmt in ("object", "objectLines")
-    types = [d for _, d in columns]
-    cells = [[_cell(v, d) for v, d in zip(r, types, strict=True)] for r in rows]
-    values: list[Any] = [dict(zip(names, c, strict=True)) if objects else c for c in cells]
-    values = _header_rows(request, columns, objects) + values
-    if fmt in ("object", "array"):
-        return JSONResponse(values, headers=headers)
-    if fmt == "csv":
-        out = io.StringIO()
-        writer = csv.writer(out, lineterminator="\n")
-        for row in values:
-            writer.writerow(
-                [
-                    "" if v is None else json.dumps(v) if isinstance(v, dict | list) else v
-                    for v in row
-                ]
-            )
-        return Response(out.getvalue() + "\n", media_type="text/csv", headers=headers)
-    lines = "".join(json.dumps(v) + "\n" for v in values)
-    return Response(lines + "\n", media_type="text/plain", headers=headers)
 
 
 def routes(app: FastAPI, api: Query) -> None:

@@ -14,7 +14,7 @@ from polaris_pulumi.emulator.api._auth import Principal
 from polaris_pulumi.emulator.api._checks import table_checks
 from polaris_pulumi.emulator.api._core import Core
 from polaris_pulumi.emulator.api._errors import PolarisAPIError, invalid, parse
-from polaris_pulumi.emulator.api._http import BASE, Body, Who
+from polaris_pulumi.emulator.api._http import BASE, Body, Who, location
 from polaris_pulumi.emulator.state._lifecycle import iso_micro
 from polaris_pulumi.emulator.state._records import TableRecord
 from polaris_pulumi.tables._model import QueryableColumn, Table, TableSpec
@@ -150,8 +150,8 @@ def routes(app: FastAPI, api: Tables) -> None:
     @app.post(f"{BASE}/tables", tags=["tables"], status_code=201)
     def create_table(body: Body, who: Who, project_id: str) -> Response:
         record = api.create(body, who)
-        location = f"/v1/projects/{project_id}/tables/{record.table.name}"
-        return JSONResponse(record.render(), status_code=201, headers={"Location": location})
+        where = location(project_id, "tables", record.table.name)
+        return JSONResponse(record.render(), status_code=201, headers={"Location": where})
 
     @app.get(f"{BASE}/tables", tags=["tables"])
     def list_tables(who: Who, request: Request) -> dict[str, Any]:

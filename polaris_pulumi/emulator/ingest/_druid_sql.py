@@ -30,7 +30,33 @@ class Unevaluated(ValueError):
         self.function = name
 
 
+MAX_NESTING = 100  # parentheses within each other; a deeper text is refused before parsing
+
+
+def _nesting(text: str) -> int:
+    """How deep the text's parentheses nest (outside quoted strings and identifiers)."""
+    depth = deepest = 0
+    quote: str | None = None
+    for ch in text:
+        if quote is not None:
+            quote = None if ch == quote else quote
+        elif ch in "'\"":
+            quote = ch
+        elif ch == "(":
+            depth += 1
+            deepest = max(deepest, depth)
+        elif ch == ")":
+            depth -= 1
+    return deepest
+
+
+def _shallow(text: str) -> None:
+    if _nesting(text) > MAX_NESTING:
+        raise SqlInvalid(f"The SQL nests parentheses deeper than {MAX_NESTING} levels")
+
+
 def parse_expression(text: str) -> exp.Expr:
+    _shallow(text)
     try:
         tree = sqlglot.parse_one(text, read=READ)
     except ParseError as exc:
@@ -42,6 +68,7 @@ def parse_expression(text: str) -> exp.Expr:
 
 def parse_query(text: str) -> exp.Query:
     """One SELECT (WITH, UNION): the query API reads, never writes."""
+    _shallow(text)
     try:
         trees = sqlglot.parse(text, read=READ)
     except ParseError as exc:

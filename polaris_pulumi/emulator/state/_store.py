@@ -38,13 +38,22 @@ class StoreFormatError(RuntimeError):
     """The database was written by an emulator whose records had another format."""
 
 
+class StoreBusy(RuntimeError):
+    """Another process held the database's write lock too long: nothing was written."""
+
+
+BUSY_SECONDS = 2.0  # how long a write waits for another process's lock
+
+
 class Store:
     """Durable against a killed process (WAL); safe across threads (one lock)."""
 
     def __init__(self, path: str) -> None:
         if path != ":memory:":  # it holds connection passwords: the owner's only
             os.close(os.open(path, os.O_CREAT | os.O_RDWR, 0o600))
-        self._db = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
+        self._db = sqlite3.connect(
+            path, check_same_thread=False, isolation_level=None, timeout=BUSY_SECONDS
+        )
         self._db.execute("PRAGMA journal_mode=WAL")
         self._db.execute("PRAGMA synchronous=NORMAL")
         self._check_format(path)
@@ -71,11 +80,13 @@ class Store:
 
     @contextmanager
     def tx(self) -> Iterator[Store]:
-        """A transaction; nested calls join the outer one."""
+        """A transaction; nested calls join the outer one. Another process holding the
+        database's write lock longer than `BUSY_SECONDS` is `StoreBusy` (a 503 that asks
+        the client to retry), and nothing of this transaction is kept."""
         with self._lock:
+            if self._depth == 0:
+                self._begin()
             self._depth += 1
-            if self._depth == 1:
-                self._db.execute("BEGIN IMMEDIATE")
             try:
                 yield self
             except BaseException:
@@ -84,9 +95,22 @@ class Store:
                 raise
             else:
                 if self._depth == 1:
-                    self._db.execute("COMMIT")
+                    self._commit()
             finally:
                 self._depth -= 1
+
+    def _begin(self) -> None:
+        try:
+            self._db.execute("BEGIN IMMEDIATE")
+        except sqlite3.OperationalError as exc:
+            raise StoreBusy(str(exc)) from exc
+
+    def _commit(self) -> None:
+        try:
+            self._db.execute("COMMIT")
+        except sqlite3.OperationalError as exc:
+            self._db.execute("ROLLBACK")
+            raise StoreBusy(str(exc)) from exc
 
     def _one(self, model: type[R], sql: str, *args: Any) -> R | None:
         with self.tx():
