@@ -127,14 +127,8 @@ def served_hosts(host: str) -> frozenset[str] | None:
     return LOOPBACK_NAMES | {host}
 
 
-def main(argv: list[str] | None = None) -> None:
-    args = parse_args(argv)
-    # Every file the emulator writes (its database holds connection passwords, in plaintext:
-    # it logs in to Kafka with them) is its owner's only, WAL and journal files included.
-    os.umask(0o077)
-    if args.db != ":memory:":
-        Path(args.db).parent.mkdir(parents=True, exist_ok=True)
-    config = EmulatorConfig(
+def _config(args: argparse.Namespace) -> EmulatorConfig:
+    return EmulatorConfig(
         db_path=args.db,
         api_keys=dict(args.api_key),
         bearer_tokens=frozenset(args.bearer_token),
@@ -154,6 +148,16 @@ def main(argv: list[str] | None = None) -> None:
         admin_token=args.admin_token,
         allowed_hosts=served_hosts(args.host),
     )
+
+
+def main(argv: list[str] | None = None) -> None:
+    args = parse_args(argv)
+    # Every file the emulator writes (its database holds connection passwords, in plaintext:
+    # it logs in to Kafka with them) is its owner's only, WAL and journal files included.
+    os.umask(0o077)
+    if args.db != ":memory:":
+        Path(args.db).parent.mkdir(parents=True, exist_ok=True)
+    config = _config(args)
     if args.settable_clock:
         config.clock = SettableClock()
     sock = socket.socket(socket.AF_INET6 if ":" in args.host else socket.AF_INET)
