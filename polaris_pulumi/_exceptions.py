@@ -38,6 +38,15 @@ class TransportError(PolarisError):
         self.permanent = permanent
 
 
+class MalformedResponseError(PolarisError):
+    """An answer that is not what the contract says: not JSON, or JSON of another shape. The
+    message says what came back (its start)."""
+
+
+class ResponseTooLargeError(PolarisError):
+    """An answer bigger than the client reads (`max_response_bytes`)."""
+
+
 class WaitTimeoutError(PolarisError):
     """A wait for a job status ran past its deadline."""
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from polaris_pulumi._exceptions import MalformedResponseError
 from polaris_pulumi._transport import Transport
 
 
@@ -25,5 +26,8 @@ class QueryAPI(Transport):
             body["parameters"] = [{"type": t, "value": v} for t, v in parameters]
         if context:
             body["context"] = dict(context)
-        rows: list[dict[str, Any]] = self._request("POST", "/query/sql", json=body).json()
+        answer = self._request("POST", "/query/sql", json=body)
+        rows = answer.json()
+        if not isinstance(rows, list) or not all(isinstance(r, dict) for r in rows):
+            raise MalformedResponseError(f"{answer.what}: the answer is not a list of rows")
         return rows

@@ -27,11 +27,14 @@ from tenacity import (
     stop_after_delay,
 )
 
+from polaris_pulumi._answers import MAX_RESPONSE_BYTES, loads, read
+from polaris_pulumi._answers import model as into
 from polaris_pulumi._contract import ErrorBody, ListResponse, PolarisModel
 from polaris_pulumi._exceptions import (
     URL_HINT,
     APIStatusError,
     ConfigurationError,
+    PolarisError,
     RateLimitError,
     TransportError,
     error_for_status,
@@ -128,6 +131,7 @@ class Transport:
         timeout: float = 30.0,
         retry: RetryPolicy | None = None,
         transport: httpx.BaseTransport | None = None,
+        max_response_bytes: int = MAX_RESPONSE_BYTES,
     ) -> None:
         env = os.environ
         api_key = api_key or env.get("POLARIS_API_KEY") or None
@@ -152,6 +156,7 @@ class Transport:
         self.base_url = base_url
         self.project_id = project_id
         self.retry = retry or RetryPolicy()
+        self.timeout, self.max_response_bytes = timeout, max_response_bytes
         self._secrets = [s for s in (api_key, bearer_token) if s]
         auth = f"Bearer {bearer_token}" if bearer_token else f"Basic {api_key}"
         self._http = httpx.Client(
@@ -223,11 +228,15 @@ class Transport:
         json: dict[str, Any] | None = None,
         params: dict[str, Any] | None = None,
         secrets: Iterable[str] = (),
-    ) -> httpx.Response:
-        """One attempt; raises a typed error for anything but 2xx."""
+    ) -> Answer:
+        """One attempt, its answer read whole within `timeout` (not per read: a server that
+        drips cannot hold it) and up to `max_response_bytes`; raises a typed error for
+        anything but 2xx."""
         started = time.monotonic()
+        what = f"{method} {path}"
         try:
-            response = self._http.request(method, path, json=json, params=params)
+            with self._http.stream(method, path, json=json, params=params) as streamed:
+                body = read(streamed, what, started + self.timeout, self.max_response_bytes)
         except httpx.TransportError as exc:
             log.debug("%s %s: %s", method, path, type(exc).__name__)
             if _unresolvable(exc):
@@ -242,34 +251,39 @@ class Transport:
                 "Check the URL and your network; transient failures are retried.",
                 reason=type(exc).__name__,
             ) from None
+        response = Answer(
+            streamed.status_code, streamed.headers, body, what, streamed.reason_phrase
+        )
         log.debug(
             "%s %s -> %s in %.3fs", method, path, response.status_code, time.monotonic() - started
         )
         if response.is_success:
             return response
+        raise self._error(response, list(secrets))
+
+    def _error(self, response: Answer, extra: list[str]) -> APIStatusError:
+        """The typed error of a non-2xx answer, its texts scrubbed of secrets."""
         try:
-            body = ErrorBody.model_validate(response.json())
-        except ValueError:
-            body = ErrorBody(message=response.reason_phrase or None)
-        extra = list(secrets)
-        error = error_for_status(response.status_code)(
-            method=method,
-            path=path,
+            error_body = ErrorBody.model_validate(response.json())
+        except (PolarisError, ValueError):
+            error_body = ErrorBody(message=response.reason_phrase or None)
+        return error_for_status(response.status_code)(
+            method=response.what.split(" ", 1)[0],
+            path=response.what.split(" ", 1)[1],
             status_code=response.status_code,
-            message=self._scrub(body.message or body.error_message, extra),
+            message=self._scrub(error_body.message or error_body.error_message, extra),
             details=[
                 {
                     k: self._scrub(str(v), extra)
                     for k, v in d.model_dump(include={"code", "message", "target"}).items()
                     if v is not None
                 }
-                for d in body.details or []
+                for d in error_body.details or []
             ],
             retry_after=_retry_after_seconds(response.headers.get("Retry-After")),
-            code=body.code or body.error_code,
-            target=self._scrub(body.target, extra),
+            code=error_body.code or error_body.error_code,
+            target=self._scrub(error_body.target, extra),
         )
-        raise error
 
     def _wait(self, state: RetryCallState) -> float:
         exc = state.outcome.exception() if state.outcome else None
@@ -305,7 +319,7 @@ class Transport:
 
     def _request(
         self, method: str, path: str, *, recognisable: bool = True, **kwargs: Any
-    ) -> httpx.Response:
+    ) -> Answer:
         """Retried request, for idempotent operations (`recognisable=False`: one whose repeat
         after a 500 could do the work twice)."""
         for attempt in self._attempts(recognisable=recognisable):
@@ -314,8 +328,29 @@ class Transport:
         raise AssertionError("unreachable")  # pragma: no cover
 
     def _get_model(self, path: str, model: type[M], params: dict[str, Any] | None = None) -> M:
-        return model.model_validate(self._request("GET", path, params=params).json())
+        return self._request("GET", path, params=params).into(model)
 
     def _list(self, path: str, model: type[M], params: dict[str, Any] | None = None) -> list[M]:
-        body = ListResponse.model_validate(self._request("GET", path, params=params).json())
-        return [model.model_validate(v) for v in body.values]
+        answer = self._request("GET", path, params=params)
+        return [into(v, model, answer.what) for v in answer.into(ListResponse).values]
+
+
+@dataclass(frozen=True)
+class Answer:
+    """One answer, read whole: its JSON and models are decoded safely (`_answers`)."""
+
+    status_code: int
+    headers: httpx.Headers
+    body: bytes
+    what: str  # "METHOD /path", for messages
+    reason_phrase: str = ""
+
+    @property
+    def is_success(self) -> bool:
+        return 200 <= self.status_code < 300
+
+    def json(self) -> Any:
+        return loads(self.body, self.what)
+
+    def into(self, model: type[M]) -> M:
+        return into(self.json(), model, self.what)

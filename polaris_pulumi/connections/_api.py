@@ -4,12 +4,13 @@ and test."""
 from __future__ import annotations
 
 from typing import Any
-from urllib.parse import quote
 
+from polaris_pulumi._answers import model as into
+from polaris_pulumi._answers import segment
 from polaris_pulumi._contract import ListResponse
 from polaris_pulumi._exceptions import BadRequestError, ConflictError, NotFoundError
-from polaris_pulumi._kinds import parse_connection
-from polaris_pulumi._transport import Transport, log
+from polaris_pulumi._kinds import connection_model
+from polaris_pulumi._transport import Answer, Transport, log
 from polaris_pulumi.connections._model import (
     AnyConnection,
     AnySpec,
@@ -17,8 +18,14 @@ from polaris_pulumi.connections._model import (
 )
 
 
-def _connection(doc: Any) -> AnyConnection:
-    return parse_connection(doc)
+def _connection(answer: Answer) -> AnyConnection:
+    return _parsed(answer.json(), answer.what)
+
+
+def _parsed(doc: Any, what: str) -> AnyConnection:
+    """A connection document as the model of its type (a `MalformedResponseError` if not)."""
+    found: AnyConnection = into(doc, connection_model(doc), what)
+    return found
 
 
 class ConnectionsAPI(Transport):
@@ -31,7 +38,7 @@ class ConnectionsAPI(Transport):
                     response = self._send(
                         "POST", "/connections", json=body, secrets=[spec.password()]
                     )
-                    return _connection(response.json())
+                    return _connection(response)
                 except ConflictError:
                     if attempt.retry_state.attempt_number == 1:
                         raise
@@ -51,28 +58,28 @@ class ConnectionsAPI(Transport):
         return existing
 
     def get_connection(self, name: str) -> AnyConnection:
-        return _connection(self._request("GET", f"/connections/{quote(name, safe='')}").json())
+        return _connection(self._request("GET", f"/connections/{segment(name)}"))
 
     def list_connections(self) -> list[AnyConnection]:
-        body = ListResponse.model_validate(self._request("GET", "/connections").json())
-        return [_connection(v) for v in body.values]
+        answer = self._request("GET", "/connections")
+        return [_parsed(v, answer.what) for v in answer.into(ListResponse).values]
 
     def update_connection(self, spec: AnySpec) -> AnyConnection:
         """PATCH to `spec`; with no password in `spec.secrets` Polaris keeps the stored one."""
         response = self._request(
             "PATCH",
-            f"/connections/{quote(spec.name, safe='')}",
+            f"/connections/{segment(spec.name)}",
             json=spec.update_body(),
             secrets=[spec.password()],
         )
-        return _connection(response.json())
+        return _connection(response)
 
     def delete_connection(self, name: str) -> None:
         """Delete; a retry that finds it gone counts as done."""
         for attempt in self._attempts():
             with attempt:
                 try:
-                    self._send("DELETE", f"/connections/{quote(name, safe='')}")
+                    self._send("DELETE", f"/connections/{segment(name)}")
                     return
                 except NotFoundError:
                     if attempt.retry_state.attempt_number == 1:
@@ -82,7 +89,7 @@ class ConnectionsAPI(Transport):
     def test_connection(self, name: str) -> ConnectionTestResult:
         """Polaris' connection test: 200 when it passes, 400 saying why when it fails."""
         try:
-            self._request("POST", f"/connections/{quote(name, safe='')}/test")
+            self._request("POST", f"/connections/{segment(name)}/test")
         except BadRequestError as exc:
             details = [str(d.get("message", d)) for d in exc.details]
             return ConnectionTestResult(ok=False, message=exc.server_message, details=details)

@@ -6,8 +6,8 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
-from urllib.parse import quote
 
+from polaris_pulumi._answers import segment
 from polaris_pulumi._contract import DEFAULT_PAGE_SIZE, STARTED_STATUSES
 from polaris_pulumi._exceptions import JobFailedError, WaitTimeoutError
 from polaris_pulumi._transport import Transport, log
@@ -36,7 +36,7 @@ class JobsAPI(Transport):
                             spec.target.table_name,
                         )
                         return made
-                return StreamingJob.model_validate(self._send("POST", "/jobs", json=body).json())
+                return self._send("POST", "/jobs", json=body).into(StreamingJob)
         raise AssertionError("unreachable")  # pragma: no cover
 
     def find_job_matching(self, spec: StreamingJobSpec) -> StreamingJob | None:
@@ -64,13 +64,13 @@ class JobsAPI(Transport):
 
     def get_job(self, job_id: str) -> StreamingJob:
         """A streaming job in full (summaries from list_jobs never carry the spec)."""
-        return self._get_model(f"/jobs/{quote(job_id, safe='')}", StreamingJob)
+        return self._get_model(f"/jobs/{segment(job_id)}", StreamingJob)
 
     def get_job_status(self, job_id: str) -> JobStatus:
-        return self._get_model(f"/jobs/{quote(job_id, safe='')}/status", JobStatus)
+        return self._get_model(f"/jobs/{segment(job_id)}/status", JobStatus)
 
     def get_job_metrics(self, job_id: str) -> JobMetrics:
-        return self._get_model(f"/jobs/{quote(job_id, safe='')}/metrics", JobMetrics)
+        return self._get_model(f"/jobs/{segment(job_id)}/metrics", JobMetrics)
 
     def list_jobs(
         self,
@@ -94,7 +94,7 @@ class JobsAPI(Transport):
         jobs: list[JobSummary] = []
         while True:
             page_params = params | {"paginationLimit": page_size, "paginationOffset": len(jobs)}
-            page = JobList.model_validate(self._request("GET", "/jobs", params=page_params).json())
+            page = self._request("GET", "/jobs", params=page_params).into(JobList)
             jobs += page.values
             if not page.more_results_available or not page.values:
                 return jobs
@@ -103,10 +103,10 @@ class JobsAPI(Transport):
         """POST /jobs/{id}/status: running, suspended or canceled."""
         response = self._request(
             "POST",
-            f"/jobs/{quote(job_id, safe='')}/status",
+            f"/jobs/{segment(job_id)}/status",
             json={"desiredExecutionStatus": desired},
         )
-        return JobStatus.model_validate(response.json())
+        return response.into(JobStatus)
 
     def cancel_job(self, job_id: str) -> StreamingJob:
         """Ask the job to stop; returns it as it was, with the desired status now canceled."""
@@ -124,7 +124,7 @@ class JobsAPI(Transport):
     def reset_job(self, job_id: str) -> None:
         """POST /jobs/{id}/reset (200, no body): reset the read position of the job's topics."""
         # A repeat would move the read position back again, past what was read meanwhile.
-        self._request("POST", f"/jobs/{quote(job_id, safe='')}/reset", recognisable=False)
+        self._request("POST", f"/jobs/{segment(job_id)}/reset", recognisable=False)
 
     def _poll(
         self,

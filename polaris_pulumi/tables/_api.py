@@ -4,8 +4,8 @@ wait until a dropped table is gone."""
 from __future__ import annotations
 
 import time
-from urllib.parse import quote
 
+from polaris_pulumi._answers import segment
 from polaris_pulumi._exceptions import (
     BadRequestError,
     ConflictError,
@@ -23,7 +23,7 @@ class TablesAPI(Transport):
         for attempt in self._attempts():
             with attempt:
                 try:
-                    return Table.model_validate(self._send("POST", "/tables", json=body).json())
+                    return self._send("POST", "/tables", json=body).into(Table)
                 except ConflictError:
                     if attempt.retry_state.attempt_number == 1:
                         raise
@@ -45,11 +45,11 @@ class TablesAPI(Transport):
     def update_table(self, spec: TableSpec, *, tries: int = 3) -> Table:
         """PUT the whole table at its current version, read first. A 409 means the version
         moved (someone else's change, or our own lost attempt): read it again and retry."""
-        path = f"/tables/{quote(spec.name, safe='')}"
+        path = f"/tables/{segment(spec.name)}"
         for left in reversed(range(tries)):
             body = spec.to_api() | {"version": self.get_table(spec.name).version or 0}
             try:
-                return Table.model_validate(self._request("PUT", path, json=body).json())
+                return self._request("PUT", path, json=body).into(Table)
             except ConflictError:
                 if not left:
                     raise
@@ -72,7 +72,7 @@ class TablesAPI(Transport):
             time.sleep(poll_interval)
 
     def get_table(self, name: str) -> Table:
-        return self._get_model(f"/tables/{quote(name, safe='')}", Table)
+        return self._get_model(f"/tables/{segment(name)}", Table)
 
     def list_tables(self) -> list[Table]:
         return self._list("/tables", Table)
