@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import tempfile
 import time
 import uuid
@@ -182,7 +183,11 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="bench-ingest-") as tmp:
         work = Path(tmp)
         own = args.kafka_dir is None
-        kafka = start_local_kafka(work / "kafka") if own else attach_local_kafka(args.kafka_dir)
+        kafka = (
+            start_local_kafka(work / "kafka", owner=os.getpid())
+            if own
+            else attach_local_kafka(args.kafka_dir)
+        )
         emulator = EmulatorProcess(
             work / "emulator", flags=[*FAST, "--kafka-broker", kafka.bootstrap]
         )

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import fcntl
+import os
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -90,6 +91,16 @@ def _shared_root(config: pytest.Config) -> Path:
     return Path(base).parent if hasattr(config, "workerinput") else Path(base)
 
 
+OWNER = "POLARIS_TEST_RUN_PID"
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """The run's process (the controller, under xdist; its workers inherit the variable):
+    a broker the run starts stops when it is gone, even killed."""
+    if not hasattr(config, "workerinput"):
+        os.environ[OWNER] = str(os.getpid())
+
+
 @pytest.fixture(scope="session")
 def kafka(request: pytest.FixtureRequest) -> LocalKafka:
     """The real local broker, one for the whole run: the first worker that needs it starts it
@@ -99,7 +110,7 @@ def kafka(request: pytest.FixtureRequest) -> LocalKafka:
     root = _shared_root(request.config)
     with (root / "kafka.lock").open("w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
-        return attach_local_kafka(root / "kafka")
+        return attach_local_kafka(root / "kafka", owner=int(os.environ[OWNER]))
 
 
 def pytest_sessionfinish(session: pytest.Session) -> None:
@@ -122,7 +133,7 @@ def live_emulator(tmp_path: Path, kafka: LocalKafka) -> Iterator[EmulatorProcess
 @pytest.fixture
 def own_kafka(tmp_path: Path) -> Iterator[LocalKafka]:
     """A broker of the test's own, for a test that restarts it (a rotated PLAIN password)."""
-    local = start_local_kafka(tmp_path / "kafka")
+    local = start_local_kafka(tmp_path / "kafka", owner=os.getpid())
     yield local
     local.stop()
 

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import ctypes
 import secrets
+import signal
 import subprocess
 import sys
 import time
@@ -15,6 +17,15 @@ import httpx
 from polaris_pulumi.api import PolarisClient, RetryPolicy
 
 FAST_RETRIES = RetryPolicy(max_attempts=8, max_seconds=30, initial_backoff=0.01, max_backoff=0.1)
+
+
+def _die_with_parent() -> None:
+    """In the child, before it runs: Linux sends it SIGTERM when the test process that
+    started it is gone, even killed, so no emulator outlives its test run."""
+    ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
+
+
+PR_SET_PDEATHSIG = 1
 
 
 @dataclass
@@ -57,6 +68,7 @@ class EmulatorProcess:
             stdout=log,
             stderr=log,
             stdin=subprocess.DEVNULL,
+            preexec_fn=_die_with_parent,
         )
         deadline = time.monotonic() + 30
         while not ready.exists():

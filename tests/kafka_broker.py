@@ -43,6 +43,7 @@ class LocalKafka:
     lib: Path
     directory: Path
     info: broker.BrokerInfo
+    owner: int | None = None  # the process whose end stops the broker (`kafka._watch`)
 
     @property
     def bootstrap(self) -> str:
@@ -73,29 +74,34 @@ class LocalKafka:
 
     def rotate(self, user: str, password: str) -> None:
         """A PLAIN user's new password, in Kafka (the broker restarts with it)."""
-        self.info = broker.restart(self.lib, self.directory, {**self.info.users, user: password})
+        users = {**self.info.users, user: password}
+        self.info = broker.restart(self.lib, self.directory, users, self.owner)
 
     def restart(self) -> None:
         """The broker stopped and started again, on the same port, with the same users."""
-        self.info = broker.restart(self.lib, self.directory, dict(self.info.users))
+        self.info = broker.restart(self.lib, self.directory, dict(self.info.users), self.owner)
 
     def stop(self) -> None:
         broker.stop(self.directory)
 
 
-def attach_local_kafka(directory: Path) -> LocalKafka:
-    """The broker started in `directory` if it runs and answers, else a new one there."""
+def attach_local_kafka(directory: Path, owner: int | None = None) -> LocalKafka:
+    """The broker started in `directory` if it runs and answers, else a new one there (which
+    stops when `owner`, a process id, is gone)."""
     info = broker.running(directory)
-    return LocalKafka(kafka_lib(), directory, info) if info else start_local_kafka(directory)
+    if info:
+        return LocalKafka(kafka_lib(), directory, info, owner)
+    return start_local_kafka(directory, owner)
 
 
-def start_local_kafka(directory: Path) -> LocalKafka:
+def start_local_kafka(directory: Path, owner: int | None = None) -> LocalKafka:
     lib = kafka_lib()
     info = broker.start(
         lib,
         directory,
         users={KAFKA_USER: KAFKA_USER_PASSWORD, ROTATING_USER: ROTATING_PASSWORD},
         scram_users={SCRAM_USER: SCRAM_PASSWORD},
+        owner=owner,
     )
     broker.add_scram_users(info, {SCRAM512_USER: SCRAM512_PASSWORD}, ("SCRAM-SHA-512",))
-    return LocalKafka(lib, directory, info)
+    return LocalKafka(lib, directory, info, owner)

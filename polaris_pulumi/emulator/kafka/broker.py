@@ -211,8 +211,10 @@ def start(
     users: dict[str, str] | None = None,
     scram_users: dict[str, str] | None = None,
     admin_password: str | None = None,
+    owner: int | None = None,
 ) -> BrokerInfo:
-    """Format (first time), start and wait for the broker; its description is saved."""
+    """Format (first time), start and wait for the broker; its description is saved. With an
+    `owner` (a process id), the broker is stopped when that process is gone (`_watch`)."""
     require_loopback(host)
     began = time.monotonic()
     if not (lib / f"kafka_2.13-{_version(lib)}.jar").exists():
@@ -250,10 +252,21 @@ def start(
         raise
     info.start_seconds = round(time.monotonic() - began, 2)
     info.save(directory)
+    if owner is not None:  # a watcher, detached: it must outlive the owner to act
+        watcher = ["-m", "polaris_pulumi.emulator.kafka._watch", "--dir", str(directory)]
+        subprocess.Popen(
+            [sys.executable, *watcher, "--owner", str(owner), "--broker", str(proc.pid)],
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            start_new_session=True,
+        )
     return info
 
 
-def restart(lib: Path, directory: Path, users: dict[str, str]) -> BrokerInfo:
+def restart(
+    lib: Path, directory: Path, users: dict[str, str], owner: int | None = None
+) -> BrokerInfo:
     """The same broker (port, data, SCRAM users) with these PLAIN users: how a PLAIN
     password is rotated, since the broker reads its JAAS users only at start."""
     old = BrokerInfo.load(directory)
@@ -266,6 +279,7 @@ def restart(lib: Path, directory: Path, users: dict[str, str]) -> BrokerInfo:
         users=users,
         scram_users=old.scram_users,
         admin_password=old.admin_password,  # the same broker: its clients keep working
+        owner=owner,
     )
 
 
