@@ -1,6 +1,6 @@
-"""The `polaris-pulumi` command: `polaris-pulumi import` writes a live Polaris project out as
-a Pulumi program that adopts it (`_importer`). The program goes to `--out` or stdout;
-everything else goes to stderr."""
+"""The `polaris-pulumi` command. `import` writes a live Polaris project as a Pulumi program
+that adopts it (`_importer`): the program goes to `--out` or stdout, everything else to
+stderr. `local start|status|stop` runs a local Polaris in your project (`_local`)."""
 
 from __future__ import annotations
 
@@ -61,6 +61,18 @@ def parser() -> argparse.ArgumentParser:
         default=",".join(_importer.KIND_NAMES),
         help="comma-separated kinds to import: connection, table, job (default: all)",
     )
+    local = commands.add_parser(
+        "local",
+        help="run a local Polaris (an emulator and a real Kafka broker) for this project",
+        description="Start, show or stop a local Polaris: a Kafka broker (Apache Kafka's jars, "
+        "fetched and checked the first time; Java 17+ on PATH) and an emulator that "
+        "ingests from it. `start` prints the `pulumi config set` lines and writes them, "
+        "with the broker's address and a user to produce as, to <dir>/env (0600).",
+        formatter_class=argparse.ArgumentDefaultsHelpFormatter,
+    )
+    local.add_argument("action", choices=["start", "status", "stop"])
+    local.add_argument("--dir", type=Path, default=Path(".polaris-local"), help="its state")
+    local.add_argument("--port", type=int, default=0, help="the emulator's port (0: a free one)")
     return root
 
 
@@ -116,8 +128,38 @@ def run_import(args: argparse.Namespace) -> int:
     return SKIPPED if program.skipped else 0
 
 
+def run_local(args: argparse.Namespace) -> int:
+    from polaris_pulumi import _local
+
+    if args.action == "stop":
+        stopped = _local.stop(args.dir)
+        print(f"polaris-pulumi local: {'stopped' if stopped else 'nothing was running'}")
+        return 0
+    if args.action == "status":
+        found = _local.load(args.dir)
+        if found is None:
+            print(f"polaris-pulumi local: nothing runs from {args.dir}", file=sys.stderr)
+            return 1
+        print(f"emulator {found.url} (project {found.project_id}, pid {found.emulator_pid})")
+        print(f"kafka broker {found.bootstrap} (user {found.kafka_user})")
+        return 0
+    try:
+        local = _local.start(args.dir, args.port)
+    except _local.LocalError as exc:
+        print(f"polaris-pulumi local: {exc}", file=sys.stderr)
+        return 1
+    print("\n".join(local.config_lines()))
+    print(
+        f"# Kafka: {local.bootstrap}, SASL/PLAIN user {local.kafka_user}, password in {args.dir / 'env'}"
+    )
+    print(f"# all of it: set -a; . {args.dir / 'env'}; set +a")
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
+    if args.command == "local":
+        return run_local(args)
     return run_import(args)
 
 

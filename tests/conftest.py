@@ -101,6 +101,12 @@ def pytest_configure(config: pytest.Config) -> None:
         os.environ[OWNER] = str(os.getpid())
 
 
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """The slow end-to-end tests first: the workers then finish on short tests together,
+    instead of one worker running a long test while the others wait."""
+    items.sort(key=lambda item: item.get_closest_marker("e2e") is None)
+
+
 @pytest.fixture(scope="session")
 def kafka(request: pytest.FixtureRequest) -> LocalKafka:
     """The real local broker, one for the whole run: the first worker that needs it starts it

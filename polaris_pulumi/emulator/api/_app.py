@@ -65,6 +65,7 @@ def create_app(config: EmulatorConfig) -> FastAPI:
     app.state.core = core
     _install_middleware(app, core)
     _install_admin(app, core)
+    _install_lag(app, core, jobs)
     _connections.routes(app, _connections.Connections(core, jobs))
     _jobs.routes(app, jobs)
     _tables.routes(app, tables)
@@ -87,6 +88,17 @@ def _install_middleware(app: FastAPI, core: Core) -> None:
         return error_response(503, message, {"Retry-After": "1"})
 
     app.add_middleware(Gate, core=core)
+
+
+def _install_lag(app: FastAPI, core: Core, jobs: _jobs.Jobs) -> None:
+    @app.get("/_emulator/lag", tags=["admin"])
+    def lag() -> dict[str, Any]:
+        """Per reading job, the records its table has not ingested yet (with a broker)."""
+        if not core.config.kafka_broker:
+            return {"jobs": {}}
+        from polaris_pulumi.emulator.ingest._lag import lag as behind
+
+        return {"jobs": behind(core.store, core.rows, jobs.all())}
 
 
 def _install_admin(app: FastAPI, core: Core) -> None:

@@ -1,0 +1,184 @@
+"""A local Polaris in the user's own project: a real Kafka broker (Apache Kafka's jars, fetched
+and checked by the package) and an emulator that knows it, both started in the background,
+described in `<dir>/local.json` and `<dir>/env` (0600), and stopped together.
+
+Used by `polaris-pulumi local start|status|stop` and by the pytest plugin (`polaris_local`).
+Readiness is a real request: the broker answers a metadata request, the emulator its health.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import secrets
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+import httpx
+
+PROJECT = "local-project"
+USER = "local"  # the Kafka user the user's producers (and connections) log in as
+DEFAULT_DIR = Path(".polaris-local")
+
+
+class LocalError(RuntimeError):
+    """What stops the local stack from starting: one paragraph that says what to do."""
+
+
+@dataclass
+class Local:
+    """A running local stack: where it listens and how to log in."""
+
+    url: str
+    project_id: str
+    api_key: str
+    bootstrap: str
+    kafka_user: str
+    kafka_password: str
+    emulator_pid: int
+
+    def env(self) -> dict[str, str]:
+        return {
+            "POLARIS_URL": self.url,
+            "POLARIS_PROJECT_ID": self.project_id,
+            "POLARIS_API_KEY": self.api_key,
+            "KAFKA_BOOTSTRAP_SERVERS": self.bootstrap,
+            "KAFKA_USERNAME": self.kafka_user,
+            "KAFKA_PASSWORD": self.kafka_password,
+        }
+
+    def config_lines(self) -> list[str]:
+        return [
+            f"pulumi config set polaris:url {self.url}",
+            f"pulumi config set polaris:projectId {self.project_id}",
+            f"pulumi config set --secret polaris:apiKey {self.api_key}",
+        ]
+
+
+def _write_private(path: Path, text: str) -> None:
+    tmp = path.with_suffix(".tmp")
+    tmp.write_text(text)
+    tmp.chmod(0o600)
+    tmp.replace(path)
+
+
+def _java() -> None:
+    if shutil.which("java") is None:
+        raise LocalError(
+            "Java is not on PATH. The local Kafka broker runs on Java 17 or newer: install a "
+            "JDK or JRE (for example `apt install openjdk-17-jre-headless` or `brew install "
+            "openjdk@17`), make sure `java -version` works, then run this again."
+        )
+
+
+def load(directory: Path) -> Local | None:
+    """The stack described in `directory`, if its emulator answers."""
+    try:
+        local = Local(**json.loads((directory / "local.json").read_text()))
+    except (OSError, ValueError, TypeError):
+        return None
+    try:
+        httpx.get(f"{local.url}/_emulator/health", timeout=2).raise_for_status()
+    except httpx.HTTPError:
+        return None
+    return local
+
+
+def start(directory: Path = DEFAULT_DIR, port: int = 0) -> Local:
+    """Start the broker and the emulator (or find them running); what they are."""
+    from polaris_pulumi.emulator.kafka import broker
+    from polaris_pulumi.emulator.kafka._fetch import FetchError, kafka_lib
+
+    if (running := load(directory)) is not None:
+        return running
+    _java()
+    directory.mkdir(parents=True, exist_ok=True)
+    directory.chmod(0o700)
+    try:
+        lib = kafka_lib(say=lambda line: print(f"polaris-pulumi local: {line}", file=sys.stderr))
+    except FetchError as exc:
+        raise LocalError(
+            f"Apache Kafka's jars could not be fetched: {exc}. Check the network (or set "
+            "POLARIS_MAVEN_URL to a Maven Central mirror), then run this again."
+        ) from None
+    password = secrets.token_urlsafe(18)
+    kafka_dir = directory / "kafka"
+    try:
+        info = broker.start(lib, kafka_dir, users={USER: password})
+    except broker.BrokerError as exc:
+        raise LocalError(f"The local Kafka broker did not start: {exc}") from None
+    try:
+        local = _start_emulator(directory, port, info.bootstrap, USER, password)
+    except BaseException:
+        broker.stop(kafka_dir)
+        raise
+    _write_private(directory / "local.json", json.dumps(asdict(local)))
+    _write_private(directory / "env", "".join(f"{k}={v}\n" for k, v in local.env().items()))
+    return local
+
+
+def _start_emulator(directory: Path, port: int, bootstrap: str, user: str, pw: str) -> Local:
+    key = "pok_local_" + secrets.token_hex(16)
+    ready = directory / "emulator.ready"
+    ready.unlink(missing_ok=True)
+    log = directory / "emulator.log"
+    command = [sys.executable, "-m", "polaris_pulumi.emulator", "--port", str(port)]
+    command += ["--db", str(directory / "polaris.db"), "--project-id", PROJECT]
+    command += ["--kafka-broker", bootstrap, "--ready-file", str(ready)]
+    env = os.environ | {"POLARIS_API_KEY": key}  # not a flag: `ps` shows those
+    with log.open("ab") as out:
+        proc = subprocess.Popen(
+            command,
+            stdout=out,
+            stderr=out,
+            stdin=subprocess.DEVNULL,
+            start_new_session=True,
+            env=env,
+        )
+    deadline = time.monotonic() + 60
+    while not ready.exists():
+        if proc.poll() is not None:
+            tail = log.read_text().strip().splitlines()[-1:] or ["(no output)"]
+            raise LocalError(f"The emulator did not start: {tail[0]}")
+        if time.monotonic() > deadline:
+            proc.kill()
+            raise LocalError(f"The emulator did not start within 60 s: see {log}")
+        time.sleep(0.05)  # the ready file is written once it serves
+    url = ready.read_text().strip()
+    return Local(url, PROJECT, key, bootstrap, user, pw, proc.pid)
+
+
+def stop(directory: Path = DEFAULT_DIR) -> bool:
+    """Stop both; whether anything ran."""
+    from polaris_pulumi.emulator.kafka import broker
+
+    stopped = False
+    try:
+        local = Local(**json.loads((directory / "local.json").read_text()))
+    except (OSError, ValueError, TypeError):
+        local = None
+    if local is not None:
+        try:
+            os.kill(local.emulator_pid, signal.SIGTERM)
+            stopped = True
+            _wait_gone(local.emulator_pid)
+        except ProcessLookupError:
+            pass
+        (directory / "local.json").unlink(missing_ok=True)
+    return broker.stop(directory / "kafka") or stopped
+
+
+def _wait_gone(pid: int, timeout: float = 30) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            return
+        time.sleep(0.1)  # an exit we asked for
+    os.kill(pid, signal.SIGKILL)

@@ -1,0 +1,134 @@
+"""`pulumi up` of a user's program against the local Polaris, with no cloud account: the
+program runs under Pulumi's mocks, where our resources go through their real providers
+(check, then create, against the local emulator: preview's checks and the API's errors are
+the real ones), and Confluent Cloud's resources (pulumi-confluentcloud) are stood in for by
+the local broker (a cluster's endpoint is the broker's, an API key is its user, a topic is
+made on it). Run by the pytest plugin, one process per deploy:
+
+    python -m polaris_pulumi._mocked_up PROGRAM_DIR  (config as JSON on stdin; local stack in
+    the environment: POLARIS_LOCAL_DIR)
+
+It prints the stack's outputs as JSON on its last line, or exits 1 with what failed.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import os
+import runpy
+import sys
+from pathlib import Path
+from typing import Any
+
+import dill  # type: ignore[import-untyped]
+import pulumi
+from pulumi.dynamic.dynamic import PROVIDER_KEY
+
+from polaris_pulumi._local import Local
+
+
+class DeployError(Exception):
+    """What a real `pulumi up` would have refused or failed on."""
+
+
+class RoutedMocks(pulumi.runtime.Mocks):
+    """Our resources through their providers; Confluent Cloud's through the local broker."""
+
+    def __init__(self, local: Local, topics: list[str]) -> None:
+        self.local, self.topics = local, topics
+
+    def new_resource(self, args: pulumi.runtime.MockResourceArgs) -> tuple[str, dict[str, Any]]:
+        if PROVIDER_KEY in args.inputs:
+            return self._ours(args)
+        if args.typ.startswith("confluentcloud:"):
+            return self._confluent(args)
+        return f"{args.name}-id", dict(args.inputs)
+
+    def call(
+        self, args: pulumi.runtime.MockCallArgs
+    ) -> tuple[dict[Any, Any], list[tuple[str, str]] | None]:
+        return {}, None
+
+    def _ours(self, args: pulumi.runtime.MockResourceArgs) -> tuple[str, dict[str, Any]]:
+        provider = dill.loads(base64.b64decode(args.inputs[PROVIDER_KEY]))
+        news = dict(args.inputs)
+        checked = provider.check({}, news)
+        if checked.failures:
+            reasons = "; ".join(f"{f.property}: {f.reason}" for f in checked.failures)
+            raise DeployError(f"{args.name}: {reasons}")
+        created = provider.create(checked.inputs or news)
+        outs = dict(created.outs or {})
+        outs[PROVIDER_KEY] = news[PROVIDER_KEY]
+        return str(created.id_), outs
+
+    def _confluent(self, args: pulumi.runtime.MockResourceArgs) -> tuple[str, dict[str, Any]]:
+        kind = args.typ.rsplit(":", 1)[-1]
+        outs = dict(args.inputs)
+        if kind == "KafkaCluster":
+            outs |= {
+                "bootstrapEndpoint": f"SASL_SSL://{self.local.bootstrap}",
+                "restEndpoint": "https://local.invalid:443",
+            }
+        elif kind == "ApiKey":
+            outs |= {"secret": self.local.kafka_password}
+            return self.local.kafka_user, outs
+        elif kind == "KafkaTopic":
+            self.topics.append(str(args.inputs.get("topicName") or args.name))
+        return f"{args.name}-id", outs
+
+
+def _project(program: Path) -> str:
+    for line in (program / "Pulumi.yaml").read_text().splitlines():
+        if line.startswith("name:"):
+            return line.split(":", 1)[1].strip().strip("'\"")
+    raise DeployError(f"{program / 'Pulumi.yaml'} has no name")
+
+
+def deploy(program: Path, local: Local, config: dict[str, Any]) -> tuple[dict[str, Any], list[str]]:
+    """Run the program; its outputs, and the topics its Confluent resources declare."""
+    project = _project(program)
+    values = {
+        "polaris:url": local.url,
+        "polaris:projectId": local.project_id,
+        "polaris:apiKey": local.api_key,
+    } | {k if ":" in k else f"{project}:{k}": v for k, v in config.items()}
+    pulumi.runtime.set_all_config(
+        {k: v if isinstance(v, str) else json.dumps(v) for k, v in values.items()},
+        ["polaris:apiKey"],
+    )
+    topics: list[str] = []
+    pulumi.runtime.set_mocks(
+        RoutedMocks(local, topics), project=project, stack="local", preview=False
+    )
+    outputs: dict[str, Any] = {}
+    original = pulumi.export
+
+    def export(name: str, value: Any) -> None:
+        pulumi.Output.from_input(value).apply(lambda v: outputs.__setitem__(name, v))
+        original(name, value)
+
+    pulumi.export = export
+
+    @pulumi.runtime.test  # type: ignore[untyped-decorator]
+    def run() -> None:
+        sys.path.insert(0, str(program))
+        runpy.run_path(str(program / "__main__.py"), run_name="__main__")
+
+    run()
+    return outputs, topics
+
+
+def main() -> None:
+    program = Path(sys.argv[1]).resolve()
+    local = Local(**json.loads((Path(os.environ["POLARIS_LOCAL_DIR"]) / "local.json").read_text()))
+    try:
+        outputs, topics = deploy(program, local, json.loads(sys.stdin.read() or "{}"))
+    except Exception as exc:  # what `pulumi up` would print, in one paragraph
+        print(f"deploy failed: {exc}", file=sys.stderr)
+        sys.exit(1)
+    print(json.dumps({"outputs": outputs, "topics": topics}, default=str))
+
+
+if __name__ == "__main__":
+    main()

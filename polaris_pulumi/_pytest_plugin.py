@@ -1,0 +1,166 @@
+"""The pytest plugin (entry point `pytest11`): the `polaris_local` fixture, for ingestion tests
+of your own Pulumi program against a local Polaris that really ingests.
+
+    def test_orders(polaris_local):
+        polaris_local.deploy("infra", config={"env": "test"})
+        polaris_local.produce("orders", [{"ts": "2026-12-01T10:00:00Z", "amount": 3}])
+        polaris_local.wait_ingested()
+        assert polaris_local.query('SELECT SUM("amount") AS s FROM "orders"') == [{"s": 3}]
+
+The local stack (a Kafka broker and the emulator, `_local`) is started once per session, or
+reused when `polaris-pulumi local start` runs one in `.polaris-local/`; what the session
+started, it stops. Each test starts from an empty Polaris and without the topics earlier
+tests made.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import subprocess
+import sys
+import time
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from polaris_pulumi import _local
+
+
+class LocalPolaris:
+    """What a test does with the local Polaris."""
+
+    def __init__(self, directory: Path, local: _local.Local) -> None:
+        self.directory, self.local = directory, local
+        self.topics: set[str] = set()
+
+    def client(self) -> Any:
+        from polaris_pulumi.api import PolarisClient
+
+        return PolarisClient(
+            api_key=self.local.api_key, url=self.local.url, project_id=self.local.project_id
+        )
+
+    def _admin(self) -> Any:
+        from confluent_kafka.admin import AdminClient
+
+        from polaris_pulumi.emulator.kafka.broker import BrokerInfo
+
+        return AdminClient(BrokerInfo.load(self.directory / "kafka").client_config())
+
+    def deploy(
+        self, program_dir: str | Path, config: Mapping[str, Any] | None = None
+    ) -> dict[str, Any]:
+        """`pulumi up` of the program in `program_dir` (its `Pulumi.yaml` and `__main__.py`)
+        into the local Polaris, with no cloud account (`_mocked_up`); its stack outputs.
+        Raises `AssertionError` with what `up` would have printed, when it fails."""
+        run = subprocess.run(
+            [sys.executable, "-m", "polaris_pulumi._mocked_up", str(program_dir)],
+            input=json.dumps(dict(config or {})),
+            capture_output=True,
+            text=True,
+            env=os.environ | {"POLARIS_LOCAL_DIR": str(self.directory)},
+            timeout=600,
+        )
+        if run.returncode != 0:
+            raise AssertionError(run.stderr.strip().splitlines()[-1] if run.stderr else run.stdout)
+        done = json.loads(run.stdout.strip().splitlines()[-1])
+        for topic in done["topics"]:
+            self.create_topic(topic)
+        return dict(done["outputs"])
+
+    def create_topic(self, topic: str, partitions: int = 1) -> None:
+        from confluent_kafka.admin import NewTopic  # type: ignore[attr-defined]
+
+        self.topics.add(topic)
+        admin = self._admin()
+        if topic in admin.list_topics(timeout=10).topics:
+            return
+        for future in admin.create_topics([NewTopic(topic, partitions, 1)]).values():
+            future.result(30)
+
+    def produce(self, topic: str, events: Iterable[Mapping[str, Any] | bytes]) -> int:
+        """Each event (a dict as JSON, or bytes) to `topic` (made if missing), acknowledged."""
+        from confluent_kafka import Producer
+
+        from polaris_pulumi.emulator.kafka._client import client_config
+
+        self.create_topic(topic)
+        producer = Producer(
+            client_config(self.local.bootstrap, self.local.kafka_user, self.local.kafka_password)
+        )
+        n = 0
+        for event in events:
+            value = event if isinstance(event, bytes) else json.dumps(event).encode()
+            while True:
+                try:
+                    producer.produce(topic, value)
+                    break
+                except BufferError:
+                    producer.poll(0.05)
+            n += 1
+        if producer.flush(60):
+            raise AssertionError(f"the local broker did not take every event for {topic!r}")
+        return n
+
+    def wait_ingested(self, timeout: float = 60) -> None:
+        """Until every reading job's table holds everything its topics hold (the emulator's
+        own count of what is left: `/_emulator/lag`)."""
+        import httpx
+
+        deadline = time.monotonic() + timeout
+        while True:
+            lag = httpx.get(f"{self.local.url}/_emulator/lag", timeout=30).json()["jobs"]
+            if lag and all(v == 0 for v in lag.values()):
+                return
+            if time.monotonic() > deadline:
+                raise AssertionError(f"not ingested within {timeout:g} s: records left {lag}")
+            time.sleep(0.1)  # polling the emulator's state, with a deadline
+
+    def query(
+        self, sql: str, parameters: Sequence[tuple[str, Any]] | None = None
+    ) -> list[dict[str, Any]]:
+        """Druid SQL through the query API: its rows."""
+        with self.client() as client:
+            rows: list[dict[str, Any]] = client.query_sql(sql, parameters)
+        return rows
+
+    def reset(self) -> None:
+        """An empty Polaris, and none of the topics earlier tests made."""
+        import httpx
+        from confluent_kafka import KafkaException
+
+        httpx.post(f"{self.local.url}/_emulator/wipe", timeout=30).raise_for_status()
+        if self.topics:
+            admin = self._admin()
+            for future in admin.delete_topics(sorted(self.topics)).values():
+                with contextlib.suppress(KafkaException):  # already gone
+                    future.result(30)
+            self.topics.clear()
+
+
+@pytest.fixture(scope="session")
+def _polaris_local_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalPolaris]:
+    running = _local.load(_local.DEFAULT_DIR)
+    if running is not None:
+        yield LocalPolaris(_local.DEFAULT_DIR, running)
+        return
+    directory = tmp_path_factory.mktemp("polaris-local")
+    try:
+        local = _local.start(directory)
+    except _local.LocalError as exc:
+        pytest.fail(f"the local Polaris did not start: {exc}", pytrace=False)
+    try:
+        yield LocalPolaris(directory, local)
+    finally:
+        _local.stop(directory)
+
+
+@pytest.fixture
+def polaris_local(_polaris_local_stack: LocalPolaris) -> LocalPolaris:
+    """The local Polaris, empty, for this test."""
+    _polaris_local_stack.reset()
+    return _polaris_local_stack
