@@ -14,9 +14,23 @@ fi
 "$python" -c 'import sys; sys.exit(sys.version_info < (3, 11))' \
   || { echo "bootstrap: Python >= 3.11 is required (found $("$python" --version 2>&1))" >&2; exit 1; }
 
+# uv (PyPI) makes the venv and installs into it, several times faster than venv and pip; it is
+# installed once per machine beside the CLI's cache (with the system's pip), else into the venv.
+cache=${POLARIS_PULUMI_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/polaris-pulumi}
+uv_home=$cache/uv
+if [ ! -x "$uv_home/bin/uv" ] && "$python" -m pip --version >/dev/null 2>&1; then
+  "$python" -m pip install --quiet --disable-pip-version-check --target "$uv_home.tmp" "uv>=0.4,<1" \
+    && rm -rf "$uv_home" && mv "$uv_home.tmp" "$uv_home" || rm -rf "$uv_home.tmp"
+fi
 if [ ! -x .venv/bin/python ]; then
   echo "bootstrap: creating .venv with $("$python" --version)" >&2
-  "$python" -m venv .venv
+  if [ -x "$uv_home/bin/uv" ]; then
+    "$uv_home/bin/uv" venv --quiet --python "$python" .venv
+    ln -sfn "$uv_home/bin/uv" .venv/bin/uv
+  else
+    "$python" -m venv .venv
+    .venv/bin/python -m pip install --quiet --disable-pip-version-check "uv>=0.4,<1"
+  fi
 fi
 
 # Reinstall only when the declared dependencies change. constraints.txt pins what our built
@@ -25,11 +39,10 @@ stamp=.venv/.polaris-pulumi-installed
 want=$(cat pyproject.toml constraints.txt | sha256sum | cut -c1-16)
 if [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
   echo "bootstrap: installing polaris-pulumi[dev] into .venv" >&2
-  # uv (from PyPI, into the venv) installs the same packages as pip, several times faster.
-  .venv/bin/python -m pip install --quiet --disable-pip-version-check "uv>=0.4,<1"
-  # --compile-bytecode: Pulumi runs programs and providers without writing .pyc files, so they
-  # would otherwise compile every module they import, every time.
-  .venv/bin/uv pip install --quiet --compile-bytecode --python .venv/bin/python -c constraints.txt -e ".[dev]"
+  .venv/bin/uv pip install --quiet --python .venv/bin/python -c constraints.txt -e ".[dev]"
+  # Pulumi runs programs and providers without writing .pyc files, so they would compile
+  # every module they import, every time: those packages are compiled now, on every core.
+  .venv/bin/python scripts/compile_runtime.py
   echo "$want" > "$stamp"
 else
   echo "bootstrap: .venv is up to date" >&2

@@ -41,7 +41,12 @@ def render(jars: Path) -> str:
         [found] = sorted(M2.rglob(jar.name))
         digest = hashlib.sha256(jar.read_bytes()).hexdigest()
         assert digest == hashlib.sha256(found.read_bytes()).hexdigest(), jar
-        lines += ["    (", f'        "{found.relative_to(M2).as_posix()}",', f'        "{digest}",', "    ),"]
+        lines += [
+            "    (",
+            f'        "{found.relative_to(M2).as_posix()}",',
+            f'        "{digest}",',
+            "    ),",
+        ]
     return "\n".join([*lines, ")", ""])
 
 
