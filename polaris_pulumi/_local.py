@@ -8,6 +8,7 @@ Readiness is a real request: the broker answers a metadata request, the emulator
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import secrets
@@ -89,8 +90,9 @@ def load(directory: Path) -> Local | None:
     return local
 
 
-def start(directory: Path = DEFAULT_DIR, port: int = 0) -> Local:
-    """Start the broker and the emulator (or find them running); what they are."""
+def start(directory: Path = DEFAULT_DIR, port: int = 0, owner: int | None = None) -> Local:
+    """Start the broker and the emulator (or find them running); what they are. With an
+    `owner` (a process id: a pytest session), both stop when it is gone, even killed."""
     from polaris_pulumi.emulator.kafka import broker
     from polaris_pulumi.emulator.kafka._fetch import FetchError, kafka_lib
 
@@ -109,11 +111,11 @@ def start(directory: Path = DEFAULT_DIR, port: int = 0) -> Local:
     password = secrets.token_urlsafe(18)
     kafka_dir = directory / "kafka"
     try:
-        info = broker.start(lib, kafka_dir, users={USER: password})
+        info = broker.start(lib, kafka_dir, users={USER: password}, owner=owner)
     except broker.BrokerError as exc:
         raise LocalError(f"The local Kafka broker did not start: {exc}") from None
     try:
-        local = _start_emulator(directory, port, info.bootstrap, USER, password)
+        local = _start_emulator(directory, port, (info.bootstrap, USER, password), owner)
     except BaseException:
         broker.stop(kafka_dir)
         raise
@@ -122,7 +124,10 @@ def start(directory: Path = DEFAULT_DIR, port: int = 0) -> Local:
     return local
 
 
-def _start_emulator(directory: Path, port: int, bootstrap: str, user: str, pw: str) -> Local:
+def _start_emulator(
+    directory: Path, port: int, kafka: tuple[str, str, str], owner: int | None
+) -> Local:
+    bootstrap, user, pw = kafka
     key = "pok_local_" + secrets.token_hex(16)
     ready = directory / "emulator.ready"
     ready.unlink(missing_ok=True)
@@ -139,6 +144,7 @@ def _start_emulator(directory: Path, port: int, bootstrap: str, user: str, pw: s
             stdin=subprocess.DEVNULL,
             start_new_session=True,
             env=env,
+            preexec_fn=_die_with_parent if owner == os.getpid() else None,
         )
     deadline = time.monotonic() + 60
     while not ready.exists():
@@ -151,6 +157,14 @@ def _start_emulator(directory: Path, port: int, bootstrap: str, user: str, pw: s
         time.sleep(0.05)  # the ready file is written once it serves
     url = ready.read_text().strip()
     return Local(url, PROJECT, key, bootstrap, user, pw, proc.pid)
+
+
+def _die_with_parent() -> None:
+    """In the emulator's process, before it runs: Linux sends it SIGTERM when the process
+    that started it (its owner) is gone."""
+    import ctypes
+
+    ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
 
 
 def stop(directory: Path = DEFAULT_DIR) -> bool:
@@ -174,11 +188,14 @@ def stop(directory: Path = DEFAULT_DIR) -> bool:
 
 
 def _wait_gone(pid: int, timeout: float = 30) -> None:
+    """Until the process has exited (a zombie of ours is reaped, and counts as gone)."""
+    from polaris_pulumi.emulator.kafka._watch import alive
+
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        try:
-            os.kill(pid, 0)
-        except ProcessLookupError:
+        with contextlib.suppress(ChildProcessError):
+            os.waitpid(pid, os.WNOHANG)
+        if not alive(pid):
             return
         time.sleep(0.1)  # an exit we asked for
     os.kill(pid, signal.SIGKILL)

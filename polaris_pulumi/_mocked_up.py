@@ -23,7 +23,8 @@ from typing import Any
 
 import dill  # type: ignore[import-untyped]
 import pulumi
-from pulumi.dynamic.dynamic import PROVIDER_KEY
+from pulumi.dynamic.config import Config as DynamicConfig
+from pulumi.dynamic.dynamic import PROVIDER_KEY, ConfigureRequest
 
 from polaris_pulumi._local import Local
 
@@ -35,8 +36,8 @@ class DeployError(Exception):
 class RoutedMocks(pulumi.runtime.Mocks):
     """Our resources through their providers; Confluent Cloud's through the local broker."""
 
-    def __init__(self, local: Local, topics: list[str]) -> None:
-        self.local, self.topics = local, topics
+    def __init__(self, local: Local, topics: list[str], config: ConfigureRequest) -> None:
+        self.local, self.topics, self.config = local, topics, config
 
     def new_resource(self, args: pulumi.runtime.MockResourceArgs) -> tuple[str, dict[str, Any]]:
         if PROVIDER_KEY in args.inputs:
@@ -51,8 +52,9 @@ class RoutedMocks(pulumi.runtime.Mocks):
         return {}, None
 
     def _ours(self, args: pulumi.runtime.MockResourceArgs) -> tuple[str, dict[str, Any]]:
-        provider = dill.loads(base64.b64decode(args.inputs[PROVIDER_KEY]))
-        news = dict(args.inputs)
+        news = _revealed(dict(args.inputs))
+        provider = dill.loads(base64.b64decode(news[PROVIDER_KEY]))
+        provider.configure(self.config)  # as the engine does, with the stack's config
         checked = provider.check({}, news)
         if checked.failures:
             reasons = "; ".join(f"{f.property}: {f.reason}" for f in checked.failures)
@@ -60,7 +62,7 @@ class RoutedMocks(pulumi.runtime.Mocks):
         created = provider.create(checked.inputs or news)
         outs = dict(created.outs or {})
         outs[PROVIDER_KEY] = news[PROVIDER_KEY]
-        return str(created.id_), outs
+        return str(created.id), outs
 
     def _confluent(self, args: pulumi.runtime.MockResourceArgs) -> tuple[str, dict[str, Any]]:
         kind = args.typ.rsplit(":", 1)[-1]
@@ -74,8 +76,41 @@ class RoutedMocks(pulumi.runtime.Mocks):
             outs |= {"secret": self.local.kafka_password}
             return self.local.kafka_user, outs
         elif kind == "KafkaTopic":
-            self.topics.append(str(args.inputs.get("topicName") or args.name))
+            topic = str(args.inputs.get("topicName") or args.name)
+            _create_topic(topic, int(args.inputs.get("partitionsCount") or 1))
+            self.topics.append(topic)
         return f"{args.name}-id", outs
+
+
+def _create_topic(topic: str, partitions: int) -> None:
+    """The topic on the local broker, as Confluent would make it (kept if it exists)."""
+    from confluent_kafka.admin import AdminClient, NewTopic  # type: ignore[attr-defined]
+
+    from polaris_pulumi.emulator.kafka.broker import BrokerInfo
+
+    directory = Path(os.environ["POLARIS_LOCAL_DIR"]) / "kafka"
+    admin = AdminClient(BrokerInfo.load(directory).client_config())
+    if topic in admin.list_topics(timeout=10).topics:
+        return
+    for future in admin.create_topics([NewTopic(topic, partitions, 1)]).values():
+        future.result(30)
+
+
+# Pulumi's wire format for a secret (pulumi/runtime/rpc.py keeps these private).
+SPECIAL_SIG_KEY = "4dabf18193072939515e22adb298388d"
+SPECIAL_SECRET_SIG = "1b47061264138c4ac30d75fd1eb44270"
+
+
+def _revealed(value: Any) -> Any:
+    """Inputs as a provider gets them: a secret's wrapper (`{SIG: SECRET_SIG, "value": v}`,
+    as mocks receive them) replaced by its value."""
+    if isinstance(value, dict):
+        if value.get(SPECIAL_SIG_KEY) == SPECIAL_SECRET_SIG:
+            return _revealed(value.get("value"))
+        return {k: _revealed(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_revealed(v) for v in value]
+    return value
 
 
 def _project(program: Path) -> str:
@@ -93,14 +128,12 @@ def deploy(program: Path, local: Local, config: dict[str, Any]) -> tuple[dict[st
         "polaris:projectId": local.project_id,
         "polaris:apiKey": local.api_key,
     } | {k if ":" in k else f"{project}:{k}": v for k, v in config.items()}
-    pulumi.runtime.set_all_config(
-        {k: v if isinstance(v, str) else json.dumps(v) for k, v in values.items()},
-        ["polaris:apiKey"],
-    )
+    raw = {k: v if isinstance(v, str) else json.dumps(v) for k, v in values.items()}
+    pulumi.runtime.set_all_config(raw, ["polaris:apiKey"])
     topics: list[str] = []
-    pulumi.runtime.set_mocks(
-        RoutedMocks(local, topics), project=project, stack="local", preview=False
-    )
+    configure = ConfigureRequest(DynamicConfig(raw_config=raw, project_name=project))
+    mocks = RoutedMocks(local, topics, configure)
+    pulumi.runtime.set_mocks(mocks, project=project, stack="local", preview=False)
     outputs: dict[str, Any] = {}
     original = pulumi.export
 

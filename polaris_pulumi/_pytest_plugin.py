@@ -125,7 +125,7 @@ class LocalPolaris:
     ) -> list[dict[str, Any]]:
         """Druid SQL through the query API: its rows."""
         with self.client() as client:
-            rows: list[dict[str, Any]] = client.query_sql(sql, parameters)
+            rows: list[dict[str, Any]] = client.query_sql(sql, parameters=parameters)
         return rows
 
     def reset(self) -> None:
@@ -150,7 +150,7 @@ def _polaris_local_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[L
         return
     directory = tmp_path_factory.mktemp("polaris-local")
     try:
-        local = _local.start(directory)
+        local = _local.start(directory, owner=os.getpid())
     except _local.LocalError as exc:
         pytest.fail(f"the local Polaris did not start: {exc}", pytrace=False)
     try:

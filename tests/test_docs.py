@@ -252,3 +252,14 @@ def test_change_tables_say_what_the_models_say() -> None:
                     assert not fields & replaces, (res.name, row)
                 checked += len(fields)
     assert checked > 10
+
+
+def test_the_local_testing_guide_shows_the_test_the_suite_runs() -> None:
+    """docs/local-testing.md's pytest example is examples/local-testing/test_orders.py, which
+    tests/test_local_e2e.py runs as a user would; its commands are the CLI's."""
+    guide = (REPO / "docs" / "local-testing.md").read_text()
+    example = (REPO / "examples" / "local-testing" / "test_orders.py").read_text()
+    assert f"```py\n{example}```" in guide
+    for action in ("start", "status", "stop"):
+        assert f"polaris-pulumi local {action}" in guide
+    assert guide.index("## In your own project") < guide.index("## In this repository")

@@ -1,0 +1,81 @@
+"""`polaris-pulumi local` and the `polaris_local` pytest plugin, as a user runs them in their own
+project: start prints the config, status shows it, a user's pytest test (the example's, which
+docs/local-testing.md shows) deploys a program with Confluent Cloud resources beside its
+Polaris ones and checks rows, reusing the running stack; stop leaves nothing running."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from polaris_pulumi.emulator.kafka._watch import alive
+from tests.pulumi_cli import REPO
+
+pytestmark = pytest.mark.e2e
+EXAMPLE = REPO / "examples" / "local-testing"
+
+
+def cli(
+    *args: str, cwd: Path, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
+    bin_dir = Path(sys.executable).parent
+    return subprocess.run(
+        [str(bin_dir / "polaris-pulumi"), *args],
+        cwd=cwd,
+        env=env or os.environ.copy(),
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+
+
+def test_local_start_a_users_pytest_then_stop(tmp_path: Path) -> None:
+    project = tmp_path / "project"
+    shutil.copytree(EXAMPLE, project)
+    started = cli("local", "start", cwd=project)
+    state = project / ".polaris-local"
+    try:
+        assert started.returncode == 0, started.stderr
+        lines = started.stdout.splitlines()
+        assert lines[0].startswith("pulumi config set polaris:url http://127.0.0.1:")
+        assert lines[1] == "pulumi config set polaris:projectId local-project"
+        assert lines[2].startswith("pulumi config set --secret polaris:apiKey pok_local_")
+        pids = [
+            json.loads((state / "local.json").read_text())["emulator_pid"],
+            json.loads((state / "kafka" / "broker.json").read_text())["pid"],
+        ]
+        env_file = state / "env"
+        assert env_file.stat().st_mode & 0o077 == 0
+        values = dict(line.split("=", 1) for line in env_file.read_text().splitlines())
+        assert values["POLARIS_URL"] in lines[0] and values["KAFKA_USERNAME"] == "local"
+        status = cli("local", "status", cwd=project)
+        assert status.returncode == 0 and values["KAFKA_BOOTSTRAP_SERVERS"] in status.stdout
+
+        # The user's own test, with pytest and the plugin the wheel registers.
+        tested = subprocess.run(
+            [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "test_orders.py"],
+            cwd=project,
+            capture_output=True,
+            text=True,
+            timeout=300,
+        )
+        assert tested.returncode == 0, tested.stdout[-3000:] + tested.stderr[-2000:]
+        assert "1 passed" in tested.stdout
+    finally:
+        stopped = cli("local", "stop", cwd=project)
+    assert stopped.returncode == 0 and "stopped" in stopped.stdout
+    assert [alive(pid) for pid in pids] == [False, False]  # nothing left running
+    assert cli("local", "status", cwd=project).returncode == 1
+
+
+def test_local_start_without_java_says_what_to_do(tmp_path: Path) -> None:
+    env = os.environ | {"PATH": str(Path(sys.executable).parent)}  # no java on it
+    started = cli("local", "start", "--dir", str(tmp_path / "l"), cwd=tmp_path, env=env)
+    assert started.returncode == 1
+    assert "Java is not on PATH" in started.stderr and "java -version" in started.stderr
