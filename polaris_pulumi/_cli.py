@@ -1,6 +1,7 @@
 """The `polaris-pulumi` command. `import` writes a live Polaris project as a Pulumi program
-that adopts it (`_importer`): the program goes to `--out` or stdout, everything else to
-stderr. `local start|status|stop` runs a local Polaris in your project (`_local`)."""
+that adopts it: the program goes to `--out` or stdout, everything else to stderr.
+`local start|status|stop` runs a local Polaris (an emulator and a Kafka broker) in your
+project."""
 
 from __future__ import annotations
 
@@ -31,7 +32,9 @@ SKIPPED = 3
 
 
 def parser() -> argparse.ArgumentParser:
-    root = argparse.ArgumentParser(prog="polaris-pulumi", description=__doc__.splitlines()[0])
+    root = argparse.ArgumentParser(
+        prog="polaris-pulumi", description=" ".join((__doc__ or "").split())
+    )
     commands = root.add_subparsers(dest="command", required=True)
     cmd = commands.add_parser(
         "import",

@@ -145,8 +145,9 @@ class Transport:
         )
         if not api_key and not bearer_token:
             raise ConfigurationError(
-                "No Polaris credentials: set the API key with `pulumi config set --secret "
-                "polaris:apiKey ...` or POLARIS_API_KEY (or an OAuth token in POLARIS_BEARER_TOKEN)."
+                "No Polaris credentials: in a script, pass PolarisClient(api_key=...) or set "
+                "POLARIS_API_KEY; in a stack, `pulumi config set --secret polaris:apiKey ...` "
+                "(or an OAuth token: bearer_token=... or POLARIS_BEARER_TOKEN)."
             )
         if not project_id:
             raise ConfigurationError(
@@ -185,6 +186,12 @@ class Transport:
         parts = urlsplit(url)
         if parts.scheme not in ("http", "https") or not parts.hostname:
             raise ConfigurationError(f"Polaris URL {url!r} is not an http(s) URL.")
+        if parts.path.rstrip("/").endswith("/v1") or "/v1/" in parts.path:
+            base = f"{parts.scheme}://{parts.netloc}"
+            raise ConfigurationError(
+                f"Polaris URL {url!r} holds an API path: give the endpoint alone ({base!r}); "
+                "the client adds /v1/projects/<projectId> itself."
+            )
         if parts.scheme == "http" and not _is_loopback(parts.hostname):
             raise ConfigurationError(
                 f"Polaris URL {url!r} uses plain http: the API key would travel in clear text. "

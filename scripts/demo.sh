@@ -50,7 +50,7 @@ start_kafka() {
   secret_file=$kafka/demo-password
   mkdir -p "$kafka"
   [ -s "$secret_file" ] || (umask 077 && .venv/bin/python -c 'import secrets; print("demo-" + secrets.token_hex(12))' > "$secret_file")
-  if ! .venv/bin/python -m polaris_pulumi.emulator.kafka.broker status --dir "$kafka"; then
+  if ! .venv/bin/python -m polaris_pulumi.emulator.kafka.broker status --dir "$kafka" >&2; then
     lib=$(bash tools/kafka/fetch.sh)
     (umask 077 && printf '{"plain": {"%s": "%s"}}' "$demo_user" "$(cat "$secret_file")" > "$kafka/users.json")
     echo "demo: starting a Kafka broker (KRaft, SASL on loopback; log: $kafka/broker.log)" >&2

@@ -375,7 +375,9 @@ def main(argv: list[str] | None = None) -> None:
         print("stopped" if stop(args.dir) else "not running", file=sys.stderr)
         return
     if args.action == "status":
-        sys.exit(0 if running(args.dir) else 1)
+        info = running(args.dir)
+        print(f"running at {info.bootstrap} (pid {info.pid})" if info else "not running")
+        sys.exit(0 if info else 1)
     if args.lib is None:
         p.error("start needs --lib")
     try:
