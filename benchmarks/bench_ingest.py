@@ -26,6 +26,7 @@ from confluent_kafka import Consumer, Producer
 
 from polaris_pulumi.emulator.ingest import _pipeline
 from polaris_pulumi.emulator.ingest._rows import Rows
+from polaris_pulumi.emulator.kafka._client import produce_all
 from polaris_pulumi.jobs._model import StreamingJobSpec
 from polaris_pulumi.tables._model import TableSpec
 from scripts.demo_kafka import events
@@ -48,15 +49,7 @@ def produce(kafka: LocalKafka, topic: str, values: list[bytes]) -> float:
     drained by polling before the value is produced again."""
     producer = Producer(kafka.info.client_config() | {"linger.ms": 5})
     started = time.perf_counter()
-    for value in values:
-        while True:
-            try:
-                producer.produce(topic, value)
-                break
-            except BufferError:
-                producer.poll(0.05)
-    if producer.flush(120):
-        raise SystemExit("the broker did not take every event")
+    produce_all(producer, topic, values)
     return time.perf_counter() - started
 
 

@@ -86,25 +86,14 @@ class LocalPolaris:
         """Each event (a dict as JSON, or bytes) to `topic` (made if missing), acknowledged."""
         from confluent_kafka import Producer
 
-        from polaris_pulumi.emulator.kafka._client import client_config
+        from polaris_pulumi.emulator.kafka._client import client_config, produce_all
 
         self.create_topic(topic)
         producer = Producer(
             client_config(self.local.bootstrap, self.local.kafka_user, self.local.kafka_password)
         )
-        n = 0
-        for event in events:
-            value = event if isinstance(event, bytes) else json.dumps(event).encode()
-            while True:
-                try:
-                    producer.produce(topic, value)
-                    break
-                except BufferError:
-                    producer.poll(0.05)
-            n += 1
-        if producer.flush(60):
-            raise AssertionError(f"the local broker did not take every event for {topic!r}")
-        return n
+        values = (e if isinstance(e, bytes) else json.dumps(e).encode() for e in events)
+        return produce_all(producer, topic, values)
 
     def wait_ingested(self, timeout: float = 60) -> None:
         """Until every reading job's table holds everything its topics hold (the emulator's

@@ -9,22 +9,13 @@ HTTPS without Maven (`kafka/_fetch.py`).
 from __future__ import annotations
 
 import hashlib
-import subprocess
 from pathlib import Path
+
+from tests.kafka_broker import kafka_lib
 
 REPO = Path(__file__).resolve().parents[1]
 OUT = REPO / "polaris_pulumi" / "emulator" / "kafka" / "_jars.py"
 M2 = Path.home() / ".m2" / "repository"
-
-
-def lib() -> Path:
-    done = subprocess.run(
-        ["bash", str(REPO / "tools" / "kafka" / "fetch.sh")],
-        check=True,
-        capture_output=True,
-        text=True,
-    )
-    return Path(done.stdout.strip().splitlines()[-1])
 
 
 def render(jars: Path) -> str:
@@ -51,7 +42,7 @@ def render(jars: Path) -> str:
 
 
 def main() -> None:
-    OUT.write_text(render(lib()))
+    OUT.write_text(render(kafka_lib()))
     print(OUT)
 
 

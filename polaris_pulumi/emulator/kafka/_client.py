@@ -5,6 +5,7 @@ launcher and the emulator's live Kafka side (which must not import the launcher:
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterable
 from typing import Any
 
 
@@ -29,3 +30,21 @@ def client_config(
         "sasl.password": password,
         "logger": quiet_logger(),
     }
+
+
+def produce_all(producer: Any, topic: str, values: Iterable[bytes]) -> int:
+    """Each value to `topic`, acknowledged (0 left after `flush`, else an error); a full
+    local queue (librdkafka holds 100,000 messages) is drained by polling, then the value is
+    produced again. How many."""
+    n = 0
+    for value in values:
+        while True:
+            try:
+                producer.produce(topic, value)
+                break
+            except BufferError:
+                producer.poll(0.05)
+        n += 1
+    if producer.flush(120):
+        raise RuntimeError(f"the broker did not take every record for {topic!r}")
+    return n
