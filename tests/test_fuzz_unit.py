@@ -20,7 +20,7 @@ def fuzzed() -> Iterator[Fuzzed]:
 
 
 @settings(
-    max_examples=150,
+    max_examples=100,
     derandomize=True,
     deadline=None,
     database=None,
