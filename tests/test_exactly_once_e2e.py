@@ -9,7 +9,6 @@ table that rolls the records up (exactly once there too)."""
 from __future__ import annotations
 
 import json
-import operator
 import random
 import threading
 import time
@@ -171,8 +170,13 @@ def test_a_killed_emulator_and_a_restarted_broker_lose_and_double_nothing(
     for kill in range(3):
         # A random moment while the job ingests (after a restart, its consumer waits for the
         # killed one's session to end before it gets the partitions).
+        # (Once the stream is over, a moment after the last record is as good as any.)
         past = processed(client, detail)
-        until("ingesting", lambda: processed(client, detail), partial(operator.lt, past))
+        until(
+            "ingesting",
+            lambda: (processed(client, detail), stream.is_alive()),
+            partial(_moved_or_over, past),
+        )
         time.sleep(rng.uniform(0, 0.3))
         emulator.stop(kill=True)
         if kill == 1:
@@ -180,6 +184,11 @@ def test_a_killed_emulator_and_a_restarted_broker_lose_and_double_nothing(
         emulator.start()
     stream.finish()
     expect_exactly(client, jobs, range(20_000))
+
+
+def _moved_or_over(past: int, seen: tuple[int, bool]) -> bool:
+    """The job ingested since `past`, or the stream is over (nothing more may come)."""
+    return seen[0] > past or not seen[1]
 
 
 def processed(client: PolarisClient, job_id: str) -> int:
