@@ -259,7 +259,7 @@ class Transport:
                 reason=type(exc).__name__,
             ) from None
         response = Answer(
-            streamed.status_code, streamed.headers, body, what, streamed.reason_phrase
+            streamed.status_code, streamed.headers, body, method, path, streamed.reason_phrase
         )
         log.debug(
             "%s %s -> %s in %.3fs", method, path, response.status_code, time.monotonic() - started
@@ -275,8 +275,8 @@ class Transport:
         except (PolarisError, ValueError):
             error_body = ErrorBody(message=response.reason_phrase or None)
         return error_for_status(response.status_code)(
-            method=response.what.split(" ", 1)[0],
-            path=response.what.split(" ", 1)[1],
+            method=response.method,
+            path=response.path,
             status_code=response.status_code,
             message=self._scrub(error_body.message or error_body.error_message, extra),
             details=[
@@ -349,8 +349,14 @@ class Answer:
     status_code: int
     headers: httpx.Headers
     body: bytes
-    what: str  # "METHOD /path", for messages
+    method: str
+    path: str
     reason_phrase: str = ""
+
+    @property
+    def what(self) -> str:
+        """`METHOD /path`, for messages."""
+        return f"{self.method} {self.path}"
 
     @property
     def is_success(self) -> bool:
