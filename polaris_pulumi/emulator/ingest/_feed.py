@@ -165,14 +165,18 @@ class Runner(threading.Thread):
     def _rewind(self, consumer: Consumer, delta: Delta) -> None:
         """The table's position moved under this consumer (another one, or a reset): read
         again from the stored position."""
-        with self.rows.cursor() as cur:
-            stored = _checkpoint.positions(cur, self.table)
-        known = {topic for topic, _ in stored}
+        stored, known = self._stored()
         for topic, part in delta.ends:
             offset = stored.get((topic, part))
             self.start_at[(topic, part)] = offset
             with contextlib.suppress(KafkaException):  # unassigned: the next assignment seeks
                 consumer.seek(TopicPartition(topic, part, self._from(offset, known, topic)))
+
+    def _stored(self) -> tuple[dict[Partition, int], set[str]]:
+        """The table's stored position, and the topics it has one in."""
+        with self.rows.cursor() as cur:
+            stored = _checkpoint.positions(cur, self.table)
+        return stored, {topic for topic, _ in stored}
 
     def _from(self, stored: int | None, known: set[str], topic: str) -> int:
         """Where to read a partition: the stored position; without one, its beginning if the
@@ -186,9 +190,7 @@ class Runner(threading.Thread):
     def _assigned(self, consumer: Consumer, partitions: list[TopicPartition]) -> None:
         """The consumer logged in and has partitions (the next batch says so): each is read
         from the table's stored position."""
-        with self.rows.cursor() as cur:
-            stored = _checkpoint.positions(cur, self.table)
-        known = {topic for topic, _ in stored}
+        stored, known = self._stored()
         for p in partitions:
             where = (p.topic, p.partition)
             self.start_at[where] = stored.get(where)
