@@ -27,6 +27,8 @@ from pulumi.dynamic.config import Config as DynamicConfig
 from pulumi.dynamic.dynamic import PROVIDER_KEY, ConfigureRequest
 
 from polaris_pulumi._local import Local
+from polaris_pulumi.emulator.kafka._client import ensure_topic
+from polaris_pulumi.emulator.kafka.broker import BrokerInfo
 
 
 class DeployError(Exception):
@@ -36,8 +38,10 @@ class DeployError(Exception):
 class RoutedMocks(pulumi.runtime.Mocks):
     """Our resources through their providers; Confluent Cloud's through the local broker."""
 
-    def __init__(self, local: Local, topics: list[str], config: ConfigureRequest) -> None:
-        self.local, self.topics, self.config = local, topics, config
+    def __init__(
+        self, local: Local, topics: list[str], config: ConfigureRequest, admin: dict[str, Any]
+    ) -> None:
+        self.local, self.topics, self.config, self.admin = local, topics, config, admin
 
     def new_resource(self, args: pulumi.runtime.MockResourceArgs) -> tuple[str, dict[str, Any]]:
         if PROVIDER_KEY in args.inputs:
@@ -77,23 +81,9 @@ class RoutedMocks(pulumi.runtime.Mocks):
             return self.local.kafka_user, outs
         elif kind == "KafkaTopic":
             topic = str(args.inputs.get("topicName") or args.name)
-            _create_topic(topic, int(args.inputs.get("partitionsCount") or 1))
+            ensure_topic(self.admin, topic, int(args.inputs.get("partitionsCount") or 1))
             self.topics.append(topic)
         return f"{args.name}-id", outs
-
-
-def _create_topic(topic: str, partitions: int) -> None:
-    """The topic on the local broker, as Confluent would make it (kept if it exists)."""
-    from confluent_kafka.admin import AdminClient, NewTopic  # type: ignore[attr-defined]
-
-    from polaris_pulumi.emulator.kafka.broker import BrokerInfo
-
-    directory = Path(os.environ["POLARIS_LOCAL_DIR"]) / "kafka"
-    admin = AdminClient(BrokerInfo.load(directory).client_config())
-    if topic in admin.list_topics(timeout=10).topics:
-        return
-    for future in admin.create_topics([NewTopic(topic, partitions, 1)]).values():
-        future.result(30)
 
 
 # Pulumi's wire format for a secret (pulumi/runtime/rpc.py keeps these private).
@@ -132,7 +122,8 @@ def deploy(program: Path, local: Local, config: dict[str, Any]) -> tuple[dict[st
     pulumi.runtime.set_all_config(raw, ["polaris:apiKey"])
     topics: list[str] = []
     configure = ConfigureRequest(DynamicConfig(raw_config=raw, project_name=project))
-    mocks = RoutedMocks(local, topics, configure)
+    directory = Path(os.environ["POLARIS_LOCAL_DIR"]) / "kafka"
+    mocks = RoutedMocks(local, topics, configure, BrokerInfo.load(directory).client_config())
     pulumi.runtime.set_mocks(mocks, project=project, stack="local", preview=False)
     outputs: dict[str, Any] = {}
     original = pulumi.export

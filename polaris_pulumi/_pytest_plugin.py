@@ -44,12 +44,11 @@ class LocalPolaris:
             api_key=self.local.api_key, url=self.local.url, project_id=self.local.project_id
         )
 
-    def _admin(self) -> Any:
-        from confluent_kafka.admin import AdminClient
-
+    def _admin(self) -> dict[str, Any]:
+        """librdkafka settings of the broker's admin."""
         from polaris_pulumi.emulator.kafka.broker import BrokerInfo
 
-        return AdminClient(BrokerInfo.load(self.directory / "kafka").client_config())
+        return BrokerInfo.load(self.directory / "kafka").client_config()
 
     def deploy(
         self, program_dir: str | Path, config: Mapping[str, Any] | None = None
@@ -73,14 +72,10 @@ class LocalPolaris:
         return dict(done["outputs"])
 
     def create_topic(self, topic: str, partitions: int = 1) -> None:
-        from confluent_kafka.admin import NewTopic  # type: ignore[attr-defined]
+        from polaris_pulumi.emulator.kafka._client import ensure_topic
 
         self.topics.add(topic)
-        admin = self._admin()
-        if topic in admin.list_topics(timeout=10).topics:
-            return
-        for future in admin.create_topics([NewTopic(topic, partitions, 1)]).values():
-            future.result(30)
+        ensure_topic(self._admin(), topic, partitions)
 
     def produce(self, topic: str, events: Iterable[Mapping[str, Any] | bytes]) -> int:
         """Each event (a dict as JSON, or bytes) to `topic` (made if missing), acknowledged."""
@@ -121,10 +116,11 @@ class LocalPolaris:
         """An empty Polaris, and none of the topics earlier tests made."""
         import httpx
         from confluent_kafka import KafkaException
+        from confluent_kafka.admin import AdminClient
 
         httpx.post(f"{self.local.url}/_emulator/wipe", timeout=30).raise_for_status()
         if self.topics:
-            admin = self._admin()
+            admin = AdminClient(self._admin())
             for future in admin.delete_topics(sorted(self.topics)).values():
                 with contextlib.suppress(KafkaException):  # already gone
                     future.result(30)

@@ -10,9 +10,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from confluent_kafka import Producer
-from confluent_kafka.admin import AdminClient, NewTopic
+from confluent_kafka.admin import AdminClient
 
 from polaris_pulumi.emulator.kafka import broker
+from polaris_pulumi.emulator.kafka._client import ensure_topic
 from tests.pulumi_cli import REPO
 
 KAFKA_USER = "ingest"
@@ -52,9 +53,7 @@ class LocalKafka:
     def topic(self, prefix: str = "t", partitions: int = 1) -> str:
         """A new topic (one partition unless told)."""
         name = f"{prefix}-{uuid.uuid4().hex[:8]}"
-        admin = AdminClient(self.info.client_config())
-        for future in admin.create_topics([NewTopic(name, partitions, 1)]).values():
-            future.result(30)
+        ensure_topic(self.info.client_config(), name, partitions)
         return name
 
     def delete_topic(self, name: str) -> None:

@@ -48,3 +48,14 @@ def produce_all(producer: Any, topic: str, values: Iterable[bytes]) -> int:
     if producer.flush(120):
         raise RuntimeError(f"the broker did not take every record for {topic!r}")
     return n
+
+
+def ensure_topic(config: dict[str, Any], topic: str, partitions: int = 1) -> None:
+    """The topic on the broker `config` reaches (made with `partitions` if missing)."""
+    from confluent_kafka.admin import AdminClient, NewTopic  # type: ignore[attr-defined]
+
+    admin = AdminClient(config)
+    if topic in admin.list_topics(timeout=10).topics:
+        return
+    for future in admin.create_topics([NewTopic(topic, partitions, 1)]).values():
+        future.result(30)
