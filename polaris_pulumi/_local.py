@@ -8,7 +8,6 @@ Readiness is a real request: the broker answers a metadata request, the emulator
 
 from __future__ import annotations
 
-import contextlib
 import json
 import os
 import secrets
@@ -77,11 +76,17 @@ def _java() -> None:
         )
 
 
+def _described(directory: Path) -> Local | None:
+    """The stack `directory/local.json` describes, running or not."""
+    try:
+        return Local(**json.loads((directory / "local.json").read_text()))
+    except (OSError, ValueError, TypeError):
+        return None
+
+
 def load(directory: Path) -> Local | None:
     """The stack described in `directory`, if its emulator answers."""
-    try:
-        local = Local(**json.loads((directory / "local.json").read_text()))
-    except (OSError, ValueError, TypeError):
+    if (local := _described(directory)) is None:
         return None
     try:
         httpx.get(f"{local.url}/_emulator/health", timeout=2).raise_for_status()
@@ -144,7 +149,7 @@ def _start_emulator(
             stdin=subprocess.DEVNULL,
             start_new_session=True,
             env=env,
-            preexec_fn=_die_with_parent if owner == os.getpid() else None,
+            preexec_fn=die_with_parent if owner == os.getpid() else None,
         )
     deadline = time.monotonic() + 60
     while not ready.exists():
@@ -159,9 +164,9 @@ def _start_emulator(
     return Local(url, PROJECT, key, bootstrap, user, pw, proc.pid)
 
 
-def _die_with_parent() -> None:
-    """In the emulator's process, before it runs: Linux sends it SIGTERM when the process
-    that started it (its owner) is gone."""
+def die_with_parent() -> None:
+    """In a child, before it runs (`preexec_fn`): Linux sends it SIGTERM when the process
+    that started it (its owner) is gone, even killed."""
     import ctypes
 
     ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
@@ -172,11 +177,7 @@ def stop(directory: Path = DEFAULT_DIR) -> bool:
     from polaris_pulumi.emulator.kafka import broker
 
     stopped = False
-    try:
-        local = Local(**json.loads((directory / "local.json").read_text()))
-    except (OSError, ValueError, TypeError):
-        local = None
-    if local is not None:
+    if (local := _described(directory)) is not None:
         try:
             os.kill(local.emulator_pid, signal.SIGTERM)
             stopped = True
@@ -189,12 +190,10 @@ def stop(directory: Path = DEFAULT_DIR) -> bool:
 
 def _wait_gone(pid: int, timeout: float = 30) -> None:
     """Until the process has exited (a zombie of ours is reaped, and counts as gone)."""
-    from polaris_pulumi.emulator.kafka._watch import alive
+    from polaris_pulumi.emulator.kafka.broker import alive
 
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        with contextlib.suppress(ChildProcessError):
-            os.waitpid(pid, os.WNOHANG)
         if not alive(pid):
             return
         time.sleep(0.1)  # an exit we asked for

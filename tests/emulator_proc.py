@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import ctypes
 import secrets
-import signal
 import subprocess
 import sys
 import time
@@ -14,18 +12,10 @@ from typing import Any
 
 import httpx
 
+from polaris_pulumi._local import die_with_parent
 from polaris_pulumi.api import PolarisClient, RetryPolicy
 
 FAST_RETRIES = RetryPolicy(max_attempts=8, max_seconds=30, initial_backoff=0.01, max_backoff=0.1)
-
-
-def _die_with_parent() -> None:
-    """In the child, before it runs: Linux sends it SIGTERM when the test process that
-    started it is gone, even killed, so no emulator outlives its test run."""
-    ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
-
-
-PR_SET_PDEATHSIG = 1
 
 
 @dataclass
@@ -68,7 +58,7 @@ class EmulatorProcess:
             stdout=log,
             stderr=log,
             stdin=subprocess.DEVNULL,
-            preexec_fn=_die_with_parent,
+            preexec_fn=die_with_parent,  # no emulator outlives its test run
         )
         deadline = time.monotonic() + 30
         while not ready.exists():

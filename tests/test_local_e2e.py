@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from polaris_pulumi.emulator.kafka._watch import alive
+from polaris_pulumi.emulator.kafka.broker import alive
 from tests.pulumi_cli import REPO
 
 pytestmark = pytest.mark.e2e

@@ -10,30 +10,12 @@ reaches it; this small process, started beside it, polls the owner and the broke
 from __future__ import annotations
 
 import argparse
-import os
 import time
 from pathlib import Path
 
-from polaris_pulumi.emulator.kafka.broker import stop
+from polaris_pulumi.emulator.kafka.broker import alive, stop
 
 POLL = 0.5  # seconds between looks at the owner
-
-
-def alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return "Z" not in _state(pid)
-
-
-def _state(pid: int) -> str:
-    try:
-        return Path(f"/proc/{pid}/stat").read_text().split(")")[-1].split()[0]
-    except (OSError, IndexError):
-        return ""
 
 
 def watch(directory: Path, owner: int, broker: int) -> None:

@@ -292,7 +292,7 @@ def running(directory: Path) -> BrokerInfo | None:
         info = BrokerInfo.load(directory)
     except (OSError, ValueError, TypeError):
         return None
-    if not _alive(info.pid):
+    if not alive(info.pid):
         return None
     try:
         AdminClient(info.client_config()).list_topics(timeout=5)
@@ -319,15 +319,16 @@ def stop(directory: Path, timeout: float = 30) -> bool:
         (directory / "broker.json").unlink(missing_ok=True)
         return False
     deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline and _alive(pid):
+    while time.monotonic() < deadline and alive(pid):
         time.sleep(0.1)  # waiting for an exit we asked for, not for readiness
-    if _alive(pid):
+    if alive(pid):
         os.kill(pid, signal.SIGKILL)
     (directory / "broker.json").unlink(missing_ok=True)
     return True
 
 
-def _alive(pid: int) -> bool:
+def alive(pid: int) -> bool:
+    """Whether the process runs (a zombie does not; one of ours is reaped)."""
     try:
         waited, _ = os.waitpid(pid, os.WNOHANG)
     except ChildProcessError:
@@ -338,6 +339,8 @@ def _alive(pid: int) -> bool:
         os.kill(pid, 0)
     except ProcessLookupError:
         return False
+    except PermissionError:  # another user's: it runs
+        return True
     return Path(f"/proc/{pid}").exists() and "Z" not in _proc_state(pid)
 
 
