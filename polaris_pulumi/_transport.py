@@ -316,7 +316,7 @@ class Transport:
         name the method and path only, never a body or header)."""
         exc = state.outcome.exception() if state.outcome else None
         log.warning(
-            "%s; retrying in %.1fs (attempt %d of at most %d, within %.0fs)",
+            "%s (retrying in %.1fs: attempt %d of at most %d, within %.0fs)",
             str(exc).rstrip("."),
             state.next_action.sleep if state.next_action else 0.0,
             state.attempt_number + 1,

@@ -3,6 +3,7 @@ the exit code says so (a project served by a stub transport: types the emulator 
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 from typing import Any
 
@@ -98,10 +99,19 @@ def test_a_pattern_and_kinds_select(capsys: pytest.CaptureFixture[str]) -> None:
 def test_the_exit_code_says_something_was_skipped(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    monkeypatch.setattr(_cli, "PolarisClient", lambda **_: client())
+    def retried(**_: object) -> object:
+        logging.getLogger("polaris_pulumi.x").warning("GET /jobs failed (retrying in 1.0s)")
+        return client()
+
+    monkeypatch.setattr(_cli, "PolarisClient", retried)
     out = tmp_path / "main.py"
     assert _cli.main(["import", "--out", str(out)]) == _cli.SKIPPED
+    assert _cli.main(["import", "--out", str(out)]) == _cli.SKIPPED  # a second run: one line
     err = capsys.readouterr().err
+    # The client's progress, a line of its own, named as the command's, once per run.
+    lines = err.splitlines()
+    said = [line for line in lines if "retrying" in line]
+    assert said == ["polaris-pulumi import: GET /jobs failed (retrying in 1.0s)"] * 2
     assert "not imported: lookup 'countries'" in err
     assert "pulumi config set --secret kept-password '<the API secret of kept>'" in err
     assert "polaris.Connection(" in out.read_text()

@@ -55,12 +55,14 @@ def test_suspend_resume_reset_health_and_drift(tmp_path: Path, emulator: Emulato
     assert pulumi.outputs()["job_id"] == job_id
     pulumi.preview("--expect-no-changes")
 
-    # Suspended outside Pulumi: refresh reads it (the status outputs follow), the next
+    # Suspended outside Pulumi: refresh reads it and says it (the status outputs follow), the next
     # preview shows it as old => new, and up resumes it and returns once it runs again.
     client.set_job_status(job_id, "suspended")
     client.wait_for_start(job_id, goal="suspended", timeout=30)
-    pulumi.refresh()
+    refreshed = pulumi.refresh()
     assert observed_status(pulumi) == "suspended"
+    said = f"job {job_id} (events-ingest) changed since it was recorded: running, health ok => suspended"
+    assert said in refreshed.output, refreshed.output
     preview = pulumi.preview("--diff")
     drift = r'~ desired_execution_status\s*: "suspended" => "running"'
     assert re.search(drift, preview.output), preview.output

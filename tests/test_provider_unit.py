@@ -345,7 +345,9 @@ def test_configured_provider_pickles_without_credentials(emulator: EmulatorProce
     assert emulator.api_key.encode() not in raw and len(raw) < 200
 
 
-def test_provider_lifecycle_directly(held_emulator: EmulatorProcess) -> None:
+def test_provider_lifecycle_directly(
+    held_emulator: EmulatorProcess, capsys: pytest.CaptureFixture[str]
+) -> None:
     emulator = held_emulator
     conn_provider, job_provider = ConnectionProvider(), StreamingJobProvider()
     start_provider = StreamingJobsStartedProvider()
@@ -380,12 +382,34 @@ def test_provider_lifecycle_directly(held_emulator: EmulatorProcess) -> None:
     observed = start_provider.read(made.id, started.outs)
     assert observed.outs is not None
     assert observed.outs["observed"]["job"]["execution_status"] == "suspended"
+    # Refresh counts the wait unchanged (it compares with the program's wish): it says it.
+    said = f"job {made.id} (job) changed since it was recorded: running, health ok => suspended"
+    assert said in capsys.readouterr().err
     assert start_provider.diff(made.id, observed.outs, start).changes is True
     assert start_provider.diff(made.id, started.outs, start).changes is False
     job_provider.delete(made.id, made.outs)
     assert job_provider.read(made.id, made.outs).id is None  # canceled == gone
     conn_provider.delete("events", created.outs)
     assert conn_provider.read("events", created.outs).id is None
+
+
+def test_a_refresh_says_a_changed_health() -> None:
+    from polaris_pulumi.jobs._started import _changes
+
+    jobs = {"a": {"job_id": "j1"}, "b": {"job_id": "j2"}, "c": {"job_id": "j3"}}
+    ok = {"execution_status": "running", "health": {"status": "ok"}}
+    failing = {
+        "execution_status": "running",
+        "health": {"status": "error", "code": "KAFKA_AUTH", "message": "bad password"},
+    }
+    gone = {"execution_status": None, "health": None}
+    lines = _changes(jobs, {"a": ok, "b": ok, "c": ok}, {"a": ok, "b": failing, "c": gone})
+    assert lines == [
+        "job j2 (b) changed since it was recorded: running, health ok => running, health "
+        "error (KAFKA_AUTH: bad password)",
+        "job j3 (c) changed since it was recorded: running, health ok => gone, health "
+        "unknown: Polaris no longer has it",
+    ]
 
 
 # --- resource arguments ----------------------------------------------------------------------

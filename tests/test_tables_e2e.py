@@ -114,6 +114,7 @@ def test_declared_table_updates_in_place_and_protection_survives_destroy(
     pulumi.run("state", "unprotect", urn, "--yes", "--stack", pulumi.stack)
     failed = pulumi.destroy(check=False)
     assert failed.returncode != 0 and "deletion_protection" in failed.output, failed.output
+    assert "state unprotect` alone does not lift it" in failed.output, failed.output
     assert "Traceback" not in failed.output and 'File "' not in failed.output, failed.output
     assert emulator.counters()["writes_received"] == 0
 

@@ -293,8 +293,9 @@ class StreamingJobProvider(PolarisProvider):
             raise PolarisProviderError(
                 f"job {id_} writes to table {table!r}, which is protected (deletion_protection) "
                 "and would be deleted with it: nothing was canceled. To delete both, set "
-                "deletion_protection=False on the Table and run `pulumi up` first; to remove "
-                "only the job, keep the Table in the program."
+                "deletion_protection=False on the Table and run `pulumi up` first (`pulumi "
+                "state unprotect` alone does not lift it); to remove only the job, keep the "
+                "Table in the program."
             )
         if REGISTRY.adopted(f"job {id_}"):
             log(f"job {id_} now belongs to the resource that adopted it: kept")

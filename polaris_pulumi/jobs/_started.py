@@ -77,10 +77,17 @@ class StreamingJobsStartedProvider(PolarisProvider):
         return UpdateResult(self._wait(news))
 
     def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
-        """The jobs as Polaris reports them now (one list), so the observed states follow."""
+        """The jobs as Polaris reports them now (one list), so the observed states follow.
+
+        A changed status or health is said in a line: Pulumi's refresh compares what it read
+        with the program's wish, so a job still running but now failing counts as unchanged,
+        and the program's outputs follow only at the next `up`."""
         jobs = props.get("jobs") or {}
         found = {j.id: j for j in self.client().list_jobs(types=["streaming"])} if jobs else {}
-        return ReadResult(id_, {"jobs": jobs, "observed": _observed(jobs, found)}, {"jobs": jobs})
+        observed = _observed(jobs, found)
+        for line in _changes(jobs, props.get("observed") or {}, observed):
+            log(line)
+        return ReadResult(id_, {"jobs": jobs, "observed": observed}, {"jobs": jobs})
 
     def delete(self, _id: str, props: dict[str, Any]) -> None:
         return None  # a wait leaves nothing behind
@@ -103,6 +110,29 @@ class StreamingJobsStartedProvider(PolarisProvider):
         for job in found.values():
             _report(job, goals[job.id][0])
         return {"jobs": jobs, "observed": _observed(jobs, found)}
+
+
+def _changes(jobs: dict[str, Any], before: dict[str, Any], now: dict[str, Any]) -> list[str]:
+    """One line per job whose execution status or health differs from what was recorded."""
+    lines = []
+    for key, wait in jobs.items():
+        old, new = before.get(key) or {}, now.get(key) or {}
+        if old == new:
+            continue
+        status, health = new.get("execution_status"), new.get("health") or {}
+        said = ": ".join(str(p) for p in (health.get("code"), health.get("message")) if p)
+        lines.append(
+            f"job {wait['job_id']} ({key}) changed since it was recorded: "
+            f"{_state(old)} => {_state(new)}"
+            + (f" ({said})" if said else "")
+            + ("" if status else ": Polaris no longer has it")
+        )
+    return lines
+
+
+def _state(seen: dict[str, Any]) -> str:
+    health = (seen.get("health") or {}).get("status")
+    return f"{seen.get('execution_status') or 'gone'}, health {health or 'unknown'}"
 
 
 def _report(job: JobSummary, goal: str) -> None:

@@ -131,8 +131,10 @@ class TableProvider(PolarisProvider):
         if settings.protected:
             raise PolarisProviderError(
                 f"table {name!r} is protected (deletion_protection, on by default): dropping "
-                "it would delete its data. Nothing was deleted. To drop it, set "
-                "deletion_protection=False and run `pulumi up`, then delete it."
+                "it would delete its data. Nothing was deleted. `pulumi state unprotect` lifts "
+                "only Pulumi's own flag, which deletion_protection sets: to drop the table, set "
+                "deletion_protection=False in the program and run `pulumi up` (it lifts both), "
+                "then delete it."
             )
         client = self.client()
         try:
