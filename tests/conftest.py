@@ -12,6 +12,7 @@ from polaris_pulumi._registry import REGISTRY
 from polaris_pulumi.emulator.kafka import broker
 from tests.emulator_proc import EmulatorProcess
 from tests.kafka_broker import LocalKafka, attach_local_kafka, start_local_kafka
+from tests.user_project import UserVenv, build
 
 LIMITED_KEY = "pok_limited_connections_only"
 BEARER = "oauth-test-token"
@@ -149,3 +150,10 @@ def own_live_emulator(tmp_path: Path, own_kafka: LocalKafka) -> Iterator[Emulato
     """An emulator that knows the test's own broker."""
     with _live(tmp_path / "own-emulator", own_kafka) as proc:
         yield proc
+
+
+@pytest.fixture(scope="session")
+def user_venv(tmp_path_factory: pytest.TempPathFactory) -> UserVenv:
+    """A user's own project's venv, holding only the wheel and what a user installs; the
+    tests using it share one xdist group, so it is built once."""
+    return build(tmp_path_factory.mktemp("user-project"))

@@ -5,17 +5,15 @@ Pulumi, runs a program under Pulumi's mocks, and serves the emulator through `[e
 from __future__ import annotations
 
 import json
-import os
 import subprocess
-import sys
 import textwrap
-from pathlib import Path
 
 import pytest
 
 from tests.pulumi_cli import REPO
+from tests.user_project import UserVenv, run
 
-# A wheel built and installed into a fresh venv with the newest Pulumi the index serves: slow
+# A wheel built and installed into a fresh venv (conftest's `user_venv`): slow
 # (about 25 s) and real, so it runs with the end-to-end tests.
 pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("install")]  # one venv for both
 
@@ -71,63 +69,23 @@ PROGRAM = textwrap.dedent(
 )
 
 
-def _run(*args: str | Path, cwd: Path | None = None, timeout: float = 600) -> str:
-    env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "VIRTUAL_ENV")}
-    proc = subprocess.run(
-        [str(a) for a in args],
-        cwd=cwd,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=timeout,
-        stdin=subprocess.DEVNULL,
-    )
-    if proc.returncode != 0:
-        raise AssertionError(f"{args} exited {proc.returncode}:\n{proc.stdout}\n{proc.stderr}")
-    return proc.stdout
-
-
-@pytest.fixture(scope="module")
-def user_venv(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str]:
-    """A user's venv: the newest pulumi first, then our wheel with its emulator extra (built
-    and installed by uv, which bootstrap puts beside the interpreter: the same resolution as
-    pip's, several times faster)."""
-    root = tmp_path_factory.mktemp("user-project")
-    uv = Path(sys.executable).parent / "uv"
-    dist = root / "dist"
-    _run(uv, "build", "--wheel", "-q", "-o", dist, REPO)
-    (wheel,) = dist.glob("polaris_pulumi-*.whl")
-    venv = root / "venv"
-    _run(uv, "venv", "-q", venv)
-    install = [uv, "pip", "install", "-q", "--python", venv / "bin" / "python"]
-    _run(*install, "pulumi")
-    newest = _run(
-        venv / "bin" / "python",
-        "-c",
-        "import pulumi, importlib.metadata as m; print(m.version('pulumi'))",
-    )
-    _run(*install, f"{wheel}[emulator]")
-    return venv, newest.strip()
-
-
-def test_wheel_keeps_the_users_pulumi_and_runs_under_mocks(user_venv: tuple[Path, str]) -> None:
-    venv, newest = user_venv
+def test_wheel_keeps_the_users_pulumi_and_runs_under_mocks(user_venv: UserVenv) -> None:
+    newest = user_venv.pulumi_version
     pinned = (REPO / "constraints.txt").read_text().split("pulumi==")[1].split()[0]
     # The machine's index serves a newer Pulumi than our CLI's: the test means something.
     assert tuple(map(int, newest.split("."))) > tuple(map(int, pinned.split(".")))
-    program = venv.parent / "program.py"
+    program = user_venv.root / "program.py"
     program.write_text(PROGRAM)
-    out = json.loads(_run(venv / "bin" / "python", program, cwd=venv.parent).splitlines()[-1])
+    out = json.loads(run(user_venv.bin / "python", program, cwd=user_venv.root).splitlines()[-1])
     assert out == {"servers": "pkc-1.example:9092", "table": "events", "pulumi": newest}
 
 
-def test_emulator_extra_serves_the_api(user_venv: tuple[Path, str]) -> None:
-    venv, _ = user_venv
-    ready = venv.parent / "ready"
+def test_emulator_extra_serves_the_api(user_venv: UserVenv) -> None:
+    ready = user_venv.root / "ready"
     key = "pok_install_test_key"
     proc = subprocess.Popen(
         [
-            venv / "bin" / "polaris-emulator",
+            user_venv.bin / "polaris-emulator",
             "--port",
             "0",
             "--api-key",
@@ -139,16 +97,16 @@ def test_emulator_extra_serves_the_api(user_venv: tuple[Path, str]) -> None:
             # Its own database: the default is relative to the working directory, which may
             # hold a demo's (a user's run, or this clone's `scripts/demo.sh`).
             "--db",
-            venv.parent / "emulator" / "polaris.db",
+            user_venv.root / "emulator" / "polaris.db",
         ],
-        cwd=venv.parent,
+        cwd=user_venv.root,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
         stdin=subprocess.DEVNULL,
     )
     try:
-        _run(
-            venv / "bin" / "python",
+        run(
+            user_venv.bin / "python",
             "-c",
             textwrap.dedent(
                 f"""\

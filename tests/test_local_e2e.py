@@ -1,44 +1,45 @@
 """`polaris-pulumi local` and the `polaris_local` pytest plugin, as a user runs them in their own
-project: start prints the config, status shows it, a user's pytest test (the example's, which
-docs/local-testing.md shows) deploys a program with Confluent Cloud resources beside its
-Polaris ones and checks rows, reusing the running stack; stop leaves nothing running."""
+project, from a fresh venv holding only the wheel (`[emulator]`), pytest and
+pulumi-confluentcloud: start prints the config, status shows it, a user's pytest test (the
+example's, which docs/local-testing.md shows) deploys a program with Confluent Cloud resources
+beside its Polaris ones and checks rows, reusing the running stack; stop leaves nothing
+running."""
 
 from __future__ import annotations
 
 import json
-import os
 import shutil
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
 from polaris_pulumi.emulator.kafka.broker import alive
 from tests.pulumi_cli import REPO
+from tests.user_project import UserVenv, env
 
-pytestmark = pytest.mark.e2e
+# The user's venv is conftest's `user_venv`, shared with test_install.
+pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("install")]
 EXAMPLE = REPO / "examples" / "local-testing"
 
 
 def cli(
-    *args: str, cwd: Path, env: dict[str, str] | None = None
+    venv: UserVenv, *args: str, cwd: Path, path: str | None = None
 ) -> subprocess.CompletedProcess[str]:
-    bin_dir = Path(sys.executable).parent
     return subprocess.run(
-        [str(bin_dir / "polaris-pulumi"), *args],
+        [str(venv.bin / "polaris-pulumi"), *args],
         cwd=cwd,
-        env=env or os.environ.copy(),
+        env=env() | ({"PATH": path} if path else {}),
         capture_output=True,
         text=True,
         timeout=300,
     )
 
 
-def test_local_start_a_users_pytest_then_stop(tmp_path: Path) -> None:
+def test_local_start_a_users_pytest_then_stop(tmp_path: Path, user_venv: UserVenv) -> None:
     project = tmp_path / "project"
     shutil.copytree(EXAMPLE, project)
-    started = cli("local", "start", cwd=project)
+    started = cli(user_venv, "local", "start", cwd=project)
     state = project / ".polaris-local"
     try:
         assert started.returncode == 0, started.stderr
@@ -54,13 +55,14 @@ def test_local_start_a_users_pytest_then_stop(tmp_path: Path) -> None:
         assert env_file.stat().st_mode & 0o077 == 0
         values = dict(line.split("=", 1) for line in env_file.read_text().splitlines())
         assert values["POLARIS_URL"] in lines[0] and values["KAFKA_USERNAME"] == "local"
-        status = cli("local", "status", cwd=project)
+        status = cli(user_venv, "local", "status", cwd=project)
         assert status.returncode == 0 and values["KAFKA_BOOTSTRAP_SERVERS"] in status.stdout
 
         # The user's own test, with pytest and the plugin the wheel registers.
         tested = subprocess.run(
-            [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "test_orders.py"],
+            [user_venv.bin / "pytest", "-q", "-p", "no:cacheprovider", "test_orders.py"],
             cwd=project,
+            env=env(),
             capture_output=True,
             text=True,
             timeout=300,
@@ -68,14 +70,16 @@ def test_local_start_a_users_pytest_then_stop(tmp_path: Path) -> None:
         assert tested.returncode == 0, tested.stdout[-3000:] + tested.stderr[-2000:]
         assert "1 passed" in tested.stdout
     finally:
-        stopped = cli("local", "stop", cwd=project)
+        stopped = cli(user_venv, "local", "stop", cwd=project)
     assert stopped.returncode == 0 and "stopped" in stopped.stdout
     assert [alive(pid) for pid in pids] == [False, False]  # nothing left running
-    assert cli("local", "status", cwd=project).returncode == 1
+    assert cli(user_venv, "local", "status", cwd=project).returncode == 1
 
 
-def test_local_start_without_java_says_what_to_do(tmp_path: Path) -> None:
-    env = os.environ | {"PATH": str(Path(sys.executable).parent)}  # no java on it
-    started = cli("local", "start", "--dir", str(tmp_path / "l"), cwd=tmp_path, env=env)
+def test_local_start_without_java_says_what_to_do(tmp_path: Path, user_venv: UserVenv) -> None:
+    no_java = str(user_venv.bin)
+    started = cli(
+        user_venv, "local", "start", "--dir", str(tmp_path / "l"), cwd=tmp_path, path=no_java
+    )
     assert started.returncode == 1
     assert "Java is not on PATH" in started.stderr and "java -version" in started.stderr
