@@ -21,6 +21,29 @@ from tests.user_project import UserVenv, env
 # The user's venv is conftest's `user_venv`, shared with test_install.
 pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("install")]
 EXAMPLE = REPO / "examples" / "local-testing"
+GUIDE = (REPO / "docs" / "local-testing.md").read_text()
+
+
+def documented(action: str) -> str:
+    """The guide's own command line for `polaris-pulumi local <action>`, as written."""
+    return next(
+        line
+        for line in GUIDE.split("## In this repository")[0].splitlines()
+        if line.startswith(f"polaris-pulumi local {action}")
+    )
+
+
+def shell(venv: UserVenv, line: str, cwd: Path) -> subprocess.CompletedProcess[str]:
+    """A guide's command line, run as a user's shell would, with their venv's commands."""
+    path = f"{venv.bin}:{env()['PATH']}"
+    return subprocess.run(
+        ["bash", "-c", line],
+        cwd=cwd,
+        env=env() | {"PATH": path},
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
 
 
 def cli(
@@ -39,7 +62,7 @@ def cli(
 def test_local_start_a_users_pytest_then_stop(tmp_path: Path, user_venv: UserVenv) -> None:
     project = tmp_path / "project"
     shutil.copytree(EXAMPLE, project)
-    started = cli(user_venv, "local", "start", cwd=project)
+    started = shell(user_venv, documented("start"), project)  # as docs/local-testing.md says
     state = project / ".polaris-local"
     try:
         assert started.returncode == 0, started.stderr
