@@ -10,136 +10,57 @@ from pydantic import (
     BaseModel,
     ConfigDict,
     Field,
-    SecretStr,
-    SerializationInfo,
     TypeAdapter,
     ValidationError,
-    field_serializer,
 )
 
 from polaris_pulumi._contract import PolarisModel, User
 from polaris_pulumi._meta import Prop, with_defaults
+from polaris_pulumi.connections._secrets import (
+    AwsIamSecrets,
+    BasicAuthSecrets,
+    KafkaSsl,
+    PemKeystore,
+    PemTruststore,
+    SaslPlainSecrets,
+    SaslScramSecrets,
+    _Password,
+)
+
+__all__ = [  # the secrets types are the connections' too
+    "AwsIamSecrets",
+    "BasicAuthSecrets",
+    "KafkaSsl",
+    "PemKeystore",
+    "PemTruststore",
+    "SaslPlainSecrets",
+    "SaslScramSecrets",
+]
 
 
-def _reveal(value: SecretStr | None, info: SerializationInfo) -> str | None:
-    """A secret as the API gets it (`reveal_secrets`), else masked."""
-    if value is None:
-        return None
-    ctx = info.context or {}
-    return value.get_secret_value() if ctx.get("reveal_secrets") else "**********"
-
-
-class _Password(PolarisModel):
-    """Secrets whose password is never returned by the API; SecretStr keeps it out of repr,
-    logs and tracebacks."""
-
-    username: str
-    """The user: a Confluent Cloud or Schema Registry API key, or your Kafka's user."""
-    password: Annotated[SecretStr | None, Prop(secret=True, required=True)] = None
-    """Its secret (an API secret, a password): always a secret, never returned by Polaris."""
-
-    @field_serializer("password")
-    def _password(self, value: SecretStr | None, info: SerializationInfo) -> str | None:
-        return _reveal(value, info)
-
-
-class SaslPlainSecrets(_Password):
-    """Confluent Cloud API key (username) and secret (password)
-    (SaslPlainSecretsRequiredPayload)."""
-
-    type: Literal["sasl_plain"] = "sasl_plain"
-    """Always `sasl_plain`."""
-
-
-class SaslScramSecrets(_Password):
-    """A SASL/SCRAM user of your Kafka (SaslScramSecretsRequiredPayload): its mechanism,
-    username and password."""
-
-    type: Literal["sasl_scram"] = "sasl_scram"
-    """Always `sasl_scram`."""
-    mechanism: Literal["SCRAM-SHA-256", "SCRAM-SHA-512"]
-    """`SCRAM-SHA-256` or `SCRAM-SHA-512`: the one the broker's user was made with."""
-
-
-class AwsIamSecrets(PolarisModel):
-    """Amazon MSK with IAM access control (AwsIamRoleSecretsRequiredPayload): the IAM role
-    Polaris assumes; no password."""
-
-    type: Literal["aws_iam"] = "aws_iam"
-    """Always `aws_iam`."""
-    aws_assumed_role_arn: str
-    """The role's ARN (arn:aws:iam::<account>:role/<name>), trusting Polaris' AWS account."""
-
-
-class PemKeystore(PolarisModel):
-    """Mutual TLS: the client's certificate chain and private key, PEM
-    (KafkaConnectionSslKeystorePemPayload). The key and its password are secrets."""
-
-    type: Literal["pem"] = "pem"
-    """Always `pem`."""
-    certificates: str
-    """The client certificate chain, PEM (`-----BEGIN CERTIFICATE-----`...): not a secret."""
-    key: Annotated[SecretStr | None, Prop(secret=True, required=True)] = None
-    """The private key, PEM (`-----BEGIN PRIVATE KEY-----`...): always a secret."""
-    key_password: Annotated[SecretStr | None, Prop(secret=True)] = None
-    """The private key's password, when the key is encrypted."""
-
-    @field_serializer("key", "key_password")
-    def _secret(self, value: SecretStr | None, info: SerializationInfo) -> str | None:
-        return _reveal(value, info)
-
-
-class PemTruststore(PolarisModel):
-    """The CA certificates that signed the brokers' certificates, PEM
-    (KafkaConnectionSslTruststorePemPayload): for brokers whose CA is not a public one."""
-
-    type: Literal["pem"] = "pem"
-    """Always `pem`."""
-    certificates: str
-    """The CA certificates, PEM (`-----BEGIN CERTIFICATE-----`...): not a secret."""
-
-
-class KafkaSsl(PolarisModel):
-    """TLS settings (KafkaConnectionPropertiesSsl): a keystore for mutual TLS, a truststore."""
-
-    keystore: PemKeystore | None = None
-    """Mutual TLS: the client's certificate chain and private key."""
-    truststore: PemTruststore | None = None
-    """The CA that signed the brokers' certificates, when it is not a public one."""
-
-
-class BasicAuthSecrets(_Password):
-    """Schema Registry API key (username) and secret (password)
-    (HttpBasicAuthSecretsRequiredPayload)."""
-
-    type: Literal["basic"] = "basic"
-    """Always `basic`."""
-
-
-class _ConnectionSpec(PolarisModel):
-    """What every connection a user declares has: a unique name, and secrets with a password."""
+class _Spec(PolarisModel):
+    """What every connection a user declares has: a unique name and a description."""
 
     name: Annotated[str, Prop(replaces=True, derived=True)]
     """Polaris connection name; default: the resource name plus a suffix derived from the
     project, stack and parent (stable: preview shows what `up` creates)."""
     description: str | None = None
     """A description shown in Polaris."""
-    secrets: Annotated[_Password | None, Prop(required=True)] = None
-    """How Polaris logs in."""
 
     def password(self) -> str:
         """The password, or "" when this spec carries none."""
-        if self.secrets is None or self.secrets.password is None:
+        secrets = getattr(self, "secrets", None)
+        if not isinstance(secrets, _Password) or secrets.password is None:
             return ""
-        return self.secrets.password.get_secret_value()
+        return secrets.password.get_secret_value()
 
     def secret_values(self) -> dict[str, str]:
         """The secrets this spec carries, by name: what a diff compares of them."""
-        return {"password": self.password()}
+        return {}
 
     def missing_secrets(self) -> bool:
         """Whether a secret the API needs is absent (the state of an adopted connection)."""
-        return not self.password()
+        return False
 
     def without_password(self) -> dict[str, Any]:
         """The API body minus the password: what the server echoes back."""
@@ -158,13 +79,15 @@ class _ConnectionSpec(PolarisModel):
         body.setdefault("description", None)
         return body
 
-    def same_as(self, existing: Connection | SchemaRegistryConnection | KafkaConnection) -> bool:
+    def same_as(self, existing: Any) -> bool:
         """Whether an existing connection holds this spec, as far as Polaris shows it (never
         the password): how a create whose answer was lost is recognised."""
+        theirs = existing.spec() if hasattr(existing, "spec") else None
         return (
-            type(existing.spec()) is type(self)
-            and _comparable(self) == _comparable(existing.spec())
-            and _username(self.secrets) == _username(existing.secrets)
+            type(theirs) is type(self)
+            and _comparable(self) == _comparable(theirs)
+            and _username(getattr(self, "secrets", None))
+            == _username(getattr(existing, "secrets", None))
         )
 
     def normalized(self) -> dict[str, Any]:
@@ -172,8 +95,22 @@ class _ConnectionSpec(PolarisModel):
         return self.without_password()
 
 
-def _comparable(spec: _ConnectionSpec) -> dict[str, Any]:
-    return with_defaults(spec).model_copy(update={"secrets": None}).normalized()
+class _ConnectionSpec(_Spec):
+    """A connection that logs in with secrets holding a password."""
+
+    secrets: Annotated[_Password | None, Prop(required=True)] = None
+    """How Polaris logs in."""
+
+    def secret_values(self) -> dict[str, str]:
+        return {"password": self.password()}
+
+    def missing_secrets(self) -> bool:
+        return not self.password()
+
+
+def _comparable(spec: _Spec) -> dict[str, Any]:
+    cleared = {"secrets": None} if "secrets" in type(spec).model_fields else {}
+    return with_defaults(spec).model_copy(update=cleared).normalized()
 
 
 def _username(secrets: Any) -> str | None:
@@ -229,12 +166,6 @@ class KafkaConnectionSpec(_ConnectionSpec):
     """TLS: `keystore` (certificate chain and private key, for mutual TLS) and `truststore`."""
     secrets: Annotated[KafkaSecrets | None, Prop(required=True)] = None  # type: ignore[assignment]
     """`sasl_plain` or `sasl_scram` (a user and password), or `aws_iam` (an IAM role, MSK)."""
-
-    def password(self) -> str:
-        secrets = self.secrets
-        if isinstance(secrets, _Password) and secrets.password is not None:
-            return secrets.password.get_secret_value()
-        return ""
 
     def secret_values(self) -> dict[str, str]:
         keystore = self.ssl.keystore if self.ssl is not None else None
@@ -300,11 +231,11 @@ class ConnectionSecretsInfo(PolarisModel):
     aws_assumed_role_arn: str | None = None
 
 
-_S = TypeVar("_S", bound="_ConnectionSpec")
+_S = TypeVar("_S", bound="_Spec")
 
 
 @functools.cache
-def _secrets_adapter(model: type[_ConnectionSpec]) -> TypeAdapter[Any]:
+def _secrets_adapter(model: type[_Spec]) -> TypeAdapter[Any]:
     """A validator of a spec model's `secrets`, built once per model (building one costs far
     more than using it, and `spec()` runs in every diff)."""
     return TypeAdapter(model.model_fields["secrets"].annotation)  # type: ignore[arg-type,maybe-unrecognized-str-typeform,unused-ignore]
@@ -328,6 +259,8 @@ class _Submitted(PolarisModel):
         deprecated `confluent` type is left out."""
         fields = set(model.model_fields) - {"secrets"}
         data = self.model_dump(include=fields, by_alias=True)
+        if "secrets" not in model.model_fields:
+            return model.model_validate(data)
         info = getattr(self, "secrets", None)
         shown = info.model_dump(exclude={"password"}, exclude_none=True) if info else None
         try:
