@@ -5,6 +5,8 @@ client for each kind in `_kinds.KINDS`); the HTTP layer is `_transport.py`."""
 
 from __future__ import annotations
 
+from polaris_pulumi._events_api import EventsAPI
+from polaris_pulumi._lookups_api import LookupsAPI
 from polaris_pulumi._sql_api import QueryAPI
 from polaris_pulumi._transport import RetryPolicy
 from polaris_pulumi.connections._api import ConnectionsAPI
@@ -14,8 +16,9 @@ from polaris_pulumi.tables._api import TablesAPI
 __all__ = ["PolarisClient", "RetryPolicy"]
 
 
-class PolarisClient(ConnectionsAPI, TablesAPI, JobsAPI, QueryAPI):
-    """Polaris' Connections, Jobs, Tables and the SQL query API under
+class PolarisClient(ConnectionsAPI, TablesAPI, JobsAPI, QueryAPI, EventsAPI, LookupsAPI):
+    """Polaris' Connections, Jobs, Tables, the SQL query API, push streaming's events and
+    the lookups' list under
     `/v1/projects/{project_id}`.
 
     Every argument falls back to the environment: POLARIS_API_KEY, POLARIS_BEARER_TOKEN,

@@ -16,14 +16,15 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from polaris_pulumi._client import PolarisClient
-from polaris_pulumi._exceptions import NotFoundError
-from polaris_pulumi._kinds import CONNECTIONS_BY_TYPE, KINDS, parse_connection
+from polaris_pulumi._kinds import CONNECTIONS_BY_TYPE, KINDS
 from polaris_pulumi._meta import with_defaults
+from polaris_pulumi.connections._any import ManagedConnection
+from polaris_pulumi.connections._foreign import ForeignConnection
 from polaris_pulumi.connections._model import (
-    AnyConnection,
     KafkaConnection,
     SchemaRegistryConnection,
 )
+from polaris_pulumi.connections._streams import KinesisConnection, PushStreamingConnection
 from polaris_pulumi.jobs._model import StreamingJob
 from polaris_pulumi.tables._model import Table
 
@@ -101,17 +102,16 @@ def _match(name: str, pattern: re.Pattern[str] | None) -> bool:
     return pattern is None or bool(pattern.search(name))
 
 
-def connections(client: PolarisClient, program: Program) -> list[AnyConnection]:
+def connections(client: PolarisClient, program: Program) -> list[ManagedConnection]:
     """Every connection of a type we manage; the others are said to be skipped."""
-    found: list[AnyConnection] = []
-    for doc in client._request("GET", "/connections").json().get("values", []):
-        kind = doc.get("type")
-        if kind not in CONNECTIONS_BY_TYPE:
+    found: list[ManagedConnection] = []
+    for conn in client.list_connections():
+        if isinstance(conn, ForeignConnection) or conn.spec() is None:
             program.skipped.append(
-                f"connection {doc.get('name')!r}: type {kind!r} is not managed by polaris-pulumi"
+                f"connection {conn.name!r}: type {conn.type!r} is not managed by polaris-pulumi"
             )
             continue
-        found.append(parse_connection(doc))
+        found.append(conn)
     return found
 
 
@@ -132,21 +132,19 @@ def streaming_jobs(client: PolarisClient, program: Program) -> list[StreamingJob
 
 def lookups(client: PolarisClient, program: Program) -> None:
     """Lookups are not managed: each is said to be skipped (none where the API has none)."""
-    try:
-        docs = client._request("GET", "/lookups").json().get("values", [])
-    except NotFoundError:
-        return
-    for doc in docs:
-        program.skipped.append(f"lookup {doc.get('name')!r}: lookups are not managed")
+    for lookup in client.list_lookups():
+        program.skipped.append(f"lookup {lookup.name!r}: lookups are not managed")
 
 
 # --- writing the resources ------------------------------------------------------------------
 
 
-def connection_args(conn: AnyConnection, program: Program) -> dict[str, Any]:
+def connection_args(conn: ManagedConnection, program: Program) -> dict[str, Any]:
     """A connection's args: its spec, its secrets from config, adopt_existing."""
     spec = conn.spec()
     args = with_defaults(spec).model_dump(mode="json", exclude_none=True, exclude={"type"})
+    if isinstance(conn, PushStreamingConnection | KinesisConnection):
+        return args | {"adopt_existing": True}  # no secret: a name, or a role to assume
     secrets = dict(args.get("secrets") or {})
     if conn.secrets is not None and conn.secrets.type == "confluent" and conn.secrets.key:
         # The deprecated secrets type: written as sasl_plain, which the first up sends.
@@ -226,7 +224,7 @@ def build(client: PolarisClient, selection: Selection) -> Program:
             if not _match(conn.name, pattern):
                 continue
             variable = program.variable("conn", conn.name)
-            cls = CONNECTIONS_BY_TYPE[conn.type].resource
+            cls = str(CONNECTIONS_BY_TYPE[conn.type].resource)
             program.blocks.append(call(variable, cls, conn.name, connection_args(conn, program)))
             refs[conn.name] = Ref(f"{variable}.name")
     tables: dict[str, Ref] = {}

@@ -11,11 +11,14 @@ Models only: nothing here loads Pulumi, so the emulator may read it.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel
 
+from polaris_pulumi.connections import _foreign as foreign
 from polaris_pulumi.connections import _model as connections
+from polaris_pulumi.connections import _streams as streams
+from polaris_pulumi.connections._any import AnyConnection, AnySpec
 from polaris_pulumi.jobs import _model as jobs
 from polaris_pulumi.tables import _model as tables
 
@@ -26,14 +29,16 @@ class ConnectionType:
 
     name: str
     """Polaris' `type` of the connection."""
-    resource: str
-    """The resource class that declares it (in `connections/_resource.py`)."""
-    spec: type[connections.AnySpec]
+    resource: str | None
+    """The resource class that declares it (in `connections/_resource.py`); None for a type
+    the package reads but does not manage (the importer lists such connections)."""
+    spec: type[AnySpec]
     """What a program declares: the API's create request."""
-    response: type[connections.AnyConnection]
+    response: type[AnyConnection]
     """What Polaris answers."""
-    source: bool
-    """A streaming job may read records from it (else: it serves schemas)."""
+    role: Literal["stream", "schema", "files"]
+    """What a job takes from it: a streaming job's records, schemas (a registry), or files
+    (batch ingestion, not managed here)."""
 
 
 CONNECTION_TYPES: tuple[ConnectionType, ...] = (
@@ -42,44 +47,65 @@ CONNECTION_TYPES: tuple[ConnectionType, ...] = (
         "Connection",
         connections.ConnectionSpec,
         connections.Connection,
-        source=True,
+        role="stream",
     ),
     ConnectionType(
         "kafka",
         "KafkaConnection",
         connections.KafkaConnectionSpec,
         connections.KafkaConnection,
-        source=True,
+        role="stream",
     ),
     ConnectionType(
         "confluent_schema_registry",
         "SchemaRegistryConnection",
         connections.SchemaRegistryConnectionSpec,
         connections.SchemaRegistryConnection,
-        source=False,
+        role="schema",
+    ),
+    ConnectionType(
+        "push_streaming",
+        "PushStreamingConnection",
+        streams.PushStreamingConnectionSpec,
+        streams.PushStreamingConnection,
+        role="stream",
+    ),
+    ConnectionType(
+        "kinesis",
+        "KinesisConnection",
+        streams.KinesisConnectionSpec,
+        streams.KinesisConnection,
+        role="stream",
+    ),
+    ConnectionType("s3", None, foreign.S3ConnectionSpec, foreign.ForeignConnection, role="files"),
+    ConnectionType(
+        "azure", None, foreign.AzureConnectionSpec, foreign.ForeignConnection, role="files"
     ),
 )
 CONNECTIONS_BY_TYPE = {c.name: c for c in CONNECTION_TYPES}
+MANAGED_CONNECTION_TYPES = tuple(c for c in CONNECTION_TYPES if c.resource is not None)
 # The type a connection document without one has (Polaris' first connection type).
 DEFAULT_CONNECTION_TYPE = "confluent"
-SOURCE_TYPES = tuple(c.name for c in CONNECTION_TYPES if c.source)
-SCHEMA_TYPES = tuple(c.name for c in CONNECTION_TYPES if not c.source)
+SOURCE_TYPES = tuple(c.name for c in CONNECTION_TYPES if c.role == "stream")
+SCHEMA_TYPES = tuple(c.name for c in CONNECTION_TYPES if c.role == "schema")
+KAFKA_TYPES = ("confluent", "kafka")
+"""The stream types whose records come from Kafka topics (the others: push, Kinesis)."""
 
 
 def connection_type(doc: Any) -> ConnectionType | None:
-    """The managed type of a connection document (a request or an answer), if it is one."""
+    """The type of a connection document (a request or an answer), if the contract has it."""
     kind = doc.get("type", DEFAULT_CONNECTION_TYPE) if isinstance(doc, dict) else None
     return CONNECTIONS_BY_TYPE.get(kind) if isinstance(kind, str) else None
 
 
-def connection_model(doc: Any) -> type[connections.AnyConnection]:
-    """The response model of a connection document, by its type (`confluent` when it has none
-    we manage: the caller's validation then says what is wrong)."""
-    found = connection_type(doc) or CONNECTIONS_BY_TYPE[DEFAULT_CONNECTION_TYPE]
-    return found.response
+def connection_model(doc: Any) -> type[AnyConnection]:
+    """The response model of a connection document, by its type: any type the package does
+    not know (one Polaris added later) reads as a `ForeignConnection`."""
+    found = connection_type(doc)
+    return found.response if found is not None else foreign.ForeignConnection
 
 
-def parse_connection(doc: Any) -> connections.AnyConnection:
+def parse_connection(doc: Any) -> AnyConnection:
     """A connection document as its type's response model."""
     return connection_model(doc).model_validate(doc)
 
@@ -125,6 +151,7 @@ KINDS: tuple[Kind, ...] = (
         tuple(
             Resource(c.resource, c.spec, connections.ConnectionSettings, c.response)
             for c in CONNECTION_TYPES
+            if c.resource is not None
         ),
     ),
     Kind(

@@ -235,6 +235,7 @@ class Transport:
         json: dict[str, Any] | None = None,
         params: dict[str, Any] | None = None,
         secrets: Iterable[str] = (),
+        content: tuple[bytes, str] | None = None,
     ) -> Answer:
         """One attempt, its answer read whole within `timeout` (not per read: a server that
         drips cannot hold it) and up to `max_response_bytes`; raises a typed error for
@@ -242,7 +243,10 @@ class Transport:
         started = time.monotonic()
         what = f"{method} {path}"
         try:
-            with self._http.stream(method, path, json=json, params=params) as streamed:
+            sent: dict[str, Any] = {"json": json}
+            if content is not None:  # a body that is not JSON, and its media type
+                sent = {"content": content[0], "headers": {"Content-Type": content[1]}}
+            with self._http.stream(method, path, params=params, **sent) as streamed:
                 body = read(streamed, what, started + self.timeout, self.max_response_bytes)
         except httpx.TransportError as exc:
             log.debug("%s %s: %s", method, path, type(exc).__name__)

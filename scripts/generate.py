@@ -448,13 +448,18 @@ a duplicate after a lost create. Each room keeps its own calls (`<room>/_api.py`
 client for each kind in `_kinds.KINDS`); the HTTP layer is `_transport.py`."""'''
 
 
+# The client's calls that manage nothing (no resource): queries, pushed events, lookups' list.
+OTHER_APIS = (("_sql_api", "QueryAPI"), ("_events_api", "EventsAPI"), ("_lookups_api", "LookupsAPI"))
+
+
 def client_module() -> str:
     """The client: one base per room of the registry, and the SQL query API."""
     imports = [f"from polaris_pulumi.{k.room}._api import {k.api}" for k in KINDS]
-    bases = ", ".join([*(k.api for k in KINDS), "QueryAPI"])
+    others = [f"from polaris_pulumi.{module} import {api}" for module, api in OTHER_APIS]
+    bases = ", ".join([*(k.api for k in KINDS), *(api for _, api in OTHER_APIS)])
     body = "\n".join(
         [
-            "from polaris_pulumi._sql_api import QueryAPI",
+            *others,
             "from polaris_pulumi._transport import RetryPolicy",
             *imports,
             "",
@@ -462,7 +467,8 @@ def client_module() -> str:
             "",
             "",
             f"class PolarisClient({bases}):",
-            '    """Polaris\' Connections, Jobs, Tables and the SQL query API under',
+            '    """Polaris\' Connections, Jobs, Tables, the SQL query API, push streaming\'s events and',
+            "    the lookups\' list under",
             "    `/v1/projects/{project_id}`.",
             "",
             "    Every argument falls back to the environment: POLARIS_API_KEY, POLARIS_BEARER_TOKEN,",

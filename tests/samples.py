@@ -160,3 +160,29 @@ KAFKA_MTLS: dict[str, Any] = {
         "truststore": {"type": "pem", "certificates": PEM_CERT},
     },
 }
+
+PUSH: dict[str, Any] = {"type": "push_streaming", "name": "my_push"}
+KINESIS: dict[str, Any] = {
+    "type": "kinesis",
+    "name": "my_kinesis",
+    "stream": "clicks",
+    "awsEndpoint": "kinesis.us-east-1.amazonaws.com",
+    "awsAssumedRoleArn": "arn:aws:iam::123456789012:role/polaris-kinesis",
+}
+# Types the package does not manage (file sources of batch jobs): a project may hold them.
+S3_SECRET = "s3-secret-access-key-Zq81"
+S3: dict[str, Any] = {
+    "type": "s3",
+    "name": "my_bucket",
+    "bucket": "raw-events",
+    "prefix": "2026/",
+    "awsEndpoint": "s3.us-east-1.amazonaws.com",
+    "secrets": {"type": "access_key", "accessKeyId": "AKIAEXAMPLE", "secretAccessKey": S3_SECRET},
+}
+AZURE: dict[str, Any] = {
+    "type": "azure",
+    "name": "my_container",
+    "storageAccount": "rawevents",
+    "container": "landing",
+    "secrets": {"type": "sas_token", "sasToken": "sv=2026-01-01&sig=azure-sas-Xk2"},
+}

@@ -23,6 +23,7 @@ from polaris.sdk.client import ProjectClient
 from polaris.sdk.project_api._serialization import Deserializer
 
 from polaris_pulumi import _contract as _models
+from polaris_pulumi._kinds import connection_type
 from polaris_pulumi.api import (
     BadRequestError,
     ConnectionSpec,
@@ -562,6 +563,33 @@ def test_client_requests_are_the_sdks(
     client.query_sql("SELECT ? AS n", parameters=[("BIGINT", 1)], context={"sqlQueryId": "q-1"})
     [req] = rec.take()
     assert_as_sdk(req, p, "build_query_query_sync_request", "SqlRequest")
+    _streams_requests_are_the_sdks(client, rec, p)
+
+
+def _streams_requests_are_the_sdks(client: PolarisClient, rec: Recorder, p: str) -> None:
+    """Push streaming and Kinesis connections, pushed events, and the lookups' list."""
+    for sample in (samples.PUSH, samples.KINESIS):
+        client.create_connection(connection_type(sample).spec.model_validate(sample))  # type: ignore[union-attr]
+        assert_as_sdk(
+            rec.take()[0],
+            p,
+            "build_connections_create_connection_request",
+            "CreateConnectionRequest",
+        )
+    events = [{"ts": "2026-12-01T00:00:00Z", "n": n} for n in range(3)]
+    assert client.push_events("my_push", events) == 3
+    [req] = rec.take()
+    sdk = sdk_request(
+        "build_events_push_events_using_connection_request",
+        project_id=p,
+        connection_name="my_push",
+        content_type="application/json",
+    )
+    assert (req.method, req.url.path) == (sdk.method, urlsplit(sdk.url).path)
+    assert req.headers["content-type"] == sdk.headers["Content-Type"]
+    assert [json.loads(line) for line in req.content.splitlines()] == events
+    client.list_lookups()
+    assert_as_sdk(rec.take()[0], p, "build_lookups_list_lookups_request")
 
 
 def test_every_client_operation_is_covered() -> None:
@@ -571,7 +599,7 @@ def test_every_client_operation_is_covered() -> None:
         "delete_connection", "test_connection", "create_job", "get_job", "get_job_status",
         "get_job_metrics", "list_jobs", "set_job_status", "cancel_job", "reset_job",
         "get_table", "list_tables", "delete_table", "create_table", "update_table",
-        "query_sql",
+        "query_sql", "push_events", "list_lookups",
     }  # fmt: skip
     # Built from the others (their requests are the ones compared): no requests of their own.
     composed = {

@@ -8,6 +8,7 @@ from typing import Any
 import pulumi
 import pytest
 
+from polaris_pulumi._kinds import MANAGED_CONNECTION_TYPES
 from tests.pulumi_cli import REPO
 
 ENDPOINT = "SASL_SSL://pkc-abc12.us-east-2.aws.confluent.cloud:9092"
@@ -49,9 +50,7 @@ class ConfluentMocks(pulumi.runtime.Mocks):
             outs["secret"] = {"polaris-reader-key": READER_SECRET}.get(args.name, "cc-secret")
             if args.name == "polaris-registry-key":
                 outs["secret"] = REGISTRY_SECRET
-        if args.typ.endswith(
-            ("polaris:Connection", "polaris:SchemaRegistryConnection", "polaris:KafkaConnection")
-        ):
+        if args.typ.endswith(tuple(f"polaris:{c.resource}" for c in MANAGED_CONNECTION_TYPES)):
             outs["name"] = args.inputs.get("name") or f"{args.name}-auto"  # check() auto-names
         if args.typ.endswith("polaris:StreamingJobsStarted"):  # the one wait: all started
             jobs = args.inputs.get("jobs") or {}

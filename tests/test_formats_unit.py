@@ -277,4 +277,5 @@ def test_a_job_reads_each_connection_as_its_type() -> None:
     swapped = fmt_job({"format": "avro_stream", "parse_schema_provider": REG})
     swapped["source"]["connection_name"] = "my_registry"
     found = failures(StreamingJobProvider().check({}, swapped))
-    assert "a Kafka connection (Connection or KafkaConnection)" in found["source.connection_name"]
+    sources = "Connection or KafkaConnection or PushStreamingConnection or KinesisConnection"
+    assert f"a streaming source ({sources})" in found["source.connection_name"]

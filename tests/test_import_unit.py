@@ -1,5 +1,5 @@
 """`polaris-pulumi import` on what it cannot express: said on stderr, left as a comment, and
-the exit code says so (a project served by a stub transport: types the emulator refuses)."""
+the exit code says so (a project served by a stub transport: a type Polaris may add later)."""
 
 from __future__ import annotations
 
@@ -24,7 +24,9 @@ MTLS = {k: v for k, v in samples.KAFKA_MTLS.items()} | {
 CONNECTIONS = [
     samples.connection(name="kept", secrets={"type": "sasl_plain", "username": "K"}),
     samples.connection(name="legacy", secrets={"type": "confluent", "key": "OLDKEY"}),
-    {"type": "push_streaming", "name": "pushed", "description": None},
+    {"type": "push_streaming", "name": "pushed", "description": None, "endpointUrl": "u"},
+    samples.S3 | {"secrets": {"type": "access_key"}},  # as Polaris shows it
+    {"type": "bigquery", "name": "later", "dataset": "d"},  # a type added after this package
     MTLS,
 ]
 JOBS = [
@@ -62,7 +64,8 @@ def client() -> PolarisClient:
 def test_what_cannot_be_expressed_is_said_and_left_as_a_comment() -> None:
     program = _importer.build(client(), _importer.Selection())
     assert program.skipped == [
-        "connection 'pushed': type 'push_streaming' is not managed by polaris-pulumi",
+        "connection 'my_bucket': type 's3' is not managed by polaris-pulumi",
+        "connection 'later': type 'bigquery' is not managed by polaris-pulumi",
         "connection 'legacy': its deprecated `confluent` secrets are written as sasl_plain "
         "(the same API key): the first `pulumi up` updates it",
         "job b-1: a batch job is not managed by polaris-pulumi",
@@ -80,6 +83,7 @@ def test_what_cannot_be_expressed_is_said_and_left_as_a_comment() -> None:
     assert "'username': 'OLDKEY'" in text
     assert "config.require_secret('kept-password')" in text
     assert "polaris.KafkaConnection(" in text and "**********" not in text
+    assert "polaris.PushStreamingConnection(" in text and "endpoint" not in text  # an output
     assert samples.PEM_CERT.strip().splitlines()[1] in text  # certificates are no secret
 
 
@@ -88,6 +92,8 @@ def test_a_pattern_and_kinds_select(capsys: pytest.CaptureFixture[str]) -> None:
 
     program = _importer.build(client(), _importer.Selection(re.compile("^my_"), ["connection"]))
     assert len(program.blocks) == 1 and "polaris.KafkaConnection(" in program.blocks[0]
+    pushed = _importer.build(client(), _importer.Selection(re.compile("^push"), ["connection"]))
+    assert pushed.secrets == [] and "adopt_existing=True" in pushed.blocks[0]
     with pytest.raises(SystemExit) as exited:
         _cli.main(["import", "--help"])
     assert exited.value.code == 0

@@ -11,9 +11,8 @@ from polaris_pulumi._contract import ListResponse
 from polaris_pulumi._exceptions import BadRequestError, ConflictError, NotFoundError
 from polaris_pulumi._kinds import connection_model
 from polaris_pulumi._transport import Answer, Transport, log
+from polaris_pulumi.connections._any import AnyConnection, AnySpec
 from polaris_pulumi.connections._model import (
-    AnyConnection,
-    AnySpec,
     ConnectionTestResult,
 )
 

@@ -235,3 +235,39 @@ class SchemaRegistryConnectionArgs:
     """Run Polaris' connection test after create/update and fail with its details (default on)."""
     adopt_existing: pulumi.Input[bool] | None = None
     """Take over an existing connection of this name on create (our import path)."""
+
+
+@dataclasses.dataclass
+class PushStreamingConnectionArgs:
+    """The arguments of a `PushStreamingConnection`."""
+
+    name: pulumi.Input[str] | None = None
+    """Polaris connection name; default: the resource name plus a suffix derived from the
+    project, stack and parent (stable: preview shows what `up` creates)."""
+    description: pulumi.Input[str] | None = None
+    """A description shown in Polaris."""
+    test_connection: pulumi.Input[bool] | None = None
+    """Run Polaris' connection test after create/update and fail with its details (default on)."""
+    adopt_existing: pulumi.Input[bool] | None = None
+    """Take over an existing connection of this name on create (our import path)."""
+
+
+@dataclasses.dataclass
+class KinesisConnectionArgs:
+    """The arguments of a `KinesisConnection`."""
+
+    stream: pulumi.Input[str]
+    """The Kinesis data stream to read (its name)."""
+    aws_endpoint: pulumi.Input[str]
+    """The Kinesis endpoint of the stream's region, e.g. `kinesis.us-east-1.amazonaws.com`."""
+    aws_assumed_role_arn: pulumi.Input[str]
+    """The IAM role Polaris assumes to read the stream (arn:aws:iam::<account>:role/<name>)."""
+    name: pulumi.Input[str] | None = None
+    """Polaris connection name; default: the resource name plus a suffix derived from the
+    project, stack and parent (stable: preview shows what `up` creates)."""
+    description: pulumi.Input[str] | None = None
+    """A description shown in Polaris."""
+    test_connection: pulumi.Input[bool] | None = None
+    """Run Polaris' connection test after create/update and fail with its details (default on)."""
+    adopt_existing: pulumi.Input[bool] | None = None
+    """Take over an existing connection of this name on create (our import path)."""

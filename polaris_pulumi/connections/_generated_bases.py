@@ -19,6 +19,8 @@ from polaris_pulumi.connections._generated import (
     KafkaConnectionArgs,
     KafkaSslArgs,
     KafkaSslArgsDict,
+    KinesisConnectionArgs,
+    PushStreamingConnectionArgs,
     SaslPlainSecretsArgs,
     SaslPlainSecretsArgsDict,
     SaslScramSecretsArgs,
@@ -232,6 +234,135 @@ class SchemaRegistryConnectionBase(Resource):
 
     def __init__(self, resource_name: str, *args: Any, **kwargs: Any) -> None:
         values, opts = arguments(type(self).__name__, SchemaRegistryConnectionArgs, args, kwargs)
+        provider, props, opts = self._declare(resource_name, values, opts)
+        # Registered from here: the engine keeps each resource's stack, frame by frame,
+        # and takes its source position from this constructor's caller.
+        register(self, provider, resource_name, props, opts)
+        self._declared(resource_name, values, opts)
+
+    def _declare(
+        self,
+        resource_name: str,
+        values: dict[str, Any],
+        opts: pulumi.ResourceOptions | None,
+    ) -> tuple[ResourceProvider, dict[str, Any], pulumi.ResourceOptions | None]:
+        """The provider, props and options of this resource."""
+        raise NotImplementedError
+
+    def _declared(
+        self,
+        resource_name: str,
+        values: dict[str, Any],
+        opts: pulumi.ResourceOptions | None,
+    ) -> None:
+        """After registration: what the resource makes of its own outputs."""
+
+
+class PushStreamingConnectionBase(Resource):
+    """The typed surface of `PushStreamingConnection`: its outputs and constructors."""
+
+    name: pulumi.Output[str]
+    """Polaris connection name; default: the resource name plus a suffix derived from the
+    project, stack and parent (stable: preview shows what `up` creates)."""
+    description: pulumi.Output[str | None]
+    """A description shown in Polaris."""
+    endpoint_url: pulumi.Output[str | None]
+    """Where to push events: POST newline-delimited JSON there, with the API key."""
+    test_connection: pulumi.Output[bool | None]
+    """Run Polaris' connection test after create/update and fail with its details (default on)."""
+    adopt_existing: pulumi.Output[bool | None]
+    """Take over an existing connection of this name on create (our import path)."""
+
+    @overload
+    def __init__(
+        self,
+        resource_name: str,
+        args: PushStreamingConnectionArgs,
+        opts: pulumi.ResourceOptions | None = None,
+    ) -> None: ...
+
+    @overload
+    def __init__(
+        self,
+        resource_name: str,
+        opts: pulumi.ResourceOptions | None = None,
+        *,
+        name: pulumi.Input[str] | None = None,
+        description: pulumi.Input[str] | None = None,
+        test_connection: pulumi.Input[bool] | None = None,
+        adopt_existing: pulumi.Input[bool] | None = None,
+    ) -> None: ...
+
+    def __init__(self, resource_name: str, *args: Any, **kwargs: Any) -> None:
+        values, opts = arguments(type(self).__name__, PushStreamingConnectionArgs, args, kwargs)
+        provider, props, opts = self._declare(resource_name, values, opts)
+        # Registered from here: the engine keeps each resource's stack, frame by frame,
+        # and takes its source position from this constructor's caller.
+        register(self, provider, resource_name, props, opts)
+        self._declared(resource_name, values, opts)
+
+    def _declare(
+        self,
+        resource_name: str,
+        values: dict[str, Any],
+        opts: pulumi.ResourceOptions | None,
+    ) -> tuple[ResourceProvider, dict[str, Any], pulumi.ResourceOptions | None]:
+        """The provider, props and options of this resource."""
+        raise NotImplementedError
+
+    def _declared(
+        self,
+        resource_name: str,
+        values: dict[str, Any],
+        opts: pulumi.ResourceOptions | None,
+    ) -> None:
+        """After registration: what the resource makes of its own outputs."""
+
+
+class KinesisConnectionBase(Resource):
+    """The typed surface of `KinesisConnection`: its outputs and constructors."""
+
+    name: pulumi.Output[str]
+    """Polaris connection name; default: the resource name plus a suffix derived from the
+    project, stack and parent (stable: preview shows what `up` creates)."""
+    description: pulumi.Output[str | None]
+    """A description shown in Polaris."""
+    stream: pulumi.Output[str]
+    """The Kinesis data stream to read (its name)."""
+    aws_endpoint: pulumi.Output[str]
+    """The Kinesis endpoint of the stream's region, e.g. `kinesis.us-east-1.amazonaws.com`."""
+    aws_assumed_role_arn: pulumi.Output[str]
+    """The IAM role Polaris assumes to read the stream (arn:aws:iam::<account>:role/<name>)."""
+    test_connection: pulumi.Output[bool | None]
+    """Run Polaris' connection test after create/update and fail with its details (default on)."""
+    adopt_existing: pulumi.Output[bool | None]
+    """Take over an existing connection of this name on create (our import path)."""
+
+    @overload
+    def __init__(
+        self,
+        resource_name: str,
+        args: KinesisConnectionArgs,
+        opts: pulumi.ResourceOptions | None = None,
+    ) -> None: ...
+
+    @overload
+    def __init__(
+        self,
+        resource_name: str,
+        opts: pulumi.ResourceOptions | None = None,
+        *,
+        name: pulumi.Input[str] | None = None,
+        description: pulumi.Input[str] | None = None,
+        stream: pulumi.Input[str] | None = None,
+        aws_endpoint: pulumi.Input[str] | None = None,
+        aws_assumed_role_arn: pulumi.Input[str] | None = None,
+        test_connection: pulumi.Input[bool] | None = None,
+        adopt_existing: pulumi.Input[bool] | None = None,
+    ) -> None: ...
+
+    def __init__(self, resource_name: str, *args: Any, **kwargs: Any) -> None:
+        values, opts = arguments(type(self).__name__, KinesisConnectionArgs, args, kwargs)
         provider, props, opts = self._declare(resource_name, values, opts)
         # Registered from here: the engine keeps each resource's stack, frame by frame,
         # and takes its source position from this constructor's caller.

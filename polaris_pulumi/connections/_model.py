@@ -302,11 +302,7 @@ class KafkaConnection(KafkaConnectionSpec, _Submitted):
         return self._derived_spec(KafkaConnectionSpec)
 
 
-# The unions of the managed types, for typing: `polaris_pulumi._kinds.CONNECTION_TYPES` lists
-# the same (a test holds them together), and dispatches by type.
-AnySpec = ConnectionSpec | SchemaRegistryConnectionSpec | KafkaConnectionSpec
-AnyConnection = Connection | SchemaRegistryConnection | KafkaConnection
-# The connections a streaming job reads its records from (a registry only gives schemas).
+# The connections a streaming job reads Kafka records from (a registry only gives schemas).
 SourceConnection = Connection | KafkaConnection
 
 

@@ -30,9 +30,8 @@ from polaris_pulumi._meta import keys, secret_fields, with_defaults
 from polaris_pulumi._problems import Problem
 from polaris_pulumi._registry import REGISTRY
 from polaris_pulumi._unknowns import failures, parse, pick, unknown_paths, validate
+from polaris_pulumi.connections._any import AnyConnection, AnySpec
 from polaris_pulumi.connections._model import (
-    AnyConnection,
-    AnySpec,
     ConnectionSettings,
     ConnectionSpec,
     KafkaConnectionSpec,
@@ -41,8 +40,11 @@ from polaris_pulumi.connections._model import (
 from polaris_pulumi.connections._rules import (
     connection_problems,
     kafka_connection_problems,
+    kinesis_problems,
+    push_streaming_problems,
     schema_registry_problems,
 )
+from polaris_pulumi.connections._streams import KinesisConnectionSpec, PushStreamingConnectionSpec
 
 SETTINGS_KEYS = keys(ConnectionSettings)
 SECRET_PROPERTIES = secret_fields(ConnectionSpec, SchemaRegistryConnectionSpec, KafkaConnectionSpec)
@@ -108,7 +110,10 @@ class ConnectionProvider(PolarisProvider):
         a spec as props, whose secrets the server never returns)."""
         fields = {*keys(self.spec_model, internal=False), *keys(type(conn), output=True)}
         server = with_defaults(conn).model_dump(mode="json", include=fields)
-        secrets = conn.secrets.model_dump(mode="json", exclude_none=True) if conn.secrets else {}
+        if "secrets" not in self.spec_model.model_fields:
+            return server | settings.model_dump()  # a type that logs in with no secret
+        shown = getattr(conn, "secrets", None)
+        secrets = shown.model_dump(mode="json", exclude_none=True) if shown else {}
         secrets["password"] = (sent.get("secrets") or {}).get("password") or None
         return self._kept(server, sent) | {"secrets": secrets} | settings.model_dump()
 
@@ -197,11 +202,18 @@ class ConnectionProvider(PolarisProvider):
         """A create met a connection of the name: take it over when it is ours to take (then
         it is brought to this spec), else fail saying what to do."""
         spec, client = inputs.spec, self.client()
+        existing = client.get_connection(spec.name)
+        if existing.type != spec.type:
+            raise PolarisProviderError(
+                f"connection {spec.name!r} already exists in Polaris as a {existing.type} "
+                f"connection, made outside this stack: this {spec.type} connection cannot "
+                "have its name, nor take it over (a connection's type never changes). Choose "
+                "another name, or omit name to derive one."
+            ) from None
         if inputs.settings.adopt_existing:
-            existing = client.get_connection(spec.name)
             theirs = existing.to_api().get(self.identity_key)
             ours = spec.normalized().get(self.identity_key)
-            if existing.type != spec.type or theirs != ours:
+            if theirs != ours:
                 raise PolarisProviderError(
                     f"adopt_existing: connection {spec.name!r} exists but is a "
                     f"{existing.type} connection to {theirs}, not {ours}; it is not the one "
@@ -336,3 +348,25 @@ class KafkaConnectionProvider(ConnectionProvider):
             keystore["key"] = ours.get("key")
             keystore["key_password"] = ours.get("key_password")
         return server
+
+
+class PushStreamingConnectionProvider(ConnectionProvider):
+    """A `push_streaming` connection: a name that events are pushed to."""
+
+    spec_model = PushStreamingConnectionSpec
+    source_words = "the connection"
+    identity_key = "type"
+
+    def _problems(self, spec: Any, *, require_password: bool) -> list[Problem]:
+        return push_streaming_problems(spec, require_password=require_password)
+
+
+class KinesisConnectionProvider(ConnectionProvider):
+    """A `kinesis` connection: a stream, its endpoint, and the role Polaris assumes."""
+
+    spec_model = KinesisConnectionSpec
+    source_words = "stream, aws_endpoint or aws_assumed_role_arn"
+    identity_key = "stream"
+
+    def _problems(self, spec: Any, *, require_password: bool) -> list[Problem]:
+        return kinesis_problems(spec, require_password=require_password)

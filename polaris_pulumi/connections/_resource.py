@@ -1,5 +1,5 @@
-"""`Connection`, `KafkaConnection` and `SchemaRegistryConnection`: what users write in their
-programs. Their typed surface (Args, outputs, constructors) is generated into `_generated.py`
+"""`Connection`, `KafkaConnection`, `SchemaRegistryConnection`, `PushStreamingConnection` and
+`KinesisConnection`: what users write in their programs. Their typed surface (Args, outputs, constructors) is generated into `_generated.py`
 and `_generated_bases.py`."""
 
 from __future__ import annotations
@@ -14,6 +14,8 @@ from polaris_pulumi._declare import with_outputs
 from polaris_pulumi.connections._generated_bases import (
     ConnectionBase,
     KafkaConnectionBase,
+    KinesisConnectionBase,
+    PushStreamingConnectionBase,
     SchemaRegistryConnectionBase,
 )
 from polaris_pulumi.connections._model import (
@@ -33,14 +35,28 @@ from polaris_pulumi.connections._model import (
 from polaris_pulumi.connections._provider import (
     ConnectionProvider,
     KafkaConnectionProvider,
+    KinesisConnectionProvider,
+    PushStreamingConnectionProvider,
     SchemaRegistryConnectionProvider,
     auto_name,
     output_keys,
+)
+from polaris_pulumi.connections._streams import (
+    KinesisConnection as KinesisResponse,
+)
+from polaris_pulumi.connections._streams import (
+    KinesisConnectionSpec,
+    PushStreamingConnectionSpec,
+)
+from polaris_pulumi.connections._streams import (
+    PushStreamingConnection as PushResponse,
 )
 
 OUTPUT_KEYS = output_keys(ConnectionSpec, ConnectionResponse)
 REGISTRY_OUTPUT_KEYS = output_keys(SchemaRegistryConnectionSpec, RegistryResponse)
 KAFKA_OUTPUT_KEYS = output_keys(KafkaConnectionSpec, KafkaResponse)
+PUSH_OUTPUT_KEYS = output_keys(PushStreamingConnectionSpec, PushResponse)
+KINESIS_OUTPUT_KEYS = output_keys(KinesisConnectionSpec, KinesisResponse)
 
 
 class Connection(ConnectionBase, module="polaris", name="Connection"):
@@ -119,6 +135,57 @@ class KafkaConnection(KafkaConnectionBase, module="polaris", name="KafkaConnecti
         )
 
 
+class PushStreamingConnection(
+    PushStreamingConnectionBase, module="polaris", name="PushStreamingConnection"
+):
+    """A Polaris connection of type `push_streaming`: events sent to Polaris' events endpoint
+    (`endpoint_url`, or `PolarisClient().push_events(conn_name, events)`) go to every
+    streaming job on it, with no Kafka. Derived name, `adopt_existing`; no secret (events are
+    sent with the project's API key)."""
+
+    output_keys = PUSH_OUTPUT_KEYS
+
+    def _declare(
+        self, resource_name: str, values: dict[str, Any], opts: pulumi.ResourceOptions | None
+    ) -> tuple[ResourceProvider, dict[str, Any], pulumi.ResourceOptions]:
+        provider = PushStreamingConnectionProvider()
+        return provider, *_props(resource_name, values, opts, PUSH_OUTPUT_KEYS)
+
+    @staticmethod
+    def get(
+        resource_name: str, id: pulumi.Input[str], opts: pulumi.ResourceOptions | None = None
+    ) -> PushStreamingConnection:
+        """Read an existing `push_streaming` connection by name (not managed)."""
+        return PushStreamingConnection(
+            resource_name, opts=pulumi.ResourceOptions.merge(opts, pulumi.ResourceOptions(id=id))
+        )
+
+
+class KinesisConnection(KinesisConnectionBase, module="polaris", name="KinesisConnection"):
+    """A Polaris connection of type `kinesis`: an Amazon Kinesis data stream, read through an
+    IAM role Polaris assumes (no secret). Validated at preview, tested by Polaris after create
+    and update (a failed update is put back), `adopt_existing`, derived name. Its jobs use the
+    `kinesis` format (a value format, and optional partition key and timestamp columns) or a
+    plain one."""
+
+    output_keys = KINESIS_OUTPUT_KEYS
+
+    def _declare(
+        self, resource_name: str, values: dict[str, Any], opts: pulumi.ResourceOptions | None
+    ) -> tuple[ResourceProvider, dict[str, Any], pulumi.ResourceOptions]:
+        provider = KinesisConnectionProvider()
+        return provider, *_props(resource_name, values, opts, KINESIS_OUTPUT_KEYS)
+
+    @staticmethod
+    def get(
+        resource_name: str, id: pulumi.Input[str], opts: pulumi.ResourceOptions | None = None
+    ) -> KinesisConnection:
+        """Read an existing `kinesis` connection by name (not managed)."""
+        return KinesisConnection(
+            resource_name, opts=pulumi.ResourceOptions.merge(opts, pulumi.ResourceOptions(id=id))
+        )
+
+
 def _props(
     resource_name: str,
     values: dict[str, Any],
@@ -127,7 +194,8 @@ def _props(
     secret: Sequence[str] = (),
 ) -> tuple[dict[str, Any], pulumi.ResourceOptions]:
     """A connection's props (password secret, derived name's scope) and options."""
-    values["secrets"] = _secret_password(values.get("secrets"))
+    if "secrets" in values:
+        values["secrets"] = _secret_password(values.get("secrets"))
     props = with_outputs(outputs, values)
     # Auto-naming needs where the resource is declared, which check() is not told.
     props["auto_name"] = _auto_name(resource_name, opts)

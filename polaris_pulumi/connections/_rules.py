@@ -12,7 +12,9 @@ from polaris_pulumi.connections._model import (
     KafkaConnectionSpec,
     SchemaRegistryConnectionSpec,
     _ConnectionSpec,
+    _Spec,
 )
+from polaris_pulumi.connections._streams import KinesisConnectionSpec, PushStreamingConnectionSpec
 
 _HOST_PORT_RE = re.compile(r"^(?P<host>[A-Za-z0-9.-]+|\[[0-9A-Fa-f:]+\]):(?P<port>\d{1,5})$")
 _URL_RE = re.compile(r"^https?://[A-Za-z0-9.-]+(:\d{1,5})?(/\S*)?$")
@@ -167,3 +169,42 @@ def schema_registry_problems(
         if not _URL_RE.match(url)
     ]
     return problems + _secrets_problems(spec, "basic", "Schema Registry", require_password)
+
+
+def push_streaming_problems(
+    spec: PushStreamingConnectionSpec, *, require_password: bool
+) -> list[Problem]:
+    """A push streaming connection is its name: events come to it through the API."""
+    return _name_problems(spec)
+
+
+def _name_problems(spec: _Spec) -> list[Problem]:
+    msg = connection_name_problem(spec.name)
+    return [Problem(("name",), msg)] if msg else []
+
+
+_ENDPOINT_RE = re.compile(r"^(https://)?[A-Za-z0-9.-]+(:\d{1,5})?/?$")
+
+
+def kinesis_problems(spec: KinesisConnectionSpec, *, require_password: bool) -> list[Problem]:
+    """The stream, its region's endpoint and the role Polaris assumes to read it."""
+    problems = _name_problems(spec)
+    if not spec.stream.strip():
+        problems.append(Problem(("stream",), "must not be empty: the Kinesis stream's name"))
+    if not _ENDPOINT_RE.match(spec.aws_endpoint):
+        problems.append(
+            Problem(
+                ("aws_endpoint",),
+                f"{spec.aws_endpoint!r} is not a Kinesis endpoint such as "
+                "kinesis.us-east-1.amazonaws.com",
+            )
+        )
+    if not _ARN_RE.match(spec.aws_assumed_role_arn):
+        problems.append(
+            Problem(
+                ("aws_assumed_role_arn",),
+                f"{spec.aws_assumed_role_arn!r} is not an IAM role ARN "
+                "(arn:aws:iam::<12-digit account>:role/<name>)",
+            )
+        )
+    return problems

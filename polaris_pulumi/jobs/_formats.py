@@ -214,3 +214,34 @@ def schema_registry_refs(fmt: FormatSettings, path: Path) -> list[tuple[Path, st
         if nested is not None:
             found += schema_registry_refs(nested, (*path, name))
     return found
+
+
+# The format each streaming source's records take (a connection type's own format), and the
+# formats its records never come in.
+_SOURCE_FORMATS = {
+    "confluent": ("kinesis",),
+    "kafka": ("kinesis",),
+    "kinesis": ("kafka",),
+}
+
+
+def source_format_problems(kind: str, fmt: FormatSettings, path: Path) -> list[Problem]:
+    """A format the connection's records can come in: `kafka` on Kafka, `kinesis` on Kinesis,
+    newline-delimited JSON pushed to a push streaming connection."""
+    if kind == "push_streaming" and fmt.format != "nd-json":
+        return [
+            Problem(
+                (*path, "format"),
+                f"{fmt.format!r}: events pushed to a push_streaming connection are "
+                "newline-delimited JSON; use format nd-json",
+            )
+        ]
+    if fmt.format in _SOURCE_FORMATS.get(kind, ()):
+        return [
+            Problem(
+                (*path, "format"),
+                f"{fmt.format!r} is not a format of a {kind} connection's records "
+                f"(the {fmt.format} format reads {fmt.format} records)",
+            )
+        ]
+    return []

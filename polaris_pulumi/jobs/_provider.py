@@ -26,7 +26,7 @@ from polaris_pulumi._problems import Path, Problem
 from polaris_pulumi._registry import REGISTRY
 from polaris_pulumi._unknowns import failures, parse, pick, unknown_paths, validate
 from polaris_pulumi.jobs._format_model import FormatSettings
-from polaris_pulumi.jobs._formats import schema_registry_refs
+from polaris_pulumi.jobs._formats import schema_registry_refs, source_format_problems
 from polaris_pulumi.jobs._model import StreamingJob, StreamingJobSettings, StreamingJobSpec
 from polaris_pulumi.jobs._rules import job_problems, table_job_problems
 
@@ -128,11 +128,14 @@ class StreamingJobProvider(PolarisProvider):
             (("source", "connection_name"), source.get("connection_name"))
         ]
         fmt = source.get("format_settings")
+        found = []
         if isinstance(fmt, dict) and not unknown_paths(fmt):
             with contextlib.suppress(ValidationError):  # validation names it
                 parsed = FormatSettings.model_validate(fmt)
                 refs += schema_registry_refs(parsed, ("source", "format_settings"))
-        found = []
+                kind = REGISTRY.connection_type(str(source.get("connection_name")))
+                if kind is not None:  # declared in this program: its records' format
+                    found += source_format_problems(kind, parsed, ("source", "format_settings"))
         for path, name in refs:
             if isinstance(name, str) and not any(p.path[: len(path)] == path for p in problems):
                 is_source = path == ("source", "connection_name")
@@ -163,8 +166,8 @@ class StreamingJobProvider(PolarisProvider):
                 return None  # cannot tell now (e.g. Polaris unreachable): create will say
         if kind in expected:
             return None
-        role = "a Kafka connection" if expected == SOURCE_TYPES else "a Schema Registry connection"
-        classes = " or ".join(c.resource for c in CONNECTION_TYPES if c.name in expected)
+        role = "a streaming source" if expected == SOURCE_TYPES else "a Schema Registry connection"
+        classes = " or ".join(str(c.resource) for c in CONNECTION_TYPES if c.name in expected)
         wanted = f"{role} ({classes})"
         return Problem(path, f"connection {name!r} is of type {kind!r}: this takes {wanted}")
 

@@ -20,7 +20,7 @@ from fastapi.responses import JSONResponse
 from pydantic import ValidationError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from polaris_pulumi.emulator.api import _connections, _jobs, _query, _tables
+from polaris_pulumi.emulator.api import _connections, _events, _jobs, _query, _tables
 from polaris_pulumi.emulator.api._auth import ALL_PERMISSIONS
 from polaris_pulumi.emulator.api._core import (
     Core,
@@ -31,6 +31,8 @@ from polaris_pulumi.emulator.api._core import (
 from polaris_pulumi.emulator.api._errors import PolarisAPIError, error_response
 from polaris_pulumi.emulator.api._gate import Gate
 from polaris_pulumi.emulator.api._http import Body
+from polaris_pulumi.emulator.ingest._readers import Feed
+from polaris_pulumi.emulator.state._lifecycle import reads
 from polaris_pulumi.emulator.state._store import StoreBusy
 
 __all__ = ["ALL_PERMISSIONS", "EmulatorConfig", "Faults", "create_app"]
@@ -40,20 +42,14 @@ def create_app(config: EmulatorConfig) -> FastAPI:
     core = Core(config)
     tables = _tables.Tables(core)
     jobs = _jobs.Jobs(core, tables)
-    feed = None
-    if config.kafka_broker:
-        # Only with a broker: the simulated mode starts without loading librdkafka.
-        from polaris_pulumi.emulator.ingest._feed import Feed
-
-        feed = Feed(core.store, core.rows, jobs.all, core.now)
+    kafka = config.kafka_broker is not None
+    feed = Feed(core.store, lambda: core.rows, jobs.all, core.now, kafka=kafka)
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
-        if feed is not None:
-            feed.start()
+        feed.start()
         yield
-        if feed is not None:
-            feed.stop()
+        feed.stop()
         core.close()
 
     app = FastAPI(
@@ -67,6 +63,7 @@ def create_app(config: EmulatorConfig) -> FastAPI:
     _install_admin(app, core)
     _install_lag(app, core, jobs)
     _connections.routes(app, _connections.Connections(core, jobs))
+    _events.routes(app, _events.Events(core))
     _jobs.routes(app, jobs)
     _tables.routes(app, tables)
     _query.routes(app, _query.Query(core))
@@ -93,12 +90,25 @@ def _install_middleware(app: FastAPI, core: Core) -> None:
 def _install_lag(app: FastAPI, core: Core, jobs: _jobs.Jobs) -> None:
     @app.get("/_emulator/lag", tags=["admin"])
     def lag() -> dict[str, Any]:
-        """Per reading job, the records its table has not ingested yet (with a broker)."""
-        if not core.config.kafka_broker:
-            return {"jobs": {}}
-        from polaris_pulumi.emulator.ingest._lag import lag as behind
+        """Per reading job, the records its table has not ingested yet: pushed events, and
+        Kafka records with a broker."""
+        found: dict[str, int | None] = {}
+        every = jobs.all()
+        for job in every:
+            conn = core.store.get_connection(job.connection_name or "")
+            if conn is not None and conn.kind == "push_streaming" and reads(job):
+                from polaris_pulumi.emulator.ingest import _push  # DuckDB, when first needed
 
-        return {"jobs": behind(core.store, core.rows, jobs.all())}
+                assert job.spec is not None
+                earliest = job.spec.read_from_point == "earliest"
+                found[job.id] = _push.behind(
+                    core.rows, job.table_name, conn.connection.name, earliest
+                )
+        if core.config.kafka_broker:
+            from polaris_pulumi.emulator.ingest._lag import lag as kafka_lag
+
+            found |= kafka_lag(core.store, core.rows, every)
+        return {"jobs": found}
 
 
 def _install_admin(app: FastAPI, core: Core) -> None:

@@ -19,14 +19,18 @@ from polaris_pulumi._contract import (
     TIME_RESOLUTIONS,
 )
 from polaris_pulumi._problems import Path, Problem
+from polaris_pulumi.connections._any import AnySpec
+from polaris_pulumi.connections._foreign import AzureConnectionSpec, S3ConnectionSpec
 from polaris_pulumi.connections._model import (
-    AnySpec,
     AwsIamSecrets,
     ConnectionSpec,
     KafkaConnectionSpec,
+    SchemaRegistryConnectionSpec,
 )
+from polaris_pulumi.connections._streams import KinesisConnectionSpec, PushStreamingConnectionSpec
 from polaris_pulumi.emulator.api._errors import bad, when
 from polaris_pulumi.emulator.api._format_checks import format_checks
+from polaris_pulumi.jobs._format_model import FormatSettings
 from polaris_pulumi.jobs._model import (
     StreamingJobSpec,
 )
@@ -44,12 +48,18 @@ _QUOTED = re.compile(r'"((?:[^"]|"")*)"')  # a Druid SQL identifier: an input fi
 
 
 def connection_checks(spec: AnySpec, *, create: bool) -> list[Problem]:
-    """A create (or a merged update) of a connection of either type."""
+    """A create (or a merged update) of a connection of any type."""
     found = when(
         not _CONNECTION_NAME.fullmatch(spec.name),
         ("name",),
         f"{spec.name!r} must be 1-64 characters of letters, digits, '.', '_' or '-'",
     )
+    if isinstance(spec, KinesisConnectionSpec):
+        return found + _kinesis_checks(spec)
+    if isinstance(spec, AzureConnectionSpec):
+        return found + when(spec.secrets is None, ("secrets",), "is required")
+    if isinstance(spec, PushStreamingConnectionSpec | S3ConnectionSpec):
+        return found  # a name; an s3 connection's fields and secrets are all optional
     if isinstance(spec, ConnectionSpec | KafkaConnectionSpec):
         found += _broker_checks(spec.bootstrap_servers)
         found += when(not spec.topic_name, ("topic_name",), "is required")
@@ -64,15 +74,29 @@ def connection_checks(spec: AnySpec, *, create: bool) -> list[Problem]:
         ]
     if isinstance(spec, KafkaConnectionSpec):
         found += _keystore_checks(spec, create=create)
+    return found + _secrets_checks(spec, create=create)
+
+
+def _kinesis_checks(spec: KinesisConnectionSpec) -> list[Problem]:
+    """Stream, endpoint and role: what reading a stream needs (all three: our reading)."""
+    found = when(not spec.stream, ("stream",), "is required")
+    found += when(not spec.aws_endpoint, ("awsEndpoint",), "is required")
+    arn = spec.aws_assumed_role_arn
+    return found + when(not arn.startswith("arn:"), ("awsAssumedRoleArn",), "is not an ARN")
+
+
+def _secrets_checks(
+    spec: ConnectionSpec | KafkaConnectionSpec | SchemaRegistryConnectionSpec, *, create: bool
+) -> list[Problem]:
     secrets = spec.secrets
     if secrets is None:
-        return [*found, Problem(("secrets",), "is required")]
+        return [Problem(("secrets",), "is required")]
     if isinstance(secrets, AwsIamSecrets):
         arn = secrets.aws_assumed_role_arn
-        return found + when(
+        return when(
             not arn.startswith("arn:"), ("secrets", "aws_assumed_role_arn"), "is not an ARN"
         )
-    found += when(not secrets.username, ("secrets", "username"), "is required")
+    found = when(not secrets.username, ("secrets", "username"), "is required")
     missing = secrets.password is None or not secrets.password.get_secret_value()
     return found + when(create and missing, ("secrets", "password"), "is required")
 
@@ -312,3 +336,15 @@ def _policy_checks(spec: TableSpec) -> list[Problem]:
             not ok, ("query_granularity",), f"is not a valid {granularity.type} granularity"
         )
     return found
+
+
+def source_format_problems(kind: str, fmt: FormatSettings) -> list[Problem]:
+    """The job's format is one its connection's records come in: pushed events are JSON
+    lines, and the `kafka` and `kinesis` formats read their own sources' records only."""
+    at = ("source", "format_settings", "format")
+    if kind == "push_streaming":
+        return when(fmt.format != "nd-json", at, "must be nd-json for a push_streaming connection")
+    own = {"kafka": ("confluent", "kafka"), "kinesis": ("kinesis",)}.get(fmt.format)
+    return when(
+        own is not None and kind not in own, at, f"{fmt.format!r} cannot read a {kind} connection"
+    )

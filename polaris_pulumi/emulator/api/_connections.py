@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import FastAPI, Response
+from fastapi import FastAPI, Request, Response
 from fastapi.responses import JSONResponse
 
 from polaris_pulumi._kinds import (
@@ -16,9 +16,7 @@ from polaris_pulumi._kinds import (
     parse_connection,
 )
 from polaris_pulumi._meta import with_defaults
-from polaris_pulumi.connections._model import (
-    AnySpec,
-)
+from polaris_pulumi.connections._any import AnySpec
 from polaris_pulumi.emulator.api._auth import Principal
 from polaris_pulumi.emulator.api._checks import connection_checks
 from polaris_pulumi.emulator.api._core import Core
@@ -70,10 +68,13 @@ class Connections:
             doc["secrets"] = legacy
         return ConnectionRecord(connection=parse_connection(doc))
 
-    def create(self, body: Any, who: Principal) -> ConnectionRecord:
+    def create(self, body: Any, who: Principal, base_url: str = "") -> ConnectionRecord:
         self.core.auth.require(who, "ManageConnections")
         spec, legacy = self._spec(body, create=True)
         stamps = {"submittedByUser": who.user(), "submittedOnTimestamp": iso_micro(self.core.now())}
+        if spec.type == "push_streaming":  # where its events go (kept by updates)
+            project = self.core.config.project_id
+            stamps["endpointUrl"] = base_url + location(project, "events", spec.name)
         with self.core.store.tx():
             if self.core.store.get_connection(spec.name):
                 raise PolarisAPIError(
@@ -120,7 +121,7 @@ class Connections:
 
     def delete(self, name: str, who: Principal) -> None:
         with self.core.store.tx():
-            self.get(name, who)
+            record = self.get(name, who)
             for job in self.jobs.users(name):
                 raise PolarisAPIError(
                     400,
@@ -129,6 +130,10 @@ class Connections:
                     target="name",
                 )
             self.core.store.delete_connection(name)
+        if record.kind == "push_streaming":
+            from polaris_pulumi.emulator.ingest import _push  # DuckDB, when first needed
+
+            _push.forget(self.core.rows, name)  # its events, and the tables' place in them
 
     def test(self, name: str, who: Principal) -> None:
         """Passes silently; a failure is a 400 whose details say what failed."""
@@ -144,8 +149,8 @@ class Connections:
 
 def routes(app: FastAPI, api: Connections) -> None:
     @app.post(f"{BASE}/connections", tags=["connections"], status_code=201)
-    def create_connection(body: Body, who: Who, project_id: str) -> Response:
-        record = api.create(body, who)
+    def create_connection(body: Body, who: Who, project_id: str, request: Request) -> Response:
+        record = api.create(body, who, str(request.base_url).rstrip("/"))
         where = location(project_id, "connections", record.connection.name)
         return JSONResponse(record.render(), status_code=201, headers={"Location": where})
 

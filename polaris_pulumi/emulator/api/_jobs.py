@@ -14,13 +14,15 @@ from polaris_pulumi._contract import (
 )
 from polaris_pulumi._meta import with_defaults
 from polaris_pulumi._problems import Problem
-from polaris_pulumi.connections._model import (
-    AnyConnection,
-    SchemaRegistryConnection,
-    SourceConnection,
-)
+from polaris_pulumi.connections._any import AnyConnection, StreamConnection
+from polaris_pulumi.connections._model import SchemaRegistryConnection
+from polaris_pulumi.connections._streams import PushStreamingConnection
 from polaris_pulumi.emulator.api._auth import Principal
-from polaris_pulumi.emulator.api._checks import job_checks, job_table_failures
+from polaris_pulumi.emulator.api._checks import (
+    job_checks,
+    job_table_failures,
+    source_format_problems,
+)
 from polaris_pulumi.emulator.api._core import Core
 from polaris_pulumi.emulator.api._errors import PolarisAPIError, invalid, parse
 from polaris_pulumi.emulator.api._format_checks import registries
@@ -67,9 +69,11 @@ class Jobs:
         return moved or job
 
     def totals(self, job: JobRecord) -> JobTotals:
-        """A job's totals: with a broker, as committed with its rows (exactly what its
-        table took), else the record's."""
-        if not self.core.config.kafka_broker:
+        """A job's totals: when a reader ingests for it (a broker, or pushed events), as
+        committed with its rows (exactly what its table took), else the record's."""
+        conn = self.core.store.get_connection(job.connection_name or "")
+        pushed = conn is not None and conn.kind == "push_streaming"
+        if not self.core.config.kafka_broker and not pushed:
             return job.totals
         from polaris_pulumi.emulator.ingest import _checkpoint  # DuckDB, only with a broker
 
@@ -98,13 +102,16 @@ class Jobs:
         if problems := job_checks(spec):
             raise invalid("streaming job", problems)
         source = self.core.store.get_connection(spec.source.connection_name)
-        if source is None or not isinstance(source.connection, SourceConnection):
-            what = "does not exist" if source is None else "is a Schema Registry connection"
+        if source is None or not isinstance(source.connection, StreamConnection):
+            what = "does not exist" if source is None else f"is a {source.kind} connection"
             raise PolarisAPIError(
                 400,
-                f"Connection '{spec.source.connection_name}' {what}",
+                f"Connection '{spec.source.connection_name}' {what}: a streaming job reads a "
+                "confluent, kafka, kinesis or push_streaming connection",
                 target="source.connectionName",
             )
+        if problems := source_format_problems(source.kind, spec.source.format_settings):
+            raise invalid("streaming job", problems)
         reads: list[AnyConnection] = [source.connection]
         for path, name in registries(spec.source.format_settings):
             registry = self.core.store.get_connection(name)
@@ -182,11 +189,10 @@ class Jobs:
             target=filled.target,
             change_at=now + self.core.config.job_start_delay,
             failures=failures,
-            # With a broker, the consumer decides (idle until records come); else the rules.
-            idle=live or (isinstance(source, SourceConnection) and _simulated.idle(source)),
-            warning=_simulated.warning(source)
-            if isinstance(source, SourceConnection) and not live
-            else None,
+            # A reader decides (idle until records come): with a broker, or pushed events;
+            # else the simulated rules.
+            idle=live or _pushed(source) or _simulated.idle(source),
+            warning=None if live or _pushed(source) else _simulated.warning(source),
         )
 
     def _table_failures(self, spec: StreamingJobSpec, who: Principal, now: float) -> list[Failure]:
@@ -327,6 +333,10 @@ def _desired(body: Any) -> str:
             target="desiredExecutionStatus",
         )
     return str(desired)
+
+
+def _pushed(conn: AnyConnection | None) -> bool:
+    return isinstance(conn, PushStreamingConnection)
 
 
 def routes(app: FastAPI, api: Jobs) -> None:

@@ -61,6 +61,11 @@ def _decode(msg: Message, spec: StreamingJobSpec, delta: Delta, now: float) -> N
         headers=_headers(msg),
         timestamp_ms=msg.timestamp()[1] if msg.timestamp()[0] else None,
     )
+    decode_into(record, spec, delta, now)
+
+
+def decode_into(record: Record, spec: StreamingJobSpec, delta: Delta, now: float) -> None:
+    """One record, whatever its source, as rows of the batch (or counted as unparseable)."""
     delta.counts.num_bytes_processed += len(record.value or b"")
     try:
         decoded = decode(spec.source, record)

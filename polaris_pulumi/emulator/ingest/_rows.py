@@ -105,6 +105,7 @@ _META_TABLES = {
     "totals": "job_id VARCHAR, totals JSON",
     "resets": "job_id VARCHAR, reset_at VARCHAR",
     "rollups": "table_name VARCHAR, merged BIGINT, pending BIGINT, combine JSON",
+    "pushed": "connection VARCHAR, seq BIGINT, payload BLOB, received_ms BIGINT",
 }
 
 

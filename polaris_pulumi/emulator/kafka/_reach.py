@@ -5,7 +5,8 @@ Kafka's rules. The one place that decides it, for connection tests and for new j
 from __future__ import annotations
 
 from polaris_pulumi._problems import Problem
-from polaris_pulumi.connections._model import AnyConnection, SourceConnection
+from polaris_pulumi.connections._any import AnyConnection
+from polaris_pulumi.connections._model import SourceConnection
 from polaris_pulumi.emulator.kafka import _simulated
 
 

@@ -10,7 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 from polaris_pulumi._contract import TERMINAL_STATUSES, User
 from polaris_pulumi._kinds import parse_connection
 from polaris_pulumi._meta import keys
-from polaris_pulumi.connections._model import AnyConnection
+from polaris_pulumi.connections._any import AnyConnection
 from polaris_pulumi.jobs._model import Health, JobTotals, StreamingJobSpec, TableTarget
 from polaris_pulumi.tables._model import Table
 

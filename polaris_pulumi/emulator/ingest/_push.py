@@ -1,0 +1,92 @@
+"""Push streaming: events POSTed to a `push_streaming` connection are kept in order (one
+sequence per connection, in DuckDB beside the rows), and each streaming job on the connection
+reads them into its table through the same pipeline as Kafka records, exactly once: the table's
+position in the connection's events is stored with its rows (`_checkpoint`), as for a topic
+partition. No broker is needed. The reader of a job is `_push_reader`."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import duckdb
+
+from polaris_pulumi.emulator.ingest._rows import META, Rows
+
+MAX_PAYLOAD_BYTES = 1_000_000  # Imply's Events API: a request's payload is at most 1 MB
+
+
+class BadEvents(ValueError):
+    """A payload that is not newline-delimited JSON objects: refused whole (nothing kept)."""
+
+
+def topic(connection: str) -> str:
+    """The events' stand-in topic in the tables' positions (a connection name has no `:`)."""
+    return f"push:{connection}"
+
+
+def events(payload: bytes) -> list[bytes]:
+    """The payload's events, one JSON object per non-empty line; `BadEvents` names the first
+    line that is not one."""
+    if len(payload) > MAX_PAYLOAD_BYTES:
+        raise BadEvents(f"the payload has {len(payload)} bytes; at most 1 MB per request")
+    found = []
+    for number, line in enumerate(payload.split(b"\n"), start=1):
+        if not line.strip():
+            continue
+        try:
+            value: Any = json.loads(line)
+        except (UnicodeDecodeError, json.JSONDecodeError, RecursionError) as exc:
+            raise BadEvents(f"line {number} is not JSON: {str(exc)[:120]}") from None
+        if not isinstance(value, dict):
+            raise BadEvents(f"line {number} is a JSON {type(value).__name__}, not an object")
+        found.append(line.strip())
+    if not found:
+        raise BadEvents("the payload holds no event: send newline-delimited JSON objects")
+    return found
+
+
+def append(rows: Rows, connection: str, lines: list[bytes], received_ms: int) -> int:
+    """Keep the events, in order, in one transaction; how many the connection now holds."""
+    with rows.writing() as cur:
+        first = _count(cur, connection)
+        cur.executemany(
+            f"INSERT INTO {META}.pushed VALUES (?, ?, ?, ?)",
+            [(connection, first + i, line, received_ms) for i, line in enumerate(lines)],
+        )
+    return first + len(lines)
+
+
+def _count(cur: duckdb.DuckDBPyConnection, connection: str) -> int:
+    found = cur.execute(
+        f"SELECT count(*) FROM {META}.pushed WHERE connection = ?", [connection]
+    ).fetchone()
+    return int(found[0]) if found else 0
+
+
+def held(rows: Rows, connection: str) -> int:
+    """How many events the connection holds (the next one's sequence number)."""
+    with rows.cursor() as cur:
+        return _count(cur, connection)
+
+
+def forget(rows: Rows, connection: str) -> None:
+    """A deleted connection's events, and every table's position in them: a connection made
+    again with the name starts empty."""
+    with rows.writing() as cur:
+        cur.execute(f"DELETE FROM {META}.pushed WHERE connection = ?", [connection])
+        cur.execute(f"DELETE FROM {META}.offsets WHERE topic = ?", [topic(connection)])
+
+
+def behind(rows: Rows, table: str, connection: str, earliest: bool) -> int:
+    """Events the table has not ingested yet (none stored: all of them from `earliest`, else
+    none, as the reader starts after what is held)."""
+    with rows.cursor() as cur:
+        found = cur.execute(
+            f"SELECT next_offset FROM {META}.offsets WHERE table_name = ? AND topic = ?",
+            [table, topic(connection)],
+        ).fetchone()
+        count = _count(cur, connection)
+    if found is None:
+        return count if earliest else 0
+    return max(0, count - int(found[0]))
