@@ -72,6 +72,16 @@ if TYPE_CHECKING:
         StreamingJob,
         StreamingJobsStarted,
     )
+    from polaris_pulumi.lookups._generated import (
+        LookupAliasArgs,
+        LookupAliasArgsDict,
+        LookupArgs,
+        LookupSourceArgs,
+        LookupSourceArgsDict,
+    )
+    from polaris_pulumi.lookups._resource import (
+        Lookup,
+    )
     from polaris_pulumi.tables._generated import (
         QueryGranularityArgs,
         QueryGranularityArgsDict,
@@ -108,6 +118,12 @@ _WHERE = {
     "KafkaSslArgsDict": "polaris_pulumi.connections._generated",
     "KinesisConnection": "polaris_pulumi.connections._resource",
     "KinesisConnectionArgs": "polaris_pulumi.connections._generated",
+    "Lookup": "polaris_pulumi.lookups._resource",
+    "LookupAliasArgs": "polaris_pulumi.lookups._generated",
+    "LookupAliasArgsDict": "polaris_pulumi.lookups._generated",
+    "LookupArgs": "polaris_pulumi.lookups._generated",
+    "LookupSourceArgs": "polaris_pulumi.lookups._generated",
+    "LookupSourceArgsDict": "polaris_pulumi.lookups._generated",
     "MappingArgs": "polaris_pulumi.jobs._generated",
     "MappingArgsDict": "polaris_pulumi.jobs._generated",
     "MetricsDict": "polaris_pulumi._outputs",
@@ -166,6 +182,12 @@ __all__ = [
     "KafkaSslArgsDict",
     "KinesisConnection",
     "KinesisConnectionArgs",
+    "Lookup",
+    "LookupAliasArgs",
+    "LookupAliasArgsDict",
+    "LookupArgs",
+    "LookupSourceArgs",
+    "LookupSourceArgsDict",
     "MappingArgs",
     "MappingArgsDict",
     "MetricsDict",

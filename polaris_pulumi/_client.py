@@ -6,19 +6,19 @@ client for each kind in `_kinds.KINDS`); the HTTP layer is `_transport.py`."""
 from __future__ import annotations
 
 from polaris_pulumi._events_api import EventsAPI
-from polaris_pulumi._lookups_api import LookupsAPI
 from polaris_pulumi._sql_api import QueryAPI
 from polaris_pulumi._transport import RetryPolicy
 from polaris_pulumi.connections._api import ConnectionsAPI
 from polaris_pulumi.jobs._api import JobsAPI
+from polaris_pulumi.lookups._api import LookupsAPI
 from polaris_pulumi.tables._api import TablesAPI
 
 __all__ = ["PolarisClient", "RetryPolicy"]
 
 
-class PolarisClient(ConnectionsAPI, TablesAPI, JobsAPI, QueryAPI, EventsAPI, LookupsAPI):
-    """Polaris' Connections, Jobs, Tables, the SQL query API, push streaming's events and
-    the lookups' list under
+class PolarisClient(ConnectionsAPI, TablesAPI, JobsAPI, LookupsAPI, QueryAPI, EventsAPI):
+    """Polaris' Connections, Jobs, Tables, Lookups, the SQL query API and push
+    streaming's events under
     `/v1/projects/{project_id}`.
 
     Every argument falls back to the environment: POLARIS_API_KEY, POLARIS_BEARER_TOKEN,

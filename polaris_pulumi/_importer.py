@@ -26,6 +26,7 @@ from polaris_pulumi.connections._model import (
 )
 from polaris_pulumi.connections._streams import KinesisConnection, PushStreamingConnection
 from polaris_pulumi.jobs._model import StreamingJob
+from polaris_pulumi.lookups._model import Lookup
 from polaris_pulumi.tables._model import Table
 
 KIND_NAMES = tuple(k.name for k in KINDS)
@@ -130,12 +131,6 @@ def streaming_jobs(client: PolarisClient, program: Program) -> list[StreamingJob
     return jobs
 
 
-def lookups(client: PolarisClient, program: Program) -> None:
-    """Lookups are not managed: each is said to be skipped (none where the API has none)."""
-    for lookup in client.list_lookups():
-        program.skipped.append(f"lookup {lookup.name!r}: lookups are not managed")
-
-
 # --- writing the resources ------------------------------------------------------------------
 
 
@@ -196,6 +191,13 @@ def job_args(job: StreamingJob, refs: dict[str, Ref], tables: dict[str, Ref]) ->
     return args | {"adopt_existing": True}
 
 
+def lookup_args(lookup: Lookup, tables: dict[str, Ref]) -> dict[str, Any]:
+    """A lookup's args: its spec, its table as the Table resource's output when imported."""
+    args = lookup.spec().model_dump(mode="json", exclude_none=True)
+    args["source"] = {"table_name": tables.get(lookup.source.table_name, lookup.source.table_name)}
+    return args | {"adopt_existing": True}
+
+
 def _registry_refs(fmt: dict[str, Any], refs: dict[str, Ref]) -> None:
     """Schema Registry connections a format reads, as the registry resources' names."""
     provider = fmt.get("parse_schema_provider") or {}
@@ -243,7 +245,14 @@ def build(client: PolarisClient, selection: Selection) -> Program:
             variable = program.variable("job", job.table_name)
             args = job_args(job, refs, tables)
             program.blocks.append(call(variable, "StreamingJob", job.table_name, args))
-    lookups(client, program)
+    if "lookup" in kinds:
+        for listed in client.list_lookups():
+            if not _match(listed.name, pattern):
+                continue
+            lookup = client.get_lookup(listed.name)  # with its aliases
+            variable = program.variable("lookup", lookup.name)
+            args = lookup_args(lookup, tables)
+            program.blocks.append(call(variable, "Lookup", lookup.name, args))
     return program
 
 

@@ -20,6 +20,7 @@ from polaris_pulumi.connections import _model as connections
 from polaris_pulumi.connections import _streams as streams
 from polaris_pulumi.connections._any import AnyConnection, AnySpec
 from polaris_pulumi.jobs import _model as jobs
+from polaris_pulumi.lookups import _model as lookups
 from polaris_pulumi.tables import _model as tables
 
 
@@ -170,6 +171,14 @@ KINDS: tuple[Kind, ...] = (
         "JobsAPI",
         (Resource("StreamingJob", jobs.StreamingJobSpec, jobs.StreamingJobSettings),),
         extras=("StreamingJobsStarted",),
+    ),
+    Kind(
+        "lookup",
+        "lookups",
+        "/lookups",
+        "ManageTables",
+        "LookupsAPI",
+        (Resource("Lookup", lookups.LookupSpec, lookups.LookupSettings, lookups.Lookup),),
     ),
 )
 KINDS_BY_ROOM = {k.room: k for k in KINDS}

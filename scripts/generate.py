@@ -448,8 +448,8 @@ a duplicate after a lost create. Each room keeps its own calls (`<room>/_api.py`
 client for each kind in `_kinds.KINDS`); the HTTP layer is `_transport.py`."""'''
 
 
-# The client's calls that manage nothing (no resource): queries, pushed events, lookups' list.
-OTHER_APIS = (("_sql_api", "QueryAPI"), ("_events_api", "EventsAPI"), ("_lookups_api", "LookupsAPI"))
+# The client's calls that manage nothing (no resource): queries, and pushed events.
+OTHER_APIS = (("_sql_api", "QueryAPI"), ("_events_api", "EventsAPI"))
 
 
 def client_module() -> str:
@@ -467,8 +467,8 @@ def client_module() -> str:
             "",
             "",
             f"class PolarisClient({bases}):",
-            '    """Polaris\' Connections, Jobs, Tables, the SQL query API, push streaming\'s events and',
-            "    the lookups\' list under",
+            '    """Polaris\' Connections, Jobs, Tables, Lookups, the SQL query API and push',
+            "    streaming's events under",
             "    `/v1/projects/{project_id}`.",
             "",
             "    Every argument falls back to the environment: POLARIS_API_KEY, POLARIS_BEARER_TOKEN,",

@@ -186,3 +186,22 @@ AZURE: dict[str, Any] = {
     "container": "landing",
     "secrets": {"type": "sas_token", "sasToken": "sv=2026-01-01&sig=azure-sas-Xk2"},
 }
+
+# A lookup table (partitioned by ALL, its key and value columns strings, as Polaris' docs
+# require), and a lookup of it with an alias.
+LOOKUP_TABLE: dict[str, Any] = {
+    "name": "country-codes",
+    "type": "detail",
+    "partitioningGranularity": "all",
+    "schemaMode": "strict",
+    "schema": [
+        {"name": "__time", "dataType": "timestamp"},
+        {"name": "code", "dataType": "string"},
+        {"name": "name", "dataType": "string"},
+    ],
+}
+LOOKUP: dict[str, Any] = {
+    "name": "country-lookup",
+    "source": {"type": "table", "tableName": "country-codes"},
+    "aliases": [{"name": "countries", "key": "code", "value": "name"}],
+}

@@ -32,6 +32,7 @@ from polaris_pulumi.api import (
     StreamingJobSpec,
     TableSpec,
 )
+from polaris_pulumi.lookups._model import LookupSpec
 from tests import samples
 from tests.contract import MODELS, operation, sdk_request, serialize, shape_problems
 from tests.emulator_proc import FAST_RETRIES, EmulatorProcess
@@ -588,8 +589,38 @@ def _streams_requests_are_the_sdks(client: PolarisClient, rec: Recorder, p: str)
     assert (req.method, req.url.path) == (sdk.method, urlsplit(sdk.url).path)
     assert req.headers["content-type"] == sdk.headers["Content-Type"]
     assert [json.loads(line) for line in req.content.splitlines()] == events
+    _lookup_requests_are_the_sdks(client, rec, p)
+
+
+def _lookup_requests_are_the_sdks(client: PolarisClient, rec: Recorder, p: str) -> None:
+    """A lookup's life: its table, create (then its aliases), read, change, delete."""
+    client.create_table(TableSpec.model_validate(samples.LOOKUP_TABLE))
+    rec.take()
+    spec = LookupSpec.model_validate(samples.LOOKUP)
+    client.create_lookup(spec)
+    create, aliases = rec.take()
+    assert_as_sdk(create, p, "build_lookups_create_lookup_request", "CreateLookupRequest")
+    name = spec.name
+    assert_as_sdk(
+        aliases,
+        p,
+        "build_lookups_update_lookup_aliases_request",
+        "UpdateLookupAliasesRequest",
+        lookup_name=name,
+    )
+    client.get_lookup(name)
+    get, listed = rec.take()
+    assert_as_sdk(get, p, "build_lookups_get_lookup_request", lookup_name=name)
+    assert_as_sdk(listed, p, "build_lookups_list_lookup_aliases_request", lookup_name=name)
     client.list_lookups()
     assert_as_sdk(rec.take()[0], p, "build_lookups_list_lookups_request")
+    client.update_lookup(spec)
+    update, aliases = rec.take()
+    assert_as_sdk(
+        update, p, "build_lookups_update_lookup_request", "UpdateLookupRequest", lookup_name=name
+    )
+    client.delete_lookup(name)
+    assert_as_sdk(rec.take()[0], p, "build_lookups_delete_lookup_request", lookup_name=name)
 
 
 def test_every_client_operation_is_covered() -> None:
@@ -599,7 +630,8 @@ def test_every_client_operation_is_covered() -> None:
         "delete_connection", "test_connection", "create_job", "get_job", "get_job_status",
         "get_job_metrics", "list_jobs", "set_job_status", "cancel_job", "reset_job",
         "get_table", "list_tables", "delete_table", "create_table", "update_table",
-        "query_sql", "push_events", "list_lookups",
+        "query_sql", "push_events", "list_lookups", "create_lookup", "get_lookup",
+        "update_lookup", "delete_lookup", "list_lookup_aliases", "set_lookup_aliases",
     }  # fmt: skip
     # Built from the others (their requests are the ones compared): no requests of their own.
     composed = {

@@ -39,13 +39,19 @@ JOBS = [
 ]
 
 
+LOOKUP = {"name": "countries", "source": {"type": "table", "tableName": "country-codes"}}
+ALIAS = {"name": "country_names", "key": "code", "value": "name"}
+
+
 def answer(request: httpx.Request) -> httpx.Response:
     path = request.url.path.split("/v1/projects/p", 1)[1]
     bodies: dict[str, Any] = {
         "/connections": {"values": CONNECTIONS},
         "/jobs": {"values": JOBS, "moreResultsAvailable": False},
         "/tables": {"values": []},
-        "/lookups": {"values": [{"name": "countries"}]},
+        "/lookups": {"values": [LOOKUP]},
+        "/lookups/countries": LOOKUP,
+        "/lookups/countries/aliases": {"values": [ALIAS]},
     }
     if path not in bodies:
         return httpx.Response(404, json={"code": "NotFound", "message": path})
@@ -69,7 +75,6 @@ def test_what_cannot_be_expressed_is_said_and_left_as_a_comment() -> None:
         "connection 'legacy': its deprecated `confluent` secrets are written as sasl_plain "
         "(the same API key): the first `pulumi up` updates it",
         "job b-1: a batch job is not managed by polaris-pulumi",
-        "lookup 'countries': lookups are not managed",
     ]
     text = _importer.source(program, "test")
     for line in program.skipped:
@@ -84,6 +89,9 @@ def test_what_cannot_be_expressed_is_said_and_left_as_a_comment() -> None:
     assert "config.require_secret('kept-password')" in text
     assert "polaris.KafkaConnection(" in text and "**********" not in text
     assert "polaris.PushStreamingConnection(" in text and "endpoint" not in text  # an output
+    # A lookup, with its aliases (read by their own call), adopting what Polaris holds.
+    assert "lookup_countries = polaris.Lookup(" in text
+    assert "'table_name': 'country-codes'" in text and "'key': 'code'" in text
     assert samples.PEM_CERT.strip().splitlines()[1] in text  # certificates are no secret
 
 
@@ -118,7 +126,7 @@ def test_the_exit_code_says_something_was_skipped(
     lines = err.splitlines()
     said = [line for line in lines if "retrying" in line]
     assert said == ["polaris-pulumi import: GET /jobs failed (retrying in 1.0s)"] * 2
-    assert "not imported: lookup 'countries'" in err
+    assert "not imported: connection 'my_bucket'" in err
     assert "pulumi config set --secret kept-password '<the API secret of kept>'" in err
     assert "polaris.Connection(" in out.read_text()
     # A usage error is 2, and names what is wrong.

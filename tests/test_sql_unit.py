@@ -80,7 +80,8 @@ def test_aggregates_are_exact() -> None:
 @pytest.mark.parametrize(
     ("expression", "named"),
     [
-        ("LOOKUP(\"page\", 'names')", "function LOOKUP"),
+        ("BLOOM_FILTER_TEST(\"page\", 'f')", "function BLOOM_FILTER_TEST"),
+        ('LOOKUP("page", "names")', "function LOOKUP (its lookup name must be a string literal)"),
         ("TIME_FLOOR(__time, 'PT1H', TIMESTAMP '2000-01-01')", "function TIME_FLOOR (an origin)"),
         ("TIME_FLOOR(__time, 'PT1H', NULL, 'America/New_York')", "time zone 'America/New_York'"),
         ("TIME_PARSE(\"t\", 'yyyy Q')", "pattern letter 'Q'"),
@@ -90,6 +91,34 @@ def test_aggregates_are_exact() -> None:
 def test_what_is_not_evaluated_is_named(expression: str, named: str) -> None:
     with pytest.raises(sql.Unevaluated, match=named.replace("(", r"\(").replace(")", r"\)")):
         sql.to_duckdb(sql.parse_expression(expression))
+
+
+def test_lookup_is_druids_on_the_lookup_table() -> None:
+    """LOOKUP(expr, name[, replacement]): the key's value, null for a key the lookup does not
+    hold (or a null key), or the replacement; a name the project has no lookup of is Druid's
+    error. Expected values are read off the table below by hand."""
+    rows = Rows(":memory:")
+    with rows.cursor() as cur:
+        cur.execute("CREATE TABLE lk (code VARCHAR, name VARCHAR)")
+        cur.execute("INSERT INTO lk VALUES ('fr', 'France'), ('de', 'Germany'), (NULL, 'x')")
+
+    def resolve(name: str) -> tuple[str, str, str]:
+        if name != "countries":
+            raise sql.UnknownLookup(f"Lookup [{name}] not found")
+        return "lk", "code", "name"
+
+    cases = {
+        "LOOKUP(c, 'countries')": ["France", None, None, "Germany"],
+        "LOOKUP(c, 'countries', 'unknown')": ["France", "unknown", "unknown", "Germany"],
+        "UPPER(LOOKUP(c, 'countries'))": ["FRANCE", None, None, "GERMANY"],
+    }
+    with rows.cursor() as cur:
+        for druid, want in cases.items():
+            duck = sql.to_duckdb(sql.parse_expression(druid), lookups=resolve)
+            got = cur.execute(f"SELECT {duck} FROM (VALUES ('fr'), ('jp'), (NULL), ('de')) v(c)")
+            assert [r[0] for r in got.fetchall()] == want, druid
+    with pytest.raises(sql.SqlInvalid, match=r"Lookup \[nope\] not found"):
+        sql.to_duckdb(sql.parse_expression("LOOKUP(c, 'nope')"), lookups=resolve)
 
 
 def test_queries_are_one_select() -> None:

@@ -20,7 +20,7 @@ from fastapi.responses import JSONResponse
 from pydantic import ValidationError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from polaris_pulumi.emulator.api import _connections, _events, _jobs, _query, _tables
+from polaris_pulumi.emulator.api import _connections, _events, _jobs, _lookups, _query, _tables
 from polaris_pulumi.emulator.api._auth import ALL_PERMISSIONS
 from polaris_pulumi.emulator.api._core import (
     Core,
@@ -64,6 +64,7 @@ def create_app(config: EmulatorConfig) -> FastAPI:
     _install_lag(app, core, jobs)
     _connections.routes(app, _connections.Connections(core, jobs))
     _events.routes(app, _events.Events(core))
+    _lookups.routes(app, _lookups.Lookups(core))
     _jobs.routes(app, jobs)
     _tables.routes(app, tables)
     _query.routes(app, _query.Query(core))

@@ -25,6 +25,7 @@ from polaris_pulumi.emulator.api._core import Core
 from polaris_pulumi.emulator.api._http import BASE, Body, Who
 from polaris_pulumi.emulator.api._query_results import render
 from polaris_pulumi.emulator.ingest import _druid_sql as sql
+from polaris_pulumi.emulator.ingest._lookups import resolver
 from polaris_pulumi.emulator.ingest._rows import state_of, storage
 
 FORMATS = ("object", "array", "objectLines", "arrayLines", "csv")
@@ -108,7 +109,7 @@ class Query:
         try:
             tree = sql.parse_query(request["query"])
             states = self._tables(tree)
-            text = sql.to_duckdb(tree, states)
+            text = sql.to_duckdb(tree, states, resolver(self.core.store, self.core.rows))
         except sql.SqlInvalid as exc:
             raise SqlError(str(exc)) from None
         except sql.Unevaluated as exc:

@@ -6,28 +6,22 @@ never passed through for DuckDB to guess at.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Mapping
-from datetime import timedelta
 
-import isodate
 import sqlglot
 from sqlglot import exp
 from sqlglot.errors import ParseError
 
+from polaris_pulumi.emulator.ingest._periods import (  # noqa: F401 - Druid SQL's, re-exported
+    interval,
+    joda_to_strftime,
+    period_seconds,
+)
+from polaris_pulumi.emulator.ingest._sql_errors import SqlInvalid, Unevaluated
+
+__all__ = ["SqlInvalid", "Unevaluated", "interval", "joda_to_strftime", "period_seconds"]
+
 READ, WRITE = "druid", "duckdb"
-
-
-class SqlInvalid(ValueError):
-    """Text that is not Druid SQL, or a statement the API does not run."""
-
-
-class Unevaluated(ValueError):
-    """A function (or a use of one) the local engine does not evaluate: named, never guessed."""
-
-    def __init__(self, name: str, why: str = "") -> None:
-        super().__init__(f"function {name}{f' ({why})' if why else ''}")
-        self.function = name
 
 
 MAX_NESTING = 100  # parentheses within each other; a deeper text is refused before parsing
@@ -83,14 +77,32 @@ def _first_line(exc: Exception) -> str:
     return str(exc).splitlines()[0]
 
 
-def to_duckdb(tree: exp.Expr, states: Mapping[str, str] | None = None) -> str:
+# A lookup named in LOOKUP(expr, '<name>'): its DuckDB table, key column and value column
+# (`_lookups` resolves `name[key][value]` and aliases; `UnknownLookup` when there is none).
+Lookups = Callable[[str], tuple[str, str, str]]
+
+
+class UnknownLookup(SqlInvalid):
+    """LOOKUP names no lookup of the project (Druid: "Lookup [x] not found")."""
+
+
+def no_lookups(name: str) -> tuple[str, str, str]:
+    raise UnknownLookup(f"Lookup [{name}] not found")
+
+
+def to_duckdb(
+    tree: exp.Expr, states: Mapping[str, str] | None = None, lookups: Lookups = no_lookups
+) -> str:
     """DuckDB SQL for a Druid SQL tree. `states` names the columns that hold an aggregate's
     state (`pair`: LATEST/EARLIEST, `set`: a distinct-count sketch), which Druid's functions
-    on them read."""
+    on them read; `lookups` resolves the lookups LOOKUP names."""
     tree = tree.copy()
     calls = [n for n in tree.walk(bfs=False) if isinstance(n, exp.Anonymous | exp.ApproxDistinct)]
     for node in reversed(calls):  # a call's arguments are rewritten before the call
-        new = _rewrite(node, states or {})
+        if isinstance(node, exp.Anonymous) and node.name.upper() == "LOOKUP":
+            new = _lookup(list(node.expressions), lookups)
+        else:
+            new = _rewrite(node, states or {})
         if node is tree:
             tree = new
         elif new is not node:
@@ -266,6 +278,37 @@ def _distinct_rule(name: str) -> Rule:
     return rule
 
 
+def _lookup(args: list[exp.Expr], lookups: Lookups) -> exp.Expr:
+    """LOOKUP(expr, 'name'[, replaceMissingValueWith]): the value the lookup maps the key to,
+    read from its table when evaluated (as of now: a refilled table maps anew); a key it does
+    not hold (or null) gives null, or the replacement (Druid's semantics). One value per key:
+    when a key has several rows, the least value."""
+    _arity("LOOKUP", args, 2, 3)
+    name = _literal(args, 1, "LOOKUP", "lookup name")
+    if name is None:
+        raise Unevaluated("LOOKUP", "without a lookup name")
+    table, key, value = lookups(name)
+    k, v = exp.column(key, quoted=True), exp.column(value, quoted=True)
+    one_per_key = (
+        sqlglot.select(k.copy(), exp.alias_(exp.Min(this=v.copy()), value, quoted=True))
+        .from_(exp.Table(this=exp.to_identifier(table, quoted=True)))
+        .where(exp.Not(this=exp.Is(this=k.copy(), expression=exp.Null())))
+        .group_by(k.copy())
+    )
+    mapping = sqlglot.select(_call("map", _call("list", k), _call("list", v))).from_(
+        one_per_key.subquery("l")
+    )
+    key_text = exp.cast(args[0], exp.DataType.build("VARCHAR"))
+    found = _call(
+        "list_extract",
+        _call("map_extract", exp.Subquery(this=mapping), key_text),
+        exp.Literal.number(1),
+    )
+    if len(args) == 3 and not isinstance(args[2], exp.Null):
+        found = exp.Coalesce(this=found, expressions=[args[2]])
+    return found
+
+
 def _strlen(args: list[exp.Expr], _: Mapping[str, str]) -> exp.Expr:
     _arity("STRLEN", args, 1, 1)
     return exp.Length(this=args[0])
@@ -288,7 +331,7 @@ _FUNCTIONS: dict[str, Rule] = {
 }
 # What docs/local-testing.md lists: Druid's functions the rules above rewrite, and those
 # sqlglot already writes for DuckDB (its typed functions).
-REWRITTEN = tuple(sorted({*_FUNCTIONS, "APPROX_COUNT_DISTINCT"}))
+REWRITTEN = tuple(sorted({*_FUNCTIONS, "APPROX_COUNT_DISTINCT", "LOOKUP"}))
 
 # Druid's ingestion aggregators: COUNT, SUM, MIN, MAX, LATEST/EARLIEST[_BY] (a `pair`), and the
 # distinct counts, where DS_HLL and DS_THETA build the sketch (here: the set of values).
@@ -311,72 +354,3 @@ def aggregates(tree: exp.Expr | str) -> bool:
         except (SqlInvalid, Unevaluated):
             return False
     return any(is_aggregator(node) for node in tree.walk())
-
-
-# --- ISO 8601 periods and Joda patterns -----------------------------------------------------
-
-
-def interval(period: str, function: str) -> exp.Expr:
-    """An ISO 8601 period (isodate reads it) as a DuckDB INTERVAL literal."""
-    try:
-        parsed = isodate.parse_duration(period)
-    except (isodate.ISO8601Error, ValueError):
-        raise Unevaluated(function, f"{period!r} is not an ISO 8601 period") from None
-    months = 0
-    if isinstance(parsed, isodate.Duration):
-        months = int(parsed.years * 12 + parsed.months)
-        parsed = parsed.tdelta
-    micros = parsed // timedelta(microseconds=1)
-    parts = [f"{months} months"] if months else []
-    if micros or not parts:
-        parts.append(f"{micros} microseconds")
-    return exp.Interval(this=exp.Literal.string(" ".join(parts)))
-
-
-def period_seconds(period: str) -> float:
-    """A rejection period's length (months as 30 days, years as 365: Druid's periods are
-    calendar ones, close enough for a window of days)."""
-    parsed = isodate.parse_duration(period)
-    if isinstance(parsed, isodate.Duration):
-        days = float(parsed.years) * 365 + float(parsed.months) * 30
-        return days * 86400 + float(parsed.tdelta.total_seconds())
-    return float(parsed.total_seconds())
-
-
-_JODA = {
-    "yyyy": "%Y",
-    "YYYY": "%Y",
-    "yy": "%y",
-    "MMMM": "%B",
-    "MMM": "%b",
-    "MM": "%m",
-    "dd": "%d",
-    "HH": "%H",
-    "hh": "%I",
-    "mm": "%M",
-    "ss": "%S",
-    "SSS": "%g",
-    "a": "%p",
-    "EEE": "%a",
-    "EEEE": "%A",
-    "Z": "%z",
-    "ZZ": "%z",
-}
-_JODA_TOKEN = re.compile(r"'([^']*)'|([A-Za-z])\2*|[^A-Za-z']+")
-
-
-def joda_to_strftime(pattern: str, function: str) -> str:
-    """A Joda-Time pattern (Druid's) as a DuckDB strftime format; a letter it cannot map is
-    refused by name."""
-    out = []
-    for match in _JODA_TOKEN.finditer(pattern):
-        token = match.group(0)
-        if match.group(1) is not None:
-            out.append(match.group(1).replace("%", "%%") or "'")
-        elif match.group(2) is not None:
-            if token not in _JODA:
-                raise Unevaluated(function, f"pattern letter {token!r}")
-            out.append(_JODA[token])
-        else:
-            out.append(token.replace("%", "%%"))
-    return "".join(out)

@@ -93,8 +93,12 @@ def _at(where: str) -> Iterator[None]:
         raise PlanError(f"{exc}, in {where}") from None
 
 
-def compile_plan(spec: StreamingJobSpec, table: TableSpec, started: float) -> Plan:
-    """The job's pipeline; raises `PlanError` naming what the engine cannot evaluate."""
+def compile_plan(
+    spec: StreamingJobSpec, table: TableSpec, started: float, lookups: sql.Lookups | None = None
+) -> Plan:
+    """The job's pipeline; raises `PlanError` naming what the engine cannot evaluate (or a
+    lookup a mapping names that the project does not have)."""
+    lookups = lookups or sql.no_lookups
     filled = with_defaults(spec)
     dims: dict[str, str] = {}
     measures: list[_rollup.Measure] = []
@@ -105,11 +109,11 @@ def compile_plan(spec: StreamingJobSpec, table: TableSpec, started: float) -> Pl
             tree = sql.parse_expression(m.expression)
             reads |= {c.name for c in tree.find_all(exp.Column)}
             if m.column_name == "__time":
-                time_sql = sql.to_duckdb(tree)
+                time_sql = sql.to_duckdb(tree, lookups=lookups)
             elif m.is_aggregation or (table.type == "aggregate" and sql.aggregates(tree)):
                 measures.append(_rollup.measure(m.column_name, tree))
             else:
-                dims[m.column_name] = sql.to_duckdb(tree)
+                dims[m.column_name] = sql.to_duckdb(tree, lookups=lookups)
     if not any(m.column_name == "__time" for m in spec.mappings):
         reads.add(_time_field(spec))
     keep = "true"
@@ -117,7 +121,7 @@ def compile_plan(spec: StreamingJobSpec, table: TableSpec, started: float) -> Pl
         with _at("filterExpression"):
             tree = sql.parse_expression(spec.filter_expression)
             reads |= {c.name for c in tree.find_all(exp.Column)}
-            keep = sql.to_duckdb(tree)
+            keep = sql.to_duckdb(tree, lookups=lookups)
     return Plan(
         table=table,
         time=time_sql,

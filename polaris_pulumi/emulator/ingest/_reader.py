@@ -10,7 +10,7 @@ import time
 from collections.abc import Callable, Iterable
 
 from polaris_pulumi._contract import STARTED_STATUSES
-from polaris_pulumi.emulator.ingest import _checkpoint, _commit, _pipeline
+from polaris_pulumi.emulator.ingest import _checkpoint, _commit, _lookups, _pipeline
 from polaris_pulumi.emulator.ingest._checkpoint import Partition
 from polaris_pulumi.emulator.ingest._commit import Delta
 from polaris_pulumi.emulator.ingest._rows import Rows
@@ -81,11 +81,12 @@ class Reader(threading.Thread):
         record = self.store.get_table(self.table)
         if record is None:
             return f"Table {self.table!r} does not exist"
-        key = record.table.spec().model_dump_json()
+        key = record.table.spec().model_dump_json() + _lookups.fingerprint(self.store)
         if self.plans is None or self.plans[0] != key:
+            lookups = _lookups.resolver(self.store, self.rows)
             try:
                 plan: _pipeline.Plan | str = _pipeline.compile_plan(
-                    self.spec, record.table.spec(), self.started
+                    self.spec, record.table.spec(), self.started, lookups
                 )
             except _pipeline.PlanError as exc:
                 plan = str(exc)

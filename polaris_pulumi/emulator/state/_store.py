@@ -14,6 +14,7 @@ from typing import Any, TypeVar
 from pydantic import BaseModel
 
 from polaris_pulumi.emulator.state._records import ConnectionRecord, JobRecord, TableRecord
+from polaris_pulumi.lookups._model import Lookup
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS connections (name TEXT PRIMARY KEY, doc TEXT NOT NULL);
@@ -23,6 +24,7 @@ CREATE TABLE IF NOT EXISTS jobs (
     doc TEXT NOT NULL
 );
 CREATE TABLE IF NOT EXISTS tables (name TEXT PRIMARY KEY, doc TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS lookups (name TEXT PRIMARY KEY, doc TEXT NOT NULL);
 -- Connection passwords, kept apart from the records that responses are made of: the
 -- emulator's stand-in for Polaris' secret store (its consumers log in with them).
 CREATE TABLE IF NOT EXISTS passwords (name TEXT PRIMARY KEY, password TEXT NOT NULL);
@@ -192,6 +194,24 @@ class Store:
     def delete_table(self, name: str) -> bool:
         return self._exec("DELETE FROM tables WHERE name = ?", name) > 0
 
+    # lookups (each with its aliases)
+    def get_lookup(self, name: str) -> Lookup | None:
+        return self._one(Lookup, "SELECT doc FROM lookups WHERE name = ?", name)
+
+    def list_lookups(self) -> list[Lookup]:
+        return self._all(Lookup, "SELECT doc FROM lookups ORDER BY name")
+
+    def put_lookup(self, lookup: Lookup) -> None:
+        self._exec(
+            "INSERT INTO lookups (name, doc) VALUES (?, ?) "
+            "ON CONFLICT(name) DO UPDATE SET doc = excluded.doc",
+            lookup.name,
+            lookup.model_dump_json(),
+        )
+
+    def delete_lookup(self, name: str) -> bool:
+        return self._exec("DELETE FROM lookups WHERE name = ?", name) > 0
+
     def instance_id(self) -> str:
         """This database's id, made once: a wipe keeps it, another database has another."""
         if self._instance is not None:
@@ -207,5 +227,5 @@ class Store:
 
     def wipe(self) -> None:
         with self.tx():
-            for table in ("connections", "jobs", "tables", "passwords"):
+            for table in ("connections", "jobs", "tables", "passwords", "lookups"):
                 self._db.execute(f"DELETE FROM {table}")  # noqa: S608 - fixed names
