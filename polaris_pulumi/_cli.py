@@ -6,11 +6,13 @@ project."""
 from __future__ import annotations
 
 import argparse
+import contextlib
 import logging
 import re
 import shutil
 import subprocess
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 from polaris_pulumi import _importer
@@ -162,24 +164,28 @@ def run_local(args: argparse.Namespace) -> int:
 
 def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
-    _say_progress(args.command)
-    if args.command == "local":
-        return run_local(args)
-    return run_import(args)
+    with _progress(args.command):
+        if args.command == "local":
+            return run_local(args)
+        return run_import(args)
 
 
-def _say_progress(command: str) -> None:
-    """The client's warnings (a retry while Polaris does not answer), one line each, named as
-    this command's, on stderr beside its own lines."""
+@contextlib.contextmanager
+def _progress(command: str) -> Iterator[None]:
+    """While the command runs: the client's warnings (a retry while Polaris does not answer),
+    one line each, named as this command's, on stderr beside its own lines."""
     logger = logging.getLogger("polaris_pulumi")
-    for old in [h for h in logger.handlers if getattr(h, "polaris_cli", False)]:
-        logger.removeHandler(old)  # main() run again in one process says each line once
     handler = logging.StreamHandler(sys.stderr)
     handler.setFormatter(logging.Formatter(f"polaris-pulumi {command}: %(message)s"))
-    handler.polaris_cli = True  # type: ignore[attr-defined]
+    level = logger.level
     logger.addHandler(handler)
     if logger.level == logging.NOTSET or logger.level > logging.WARNING:
         logger.setLevel(logging.WARNING)
+    try:
+        yield
+    finally:
+        logger.removeHandler(handler)
+        logger.setLevel(level)
 
 
 if __name__ == "__main__":
