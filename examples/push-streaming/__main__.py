@@ -24,7 +24,9 @@ job = polaris.StreamingJob(
         ],
     ),
     mappings=[
-        polaris.MappingArgs(column_name="__time", expression="TIME_FLOOR(TIME_PARSE(\"ts\"), 'PT1M')"),
+        polaris.MappingArgs(
+            column_name="__time", expression="TIME_FLOOR(TIME_PARSE(\"ts\"), 'PT1M')"
+        ),
         polaris.MappingArgs(column_name="country", expression='UPPER("country")'),
         polaris.MappingArgs(column_name="clicks", expression="COUNT(*)", is_aggregation=True),
         polaris.MappingArgs(column_name="total_ms", expression='SUM("ms")', is_aggregation=True),
