@@ -15,6 +15,9 @@ from typing import TYPE_CHECKING, Any
 from polaris_pulumi._version import __version__
 
 if TYPE_CHECKING:
+    from polaris_pulumi._endpoints import (
+        Provider,
+    )
     from polaris_pulumi._helpers import (
         bootstrap_servers,
     )
@@ -133,6 +136,7 @@ _WHERE = {
     "PemKeystoreArgsDict": "polaris_pulumi.connections._generated",
     "PemTruststoreArgs": "polaris_pulumi.connections._generated",
     "PemTruststoreArgsDict": "polaris_pulumi.connections._generated",
+    "Provider": "polaris_pulumi._endpoints",
     "PushStreamingConnection": "polaris_pulumi.connections._resource",
     "PushStreamingConnectionArgs": "polaris_pulumi.connections._generated",
     "QueryGranularityArgs": "polaris_pulumi.tables._generated",
@@ -197,6 +201,7 @@ __all__ = [
     "PemKeystoreArgsDict",
     "PemTruststoreArgs",
     "PemTruststoreArgsDict",
+    "Provider",
     "PushStreamingConnection",
     "PushStreamingConnectionArgs",
     "QueryGranularityArgs",

@@ -12,15 +12,18 @@ the old *outputs*; integers arrive as floats; unknown values (`pulumi.output.Unk
 
 from __future__ import annotations
 
+import functools
 import threading
 import typing
 from collections.abc import Sequence
 from typing import Any
 
 from pulumi.dynamic import ConfigureRequest, DiffResult, ResourceProvider
+from pulumi.runtime.rpc import UNKNOWN
 
 from polaris_pulumi._access import verify_access
 from polaris_pulumi._client import PolarisClient
+from polaris_pulumi._endpoints import ENDPOINT_KEY
 from polaris_pulumi._engine import attach_to_engine
 from polaris_pulumi._exceptions import ConflictError, PolarisProviderError, WaitTimeoutError
 
@@ -52,15 +55,29 @@ class PolarisProvider(ResourceProvider):
     _settings: dict[str, str]
     _client: PolarisClient | None
 
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        """Each provider's results keep the provider instance that serves the object
+        (`_endpoints.ENDPOINT_KEY`), so that the next diff compares it."""
+        super().__init_subclass__(**kwargs)
+        for name in ("create", "update", "read"):
+            if name in cls.__dict__:
+                setattr(cls, name, _keeping_endpoint(cls.__dict__[name]))
+
     def configure(self, req: ConfigureRequest) -> None:
+        """The stack's `polaris:*` config, or an explicit `polaris.Provider`'s inputs (the
+        same keys). A value not known yet (a preview of a provider made from outputs) leaves
+        the provider unconfigured: nothing is looked up or sent with it."""
         self._settings = {}
+        known = True
         for key, arg in CONFIG_KEYS.items():
             value = req.config.get(key)
-            if value:
+            if value == UNKNOWN:
+                known = False
+            elif value:
                 self._settings[arg] = str(value)
         self._client = None
         self._lock = threading.Lock()
-        self._configured = True  # by the engine: `check` may look things up in Polaris
+        self._configured = known  # by the engine: `check` may look things up in Polaris
         attach_to_engine()
 
     @property
@@ -119,3 +136,30 @@ def named_diff(
         # A replacement that keeps the name must delete first: names are unique.
         delete_before_replace=bool(replaces) and old["name"] == new["name"],
     )
+
+
+def _keeping_endpoint(method: typing.Callable[..., Any]) -> typing.Callable[..., Any]:
+    """`create(props)`, `update(id, olds, news)` or `read(id, props)`, whose outputs (and
+    read's inputs) carry the endpoint key of the props they were given."""
+
+    @functools.wraps(method)
+    def wrapper(self: PolarisProvider, *args: Any) -> Any:
+        result = method(self, *args)
+        given = args[-1] if args and isinstance(args[-1], dict) else {}
+        if ENDPOINT_KEY not in given or result is None:
+            return result
+        if getattr(result, "outs", None) is not None:
+            result.outs[ENDPOINT_KEY] = given[ENDPOINT_KEY]
+        if getattr(result, "inputs", None) is not None:
+            result.inputs[ENDPOINT_KEY] = given[ENDPOINT_KEY]
+        return result
+
+    return wrapper
+
+
+def endpoint_moved(olds: dict[str, Any], news: dict[str, Any]) -> DiffResult | None:
+    """A replace when the object would move to another provider instance (another project,
+    another object); None when it stays."""
+    if olds.get(ENDPOINT_KEY) == news.get(ENDPOINT_KEY):
+        return None
+    return DiffResult(changes=True, replaces=[ENDPOINT_KEY], delete_before_replace=False)

@@ -12,6 +12,8 @@ import pulumi
 from pulumi.dynamic import Resource, ResourceProvider
 from pulumi.dynamic.dynamic import PROVIDER_KEY, serialize_provider
 
+from polaris_pulumi._endpoints import ENDPOINT_KEY, provider_of
+
 
 def arguments(
     kind: str, args_type: type[Any], args: tuple[Any, ...], kwargs: dict[str, Any]
@@ -100,4 +102,6 @@ def register(
     if getattr(provider, "serialize_as_secret_always", True):
         pickled = pulumi.Output.secret(pickled)
     props = props | {PROVIDER_KEY: pickled}
+    if (endpoint := provider_of(opts)) is not None:
+        props[ENDPOINT_KEY] = endpoint.urn  # another provider instance: another object
     pulumi.CustomResource.__init__(resource, kind, resource_name, props, opts)

@@ -28,10 +28,12 @@ from polaris_pulumi.tables._model import TableSpec
 class _Program:
     """One program run's facts."""
 
-    table_owners: dict[str, str] = field(default_factory=dict)
+    # By (endpoint, table): one streaming job per table of a project.
+    table_owners: dict[tuple[str, str], str] = field(default_factory=dict)
     table_names: dict[int, tuple[Any, bool]] = field(default_factory=dict)
-    batch: Any = None
-    batches: int = 0
+    # The open batch of jobs per endpoint ("" the default one): each has its own wait.
+    batch: dict[str, Any] = field(default_factory=dict)
+    batches: dict[str, int] = field(default_factory=dict)
 
 
 class Registry:

@@ -26,7 +26,7 @@ from pydantic.fields import FieldInfo
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from polaris_pulumi import _helpers  # noqa: E402
+from polaris_pulumi import _endpoints, _helpers  # noqa: E402
 from polaris_pulumi._contract import User  # noqa: E402
 from polaris_pulumi._kinds import KINDS, Resource  # noqa: E402
 from polaris_pulumi._meta import NO_DEFAULT, key, prop  # noqa: E402
@@ -380,6 +380,7 @@ def room_names(room: str) -> list[str]:
 def public_names() -> dict[str, str]:
     """Every public name of the package and the module it lives in."""
     where = {name: "polaris_pulumi._helpers" for name in _helpers.__all__}
+    where |= {name: "polaris_pulumi._endpoints" for name in _endpoints.__all__}
     where |= {m.output_dict: "polaris_pulumi._outputs" for m in OUTPUT_DICTS}  # type: ignore[attr-defined]
     for kind in KINDS:
         where |= {name: f"polaris_pulumi.{kind.room}._generated" for name in room_names(kind.room)}

@@ -447,10 +447,11 @@ def test_table_claims_are_per_program_run_and_a_polaris_error() -> None:
         loop = asyncio.new_event_loop()
         asyncio.set_event_loop(loop)
         try:
-            _claim_table("a", {"table_name": "t"})
-            _claim_table("a", {"table_name": "t"})  # the same resource again is fine
+            _claim_table("a", {"table_name": "t"}, "")
+            _claim_table("a", {"table_name": "t"}, "")  # the same resource again is fine
             with pytest.raises(PolarisError, match="also the target of StreamingJob 'a'"):
-                _claim_table("b", {"table_name": "t"})
+                _claim_table("b", {"table_name": "t"}, "")
+            _claim_table("b", {"table_name": "t"}, "staging")  # another project's table t
         finally:
             asyncio.set_event_loop(previous)
             loop.close()

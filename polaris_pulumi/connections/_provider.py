@@ -15,6 +15,7 @@ from pydantic import ValidationError
 from polaris_pulumi._base_provider import (
     DEFAULT_WAIT_TIMEOUT,
     PolarisProvider,
+    endpoint_moved,
     name_taken,
     named_diff,
 )
@@ -152,6 +153,8 @@ class ConnectionProvider(PolarisProvider):
         return CheckResult(inputs, failures(problems, SECRET_PROPERTIES))
 
     def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
+        if (moved := endpoint_moved(olds, news)) is not None:
+            return moved  # another project's object
         unknown = unknown_paths({k: news.get(k) for k in keys(self.spec_model)})
         if unknown:
             # Preview with values not known yet: an update, a replace if the name is unknown.

@@ -11,7 +11,7 @@ from typing import Any
 from pulumi.dynamic import CheckResult, CreateResult, DiffResult, ReadResult, UpdateResult
 from pydantic import ValidationError
 
-from polaris_pulumi._base_provider import PolarisProvider, within
+from polaris_pulumi._base_provider import PolarisProvider, endpoint_moved, within
 from polaris_pulumi._contract import TERMINAL_STATUSES
 from polaris_pulumi._engine import log
 from polaris_pulumi._exceptions import (
@@ -172,6 +172,8 @@ class StreamingJobProvider(PolarisProvider):
         return Problem(path, f"connection {name!r} is of type {kind!r}: this takes {wanted}")
 
     def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
+        if (moved := endpoint_moved(olds, news)) is not None:
+            return moved  # another project's object
         # `execution_status`: what the state of an earlier version of this package kept.
         if (olds.get("ended_status") or olds.get("execution_status")) in TERMINAL_STATUSES:
             # A finished job cannot be restarted: make a new one.

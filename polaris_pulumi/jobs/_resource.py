@@ -11,6 +11,7 @@ import pulumi
 from pulumi.dynamic import Resource, ResourceProvider
 
 from polaris_pulumi._declare import with_outputs
+from polaris_pulumi._endpoints import endpoint_name, provider_of
 from polaris_pulumi._exceptions import DeclarationError
 from polaris_pulumi._registry import REGISTRY
 from polaris_pulumi.jobs._generated_bases import StreamingJobBase
@@ -42,7 +43,7 @@ class StreamingJob(StreamingJobBase, module="polaris", name="StreamingJob"):
     def _declare(
         self, resource_name: str, values: dict[str, Any], opts: pulumi.ResourceOptions | None
     ) -> tuple[ResourceProvider, dict[str, Any], pulumi.ResourceOptions | None]:
-        _claim_table(resource_name, values.get("target"))
+        _claim_table(resource_name, values.get("target"), endpoint_name(opts))
         protected = _table_protection(values.get("target"))
         if protected is not None:
             values["target_table_protected"] = protected
@@ -60,7 +61,7 @@ class StreamingJob(StreamingJobBase, module="polaris", name="StreamingJob"):
                 "wait": values.get("wait_for_running"),  # None, or an Output
             }
             set_ = {k: v for k, v in wait.items() if v is not None}  # no nulls in the state
-            self.started = _wait_for(self, resource_name, set_)
+            self.started = _wait_for(self, resource_name, set_, opts)
 
     @staticmethod
     def get(
@@ -72,7 +73,7 @@ class StreamingJob(StreamingJobBase, module="polaris", name="StreamingJob"):
         )
 
 
-def _claim_table(resource_name: str, target: Any) -> None:
+def _claim_table(resource_name: str, target: Any, endpoint: str) -> None:
     """Polaris allows one streaming job per table: refuse a second one before preview ends.
 
     Per-resource `check` cannot see other resources, so this is caught in the program; a table
@@ -81,7 +82,7 @@ def _claim_table(resource_name: str, target: Any) -> None:
     table = target.get("table_name") if isinstance(target, dict) else None
     if not isinstance(table, str):
         return
-    owner = REGISTRY.program().table_owners.setdefault(table, resource_name)
+    owner = REGISTRY.program().table_owners.setdefault((endpoint, table), resource_name)
     if owner != resource_name:
         raise DeclarationError(
             f"StreamingJob {resource_name!r}: target.table_name {table!r} is also the target of "
@@ -111,10 +112,16 @@ class StreamingJobsStarted(Resource, module="polaris", name="StreamingJobsStarte
     observed: pulumi.Output[dict[str, Any]]
 
     def __init__(
-        self, resource_name: str, jobs: dict[str, Any], after: Sequence[pulumi.Resource]
+        self,
+        resource_name: str,
+        jobs: dict[str, Any],
+        after: Sequence[pulumi.Resource],
+        provider: pulumi.ProviderResource | None = None,
     ) -> None:
         # Observations, not inputs: the display hides their changes.
-        opts = pulumi.ResourceOptions(depends_on=list(after), hide_diffs=["observed"])
+        opts = pulumi.ResourceOptions(
+            depends_on=list(after), hide_diffs=["observed"], provider=provider
+        )
         props = {"jobs": jobs, "observed": None}
         super().__init__(StreamingJobsStartedProvider(), resource_name, props, opts)
 
@@ -136,16 +143,20 @@ class JobStarted:
 
 
 class _Batch:
-    """The StreamingJobs a program builds in one stretch of its synchronous body (normally all).
+    """The StreamingJobs a program builds in one stretch of its synchronous body (normally all)
+    for one endpoint (each `polaris.Provider` has its own wait, served by it).
 
     The loop's next turn comes once the program's body has returned (or awaits): by then every
     job it declared is registered, and the batch's one wait is made.
     """
 
-    def __init__(self, loop: asyncio.AbstractEventLoop, index: int) -> None:
+    def __init__(
+        self, loop: asyncio.AbstractEventLoop, index: int, opts: pulumi.ResourceOptions | None
+    ) -> None:
         self.jobs: list[pulumi.Resource] = []
         self.waits: dict[str, dict[str, Any]] = {}
         self.index = index
+        self.provider = provider_of(opts)
         self.ready: asyncio.Future[StreamingJobsStarted] = loop.create_future()
         loop.call_soon(self._close)
 
@@ -160,19 +171,24 @@ class _Batch:
         return key
 
     def _close(self) -> None:
-        REGISTRY.program().batch = None
-        name = WAIT_ID + (f"-{self.index}" if self.index > 1 else "")
+        endpoint = "" if self.provider is None else self.provider._name
+        REGISTRY.program().batch.pop(endpoint, None)
+        name = WAIT_ID + (f"-{endpoint}" if endpoint else "")
+        name += f"-{self.index}" if self.index > 1 else ""
         try:
-            self.ready.set_result(StreamingJobsStarted(name, self.waits, self.jobs))
+            wait = StreamingJobsStarted(name, self.waits, self.jobs, self.provider)
+            self.ready.set_result(wait)
         except Exception as exc:  # noqa: BLE001 - surfaces in every job's `started` instead
             self.ready.set_exception(exc)
 
 
-def _wait_for(job: pulumi.Resource, name: str, wait: dict[str, Any]) -> JobStarted:
-    """`job.started`, from the one wait of the job's batch."""
-    program = REGISTRY.program()
-    if program.batch is None:
-        program.batches += 1
-        program.batch = _Batch(asyncio.get_event_loop(), program.batches)
-    batch: _Batch = program.batch
+def _wait_for(
+    job: pulumi.Resource, name: str, wait: dict[str, Any], opts: pulumi.ResourceOptions | None
+) -> JobStarted:
+    """`job.started`, from the one wait of the job's batch (of its endpoint)."""
+    program, endpoint = REGISTRY.program(), endpoint_name(opts)
+    if endpoint not in program.batch:
+        index = program.batches[endpoint] = program.batches.get(endpoint, 0) + 1
+        program.batch[endpoint] = _Batch(asyncio.get_event_loop(), index, opts)
+    batch: _Batch = program.batch[endpoint]
     return JobStarted(batch.ready, batch.add(job, name, wait))

@@ -8,7 +8,7 @@ from typing import Any
 
 from pulumi.dynamic import CheckResult, CreateResult, DiffResult, ReadResult, UpdateResult
 
-from polaris_pulumi._base_provider import PolarisProvider, name_taken, named_diff
+from polaris_pulumi._base_provider import PolarisProvider, endpoint_moved, name_taken, named_diff
 from polaris_pulumi._engine import log
 from polaris_pulumi._exceptions import ConflictError, NotFoundError
 from polaris_pulumi._meta import keys
@@ -59,6 +59,8 @@ class LookupProvider(PolarisProvider):
         return CheckResult(inputs, failures(problems, frozenset()))
 
     def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
+        if (moved := endpoint_moved(olds, news)) is not None:
+            return moved  # another project's object
         unknown = unknown_paths({k: news.get(k) for k in SPEC_KEYS})
         if unknown:
             replaces = sorted({str(p[0]) for p in unknown} & set(IMMUTABLE))

@@ -8,7 +8,14 @@ from typing import Any
 
 from pulumi.dynamic import CheckResult, CreateResult, DiffResult, ReadResult, UpdateResult
 
-from polaris_pulumi._base_provider import PolarisProvider, name_taken, named_diff, within
+from polaris_pulumi._base_provider import (
+    PolarisProvider,
+    endpoint_moved,
+    name_taken,
+    named_diff,
+    within,
+)
+from polaris_pulumi._endpoints import ENDPOINT_KEY
 from polaris_pulumi._engine import log
 from polaris_pulumi._exceptions import (
     BadRequestError,
@@ -73,6 +80,8 @@ class TableProvider(PolarisProvider):
         return CheckResult(inputs, failures(problems, frozenset()))
 
     def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
+        if (moved := endpoint_moved(olds, news)) is not None:
+            return moved  # another project's object
         unknown = unknown_paths({k: news.get(k) for k in SPEC_KEYS})
         if unknown:
             replaces = sorted({str(p[0]) for p in unknown} & set(IMMUTABLE))
@@ -171,6 +180,16 @@ def _replace_problems(olds: dict[str, Any], news: dict[str, Any]) -> list[Proble
     recorded, as with Terraform's deletion_protection."""
     if not olds or not _settings(olds).protected:
         return []
+    moved = [
+        Problem(
+            (ENDPOINT_KEY,),
+            f"table {olds.get('name')!r} would move to another polaris.Provider: a new table "
+            "there, and this one dropped with its data; it is protected (deletion_protection). "
+            "To do it anyway, set deletion_protection=False and run `pulumi up` first.",
+        )
+    ]
+    if olds.get(ENDPOINT_KEY) != news.get(ENDPOINT_KEY):
+        return moved
     return [
         Problem(
             (key,),
