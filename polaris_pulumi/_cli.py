@@ -9,6 +9,7 @@ import argparse
 import contextlib
 import logging
 import re
+import shlex
 import shutil
 import subprocess
 import sys
@@ -65,7 +66,12 @@ def parser() -> argparse.ArgumentParser:
     cmd.add_argument(
         "--kind",
         default=",".join(_importer.KIND_NAMES),
-        help="comma-separated kinds to import: connection, table, job (default: all)",
+        help="comma-separated kinds to import: connection, table, job, lookup (default: all)",
+    )
+    cmd.add_argument(
+        "--provider",
+        help="write the objects as served by a polaris.Provider of this name (another project "
+        "of the stack), read from config <name>Url, <name>ProjectId and <name>ApiKey",
     )
     local = commands.add_parser(
         "local",
@@ -112,7 +118,8 @@ def run_import(args: argparse.Namespace) -> int:
         return 2
     try:
         client = PolarisClient(api_key=args.api_key, url=args.url, project_id=args.project_id)
-        program = _importer.build(client, _importer.Selection(args.match, kinds))
+        selection = _importer.Selection(args.match, kinds, args.provider)
+        program = _importer.build(client, selection)
     except PolarisError as exc:
         print(f"polaris-pulumi import: {exc}", file=sys.stderr)
         return 1
@@ -125,6 +132,8 @@ def run_import(args: argparse.Namespace) -> int:
         )
     else:
         sys.stdout.write(text)
+    for key, value in program.settings.items():
+        print(f"  pulumi config set {key} {shlex.quote(value)}", file=sys.stderr)
     if program.secrets:
         print("Set the secrets Polaris never returns, then run `pulumi up`:", file=sys.stderr)
         for secret in program.secrets:

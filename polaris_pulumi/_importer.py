@@ -57,6 +57,29 @@ class Program:
     secrets: list[Secret] = field(default_factory=list)
     skipped: list[str] = field(default_factory=list)
     names: set[str] = field(default_factory=set)
+    settings: dict[str, str] = field(default_factory=dict)
+    """Plain config keys the program reads, and their values (an endpoint's URL and project)."""
+    provider: str | None = None
+    """The `polaris.Provider` variable every resource is given, if any."""
+
+    def add(self, variable: str, cls: str, name: str, args: dict[str, Any]) -> None:
+        """A resource's code, given the program's provider when it has one."""
+        if self.provider is not None:
+            args = args | {"opts": Ref(f"pulumi.ResourceOptions(provider={self.provider})")}
+        self.blocks.append(call(variable, cls, name, args))
+
+    def endpoint(self, name: str, url: str, project_id: str) -> None:
+        """Declare the project's endpoint as a `polaris.Provider` of this name, read from
+        config (`<name>Url`, `<name>ProjectId`, the secret `<name>ApiKey`)."""
+        self.provider = self.variable("provider", name)
+        self.settings |= {f"{name}Url": url, f"{name}ProjectId": project_id}
+        key = self.secret(f"{name}ApiKey", f"the API key of {url}, project {project_id}")
+        args = {
+            "url": Ref(f"config.require({name + 'Url'!r})"),
+            "project_id": Ref(f"config.require({name + 'ProjectId'!r})"),
+            "api_key": key,
+        }
+        self.blocks.append(call(self.provider, "Provider", name, args))
 
     def variable(self, prefix: str, name: str) -> str:
         """A Python name for an object, unique in the program."""
@@ -215,11 +238,16 @@ class Selection:
 
     pattern: re.Pattern[str] | None = None
     kinds: Iterable[str] = KIND_NAMES
+    provider: str | None = None
+    """Write the objects as served by a `polaris.Provider` of this name (another endpoint of
+    the stack), instead of the stack's `polaris:*` config."""
 
 
 def build(client: PolarisClient, selection: Selection) -> Program:
     """Read the project and write each resource's code."""
     program, pattern, kinds = Program(), selection.pattern, set(selection.kinds)
+    if selection.provider is not None:
+        program.endpoint(selection.provider, client.base_url, str(client.project_id))
     refs: dict[str, Ref] = {}
     if "connection" in kinds:
         for conn in connections(client, program):
@@ -227,7 +255,7 @@ def build(client: PolarisClient, selection: Selection) -> Program:
                 continue
             variable = program.variable("conn", conn.name)
             cls = str(CONNECTIONS_BY_TYPE[conn.type].resource)
-            program.blocks.append(call(variable, cls, conn.name, connection_args(conn, program)))
+            program.add(variable, cls, conn.name, connection_args(conn, program))
             refs[conn.name] = Ref(f"{variable}.name")
     tables: dict[str, Ref] = {}
     if "table" in kinds:
@@ -236,7 +264,7 @@ def build(client: PolarisClient, selection: Selection) -> Program:
                 continue
             table = client.get_table(table.name)
             variable = program.variable("table", table.name)
-            program.blocks.append(call(variable, "Table", table.name, table_args(table)))
+            program.add(variable, "Table", table.name, table_args(table))
             tables[table.name] = Ref(f"{variable}.name")
     if "job" in kinds:
         for job in streaming_jobs(client, program):
@@ -244,7 +272,7 @@ def build(client: PolarisClient, selection: Selection) -> Program:
                 continue
             variable = program.variable("job", job.table_name)
             args = job_args(job, refs, tables)
-            program.blocks.append(call(variable, "StreamingJob", job.table_name, args))
+            program.add(variable, "StreamingJob", job.table_name, args)
     if "lookup" in kinds:
         for listed in client.list_lookups():
             if not _match(listed.name, pattern):
@@ -252,7 +280,7 @@ def build(client: PolarisClient, selection: Selection) -> Program:
             lookup = client.get_lookup(listed.name)  # with its aliases
             variable = program.variable("lookup", lookup.name)
             args = lookup_args(lookup, tables)
-            program.blocks.append(call(variable, "Lookup", lookup.name, args))
+            program.add(variable, "Lookup", lookup.name, args)
     return program
 
 

@@ -12,6 +12,7 @@ from typing import Any
 
 import httpx
 
+from polaris_pulumi._kinds import KINDS
 from polaris_pulumi._local import die_with_parent
 from polaris_pulumi.api import PolarisClient, RetryPolicy
 
@@ -139,9 +140,7 @@ class EmulatorProcess:
         """Whether all that was received since the counters' reset is the access check of
         preview (`polaris_pulumi._access`): one GET of a list per kind and CLI run, no write."""
         counters = self.counters()
-        lists = {
-            f"GET /v1/projects/{{projectId}}/{kind}" for kind in ("connections", "jobs", "tables")
-        }
+        lists = {f"GET /v1/projects/{{projectId}}{kind.list_path.split('?')[0]}" for kind in KINDS}
         received: dict[str, int] = counters["received"]
         return counters["writes_received"] == 0 and all(
             key in lists and n <= runs for key, n in received.items()

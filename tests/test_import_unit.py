@@ -132,3 +132,21 @@ def test_the_exit_code_says_something_was_skipped(
     # A usage error is 2, and names what is wrong.
     assert _cli.main(["import", "--kind", "tabel"]) == 2
     assert "--kind tabel" in capsys.readouterr().err
+
+
+def test_a_program_for_another_endpoint_gives_each_resource_its_provider(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setattr(_cli, "PolarisClient", lambda **_: client())
+    out = tmp_path / "main.py"
+    _cli.main(["import", "--out", str(out), "--provider", "staging"])
+    text = out.read_text()
+    compile(text, str(out), "exec")
+    assert "provider_staging = polaris.Provider(" in text
+    assert "api_key=config.require_secret('stagingApiKey')" in text.replace('"', "'")
+    resources = text.count("= polaris.") - 1  # all but the provider itself
+    assert text.count("opts=pulumi.ResourceOptions(provider=provider_staging)") == resources > 0
+    err = capsys.readouterr().err
+    assert "pulumi config set stagingUrl https://polaris.test" in err
+    assert "pulumi config set stagingProjectId p" in err
+    assert "pulumi config set --secret stagingApiKey" in err
