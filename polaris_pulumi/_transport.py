@@ -34,6 +34,7 @@ from polaris_pulumi._exceptions import (
     URL_HINT,
     APIStatusError,
     ConfigurationError,
+    NotFoundError,
     PolarisError,
     RateLimitError,
     TransportError,
@@ -337,6 +338,19 @@ class Transport:
             with attempt:
                 return self._send(method, path, **kwargs)
         raise AssertionError("unreachable")  # pragma: no cover
+
+    def _delete(self, path: str) -> None:
+        """DELETE, retried; a retry that finds the object gone counts as done (the lost first
+        attempt deleted it), a first attempt that finds nothing is a `NotFoundError`."""
+        for attempt in self._attempts():
+            with attempt:
+                try:
+                    self._send("DELETE", path)
+                    return
+                except NotFoundError:
+                    if attempt.retry_state.attempt_number == 1:
+                        raise
+                    return
 
     def _get_model(self, path: str, model: type[M], params: dict[str, Any] | None = None) -> M:
         return self._request("GET", path, params=params).into(model)

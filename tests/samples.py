@@ -205,3 +205,37 @@ LOOKUP: dict[str, Any] = {
     "source": {"type": "table", "tableName": "country-codes"},
     "aliases": [{"name": "countries", "key": "code", "value": "name"}],
 }
+
+
+def stream_job(
+    connection: str,
+    table: str,
+    fields: dict[str, str],
+    mappings: dict[str, str],
+    measures: dict[str, str] | None = None,
+) -> dict[str, Any]:
+    """A streaming job reading JSON `fields` (name: data type) from `connection`, from the
+    earliest record, with `__time` from "ts" and the rest `mappings` (column: expression) and
+    `measures` (aggregations), into `table` it creates; ten years of late records taken."""
+    columns = [{"columnName": "__time", "expression": 'TIME_PARSE("ts")'}]
+    columns += [{"columnName": c, "expression": e} for c, e in mappings.items()]
+    columns += [
+        {"columnName": c, "expression": e, "isAggregation": True}
+        for c, e in (measures or {}).items()
+    ]
+    return {
+        "type": "streaming",
+        "source": {
+            "type": "connection",
+            "connectionName": connection,
+            "formatSettings": {"format": "nd-json"},
+            "inputSchema": [
+                {"name": n, "dataType": t} for n, t in {"ts": "string", **fields}.items()
+            ],
+        },
+        "mappings": columns,
+        "target": {"type": "table", "tableName": table},
+        "createTableIfNotExists": True,
+        "readFromPoint": "earliest",
+        "lateMessageRejectionPeriod": "P3650D",
+    }

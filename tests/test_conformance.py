@@ -875,7 +875,11 @@ def test_query_api_through_the_official_sdk(live_emulator: EmulatorProcess, kafk
     # What it refuses: a SqlErrorResponse, naming the reason.
     refusals = {
         "SELECT * FROM nope": ("INVALID_INPUT", "Object 'nope' not found"),
-        "SELECT LOOKUP(s, 'x') FROM \"queried\"": ("UNSUPPORTED", "function LOOKUP"),
+        "SELECT BLOOM_FILTER_TEST(s, 'x') FROM \"queried\"": (
+            "UNSUPPORTED",
+            "function BLOOM_FILTER_TEST",
+        ),
+        "SELECT LOOKUP(s, 'x') FROM \"queried\"": ("INVALID_INPUT", "Lookup [x] not found"),
         'SELECT nope FROM "queried"': ("INVALID_INPUT", "nope"),
         'DELETE FROM "queried"': ("INVALID_INPUT", "exactly one SELECT"),
         "SELECT * FROM read_csv('/etc/passwd')": ("UNSUPPORTED", "only the project's tables"),

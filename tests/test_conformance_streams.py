@@ -86,26 +86,7 @@ def test_pushed_events_through_the_official_sdk(
         model("CreateConnectionRequest", samples.PUSH),
         expect=201,
     )
-    job = {
-        "type": "streaming",
-        "source": {
-            "type": "connection",
-            "connectionName": "my_push",
-            "formatSettings": {"format": "nd-json"},
-            "inputSchema": [
-                {"name": "ts", "dataType": "string"},
-                {"name": "n", "dataType": "long"},
-            ],
-        },
-        "mappings": [
-            {"columnName": "__time", "expression": 'TIME_PARSE("ts")'},
-            {"columnName": "n", "expression": '"n"'},
-        ],
-        "target": {"type": "table", "tableName": "pushed"},
-        "createTableIfNotExists": True,
-        "readFromPoint": "earliest",
-        "lateMessageRejectionPeriod": "P3650D",
-    }
+    job = samples.stream_job("my_push", "pushed", {"n": "long"}, {"n": '"n"'})
     made = body(call(sdk.jobs.create_job, model("CreateJobRequest", job), expect=201))
     lines = [f'{{"ts": "2026-12-0{d}T00:00:00Z", "n": {d}}}' for d in range(1, 4)]
     pushed(sdk, "my_push", "\n".join(lines).encode(), expect=200)

@@ -37,20 +37,9 @@ def ok(response: Any, status: int = 200) -> Any:
 def job(
     connection: str, table: str, mappings: list[dict[str, Any]], fields: list[str]
 ) -> dict[str, Any]:
-    return {
-        "type": "streaming",
-        "source": {
-            "type": "connection",
-            "connectionName": connection,
-            "formatSettings": {"format": "nd-json"},
-            "inputSchema": [{"name": f, "dataType": "string"} for f in fields],
-        },
-        "mappings": [{"columnName": "__time", "expression": 'TIME_PARSE("ts")'}, *mappings],
-        "target": {"type": "table", "tableName": table},
-        "createTableIfNotExists": True,
-        "readFromPoint": "earliest",
-        "lateMessageRejectionPeriod": "P3650D",
-    }
+    """String `fields` ("ts" first) read into `table` by `mappings`."""
+    columns = {m["columnName"]: m["expression"] for m in mappings}
+    return samples.stream_job(connection, table, dict.fromkeys(fields[1:], "string"), columns)
 
 
 def push(http: TestClient, connection: str, events: list[dict[str, Any]]) -> None:

@@ -187,30 +187,9 @@ def test_pushed_events_are_ingested_once_whatever_is_killed(own_emulator: Emulat
 
 
 def job_on(connection: str, table: str, aggregate: bool) -> StreamingJobSpec:
-    mappings = [{"columnName": "__time", "expression": 'TIME_PARSE("ts")'}]
     if aggregate:
-        mappings += [
-            {"columnName": "n", "expression": "COUNT(*)", "isAggregation": True},
-            {"columnName": "s", "expression": 'SUM("id")', "isAggregation": True},
-        ]
+        measures = {"n": "COUNT(*)", "s": 'SUM("id")'}
+        body = samples.stream_job(connection, table, {"id": "long"}, {}, measures)
     else:
-        mappings += [{"columnName": "id", "expression": '"id"'}]
-    return StreamingJobSpec.model_validate(
-        {
-            "type": "streaming",
-            "source": {
-                "type": "connection",
-                "connectionName": connection,
-                "formatSettings": {"format": "nd-json"},
-                "inputSchema": [
-                    {"name": "ts", "dataType": "string"},
-                    {"name": "id", "dataType": "long"},
-                ],
-            },
-            "mappings": mappings,
-            "target": {"type": "table", "tableName": table},
-            "createTableIfNotExists": True,
-            "readFromPoint": "earliest",
-            "lateMessageRejectionPeriod": "P3650D",
-        }
-    )
+        body = samples.stream_job(connection, table, {"id": "long"}, {"id": '"id"'})
+    return StreamingJobSpec.model_validate(body)

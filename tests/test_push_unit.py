@@ -13,6 +13,7 @@ from fastapi.testclient import TestClient
 from polaris_pulumi.emulator.api._app import ALL_PERMISSIONS, EmulatorConfig, create_app
 from polaris_pulumi.emulator.ingest import _push
 from polaris_pulumi.emulator.ingest._push_reader import PushReader
+from tests import samples
 
 KEY = "pok_push_unit_key"
 H = {"Authorization": f"Basic {KEY}"}
@@ -51,26 +52,7 @@ def test_a_reader_beaten_to_a_batch_writes_nothing_and_reads_on() -> None:
         ).status_code
         == 201
     )
-    job = {
-        "type": "streaming",
-        "source": {
-            "type": "connection",
-            "connectionName": "c",
-            "formatSettings": {"format": "nd-json"},
-            "inputSchema": [
-                {"name": "ts", "dataType": "string"},
-                {"name": "i", "dataType": "long"},
-            ],
-        },
-        "mappings": [
-            {"columnName": "__time", "expression": 'TIME_PARSE("ts")'},
-            {"columnName": "i", "expression": '"i"'},
-        ],
-        "target": {"type": "table", "tableName": "t"},
-        "createTableIfNotExists": True,
-        "readFromPoint": "earliest",
-        "lateMessageRejectionPeriod": "P3650D",
-    }
+    job = samples.stream_job("c", "t", {"i": "long"}, {"i": '"i"'})
     job_id = http.post("/v1/projects/p/jobs", json=job, headers=H).json()["id"]
     events = b"\n".join(
         json.dumps({"ts": "2026-12-01T00:00:00Z", "i": i}).encode() for i in range(10)

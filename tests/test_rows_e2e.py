@@ -139,7 +139,7 @@ recent = polaris.StreamingJob(
 # mapping, which may be before or after the wait would end; the test reads it below.
 lookup = polaris.StreamingJob(
     "lookup", **common, target={"table_name": "looked-up"}, wait_for_running=False,
-    mappings=[time_of, {"column_name": "name", "expression": 'LOOKUP("page", \\'page_names\\')'}],
+    mappings=[time_of, {"column_name": "name", "expression": 'BLOOM_FILTER_TEST("page", \\'AAAA\\')'}],
 )
 pulumi.export("ids", {"filtered": filtered.id, "recent": recent.id, "lookup": lookup.id})
 """
@@ -198,6 +198,6 @@ def test_filter_late_rejection_and_unsupported_function(
         "lookup error", lambda: client.get_job(ids["lookup"]).health, lambda h: h.status == "error"
     )
     assert health.code == "unsupported_by_local_engine"
-    assert "LOOKUP" in (health.message or "") and "'name'" in (health.message or "")
+    assert "BLOOM_FILTER_TEST" in (health.message or "") and "'name'" in (health.message or "")
     assert client.query_sql('SELECT COUNT(*) AS n FROM "looked-up"') == [{"n": 0}]
     pulumi.destroy()

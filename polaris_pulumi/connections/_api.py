@@ -8,7 +8,7 @@ from typing import Any
 from polaris_pulumi._answers import model as into
 from polaris_pulumi._answers import segment
 from polaris_pulumi._contract import ListResponse
-from polaris_pulumi._exceptions import BadRequestError, ConflictError, NotFoundError
+from polaris_pulumi._exceptions import BadRequestError, ConflictError
 from polaris_pulumi._kinds import connection_model
 from polaris_pulumi._transport import Answer, Transport, log
 from polaris_pulumi.connections._any import AnyConnection, AnySpec
@@ -75,15 +75,7 @@ class ConnectionsAPI(Transport):
 
     def delete_connection(self, name: str) -> None:
         """Delete; a retry that finds it gone counts as done."""
-        for attempt in self._attempts():
-            with attempt:
-                try:
-                    self._send("DELETE", f"/connections/{segment(name)}")
-                    return
-                except NotFoundError:
-                    if attempt.retry_state.attempt_number == 1:
-                        raise
-                    return
+        self._delete(f"/connections/{segment(name)}")
 
     def test_connection(self, name: str) -> ConnectionTestResult:
         """Polaris' connection test: 200 when it passes, 400 saying why when it fails."""

@@ -60,15 +60,7 @@ class LookupsAPI(Transport):
 
     def delete_lookup(self, name: str) -> None:
         """Delete; a retry that finds it gone counts as done."""
-        for attempt in self._attempts():
-            with attempt:
-                try:
-                    self._send("DELETE", f"/lookups/{segment(name)}")
-                    return
-                except NotFoundError:
-                    if attempt.retry_state.attempt_number == 1:
-                        raise
-                    return
+        self._delete(f"/lookups/{segment(name)}")
 
     def list_lookup_aliases(self, name: str) -> list[LookupAlias]:
         return self._list(f"/lookups/{segment(name)}/aliases", LookupAlias)
