@@ -25,6 +25,9 @@ Key = tuple[str, str, str | None]  # what a reader was made from: connection, pa
 
 
 class Feed:
+    """The emulator's readers: looks at the jobs every `POLL` seconds and starts, replaces or
+    stops readers so that each job that should read has exactly one."""
+
     def __init__(
         self,
         store: Store,
