@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 from polaris_pulumi.emulator.ingest import _druid_sql as sql
-from polaris_pulumi.emulator.ingest import _pipeline
+from polaris_pulumi.emulator.ingest import _pipeline, _rollup
 from polaris_pulumi.emulator.ingest._rows import Rows
 from polaris_pulumi.jobs._model import StreamingJobSpec
 from polaris_pulumi.tables._model import TableSpec
@@ -119,6 +119,15 @@ def test_lookup_is_druids_on_the_lookup_table() -> None:
             assert [r[0] for r in got.fetchall()] == want, druid
     with pytest.raises(sql.SqlInvalid, match=r"Lookup \[nope\] not found"):
         sql.to_duckdb(sql.parse_expression("LOOKUP(c, 'nope')"), lookups=resolve)
+    # In an ingestion aggregation too: the distinct looked-up names (null keys and missing
+    # ones give null, which a distinct count leaves out).
+    tree = sql.parse_expression("APPROX_COUNT_DISTINCT(LOOKUP(c, 'countries'))")
+    measure = _rollup.measure("n", tree, resolve)
+    with rows.cursor() as cur:
+        got = cur.execute(
+            f"SELECT len({measure.batch}) FROM (VALUES ('fr'), ('jp'), ('fr'), ('de')) v(c)"
+        ).fetchone()
+    assert got == (len({"France", "Germany"}),)
 
 
 def test_queries_are_one_select() -> None:

@@ -111,7 +111,7 @@ def compile_plan(
             if m.column_name == "__time":
                 time_sql = sql.to_duckdb(tree, lookups=lookups)
             elif m.is_aggregation or (table.type == "aggregate" and sql.aggregates(tree)):
-                measures.append(_rollup.measure(m.column_name, tree))
+                measures.append(_rollup.measure(m.column_name, tree, lookups))
             else:
                 dims[m.column_name] = sql.to_duckdb(tree, lookups=lookups)
     if not any(m.column_name == "__time" for m in spec.mappings):

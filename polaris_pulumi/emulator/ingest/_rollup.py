@@ -35,24 +35,29 @@ class Measure:
     duck: str | None = None  # the state's type, when it is not the aggregate's own
 
 
-def measure(column: str, tree: exp.Expr) -> Measure:
-    """An aggregation mapping must be one aggregate call: Druid's ingestion aggregators."""
+def measure(column: str, tree: exp.Expr, lookups: sql.Lookups = sql.no_lookups) -> Measure:
+    """An aggregation mapping must be one aggregate call: Druid's ingestion aggregators (over
+    any expression, LOOKUP included)."""
     c = quote(column)
+
+    def duck(node: exp.Expr) -> str:
+        return sql.to_duckdb(node, lookups=lookups)
+
     name = tree.name.upper() if isinstance(tree, exp.Anonymous) else ""
     if isinstance(tree, exp.Count | exp.Sum):
-        return Measure(column, sql.to_duckdb(tree), f"sum({c})")
+        return Measure(column, duck(tree), f"sum({c})")
     if isinstance(tree, exp.Min | exp.Max):
         pick = "min" if isinstance(tree, exp.Min) else "max"
-        return Measure(column, sql.to_duckdb(tree), f"{pick}({c})")
+        return Measure(column, duck(tree), f"{pick}({c})")
     if isinstance(tree, exp.ApproxDistinct) or name in sql.SKETCHES:
         arg = tree.this if isinstance(tree, exp.ApproxDistinct) else tree.expressions[0]
-        value = f"CAST({sql.to_duckdb(arg)} AS VARCHAR)"
+        value = f"CAST({duck(arg)} AS VARCHAR)"
         batch = f"list_distinct(list({value}) FILTER (WHERE {value} IS NOT NULL))"
         return Measure(column, batch, f"list_distinct(flatten(list({c})))", SET)
     if name in sql.EXTREMES:
         args = tree.expressions
-        value = sql.to_duckdb(args[0])
-        at = sql.to_duckdb(args[1]) if name.endswith("_BY") else '"__time"'
+        value = duck(args[0])
+        at = duck(args[1]) if name.endswith("_BY") else '"__time"'
         pair = f"{{'t': {at}, 'v': CAST({value} AS VARCHAR)}}"
         pick = sql.EXTREMES[name]
         return Measure(column, f"{pick}({pair}, {at})", f"{pick}({c}, {c}.t)", PAIR)
