@@ -26,6 +26,7 @@ from polaris_pulumi._client import PolarisClient
 from polaris_pulumi._endpoints import ENDPOINT_KEY
 from polaris_pulumi._engine import attach_to_engine
 from polaris_pulumi._exceptions import ConflictError, PolarisProviderError, WaitTimeoutError
+from polaris_pulumi._unknowns import unknown_paths
 
 DEFAULT_WAIT_TIMEOUT = 300.0
 
@@ -155,6 +156,26 @@ def _keeping_endpoint(method: typing.Callable[..., Any]) -> typing.Callable[...,
         return result
 
     return wrapper
+
+
+def object_diff(
+    olds: dict[str, Any],
+    news: dict[str, Any],
+    keys: tuple[Sequence[str], Sequence[str], Sequence[str]],
+    view: typing.Callable[[dict[str, Any]], dict[str, Any]],
+) -> DiffResult:
+    """The diff of an object Polaris knows by a unique name (a table, a lookup), from its
+    (spec, settings, immutable) keys and `view` of props as Polaris holds them: a move to
+    another provider instance replaces it; a value not known yet (preview) is an update, or a
+    replace when an immutable field is unknown; else the views' `named_diff`."""
+    spec_keys, settings_keys, immutable = keys
+    if (moved := endpoint_moved(olds, news)) is not None:
+        return moved  # another project's object
+    if unknown := unknown_paths({k: news.get(k) for k in spec_keys}):
+        replaces = sorted({str(p[0]) for p in unknown} & set(immutable))
+        return DiffResult(changes=True, replaces=replaces, delete_before_replace=True)
+    flags = [k for k in settings_keys if olds.get(k) != news.get(k)]
+    return named_diff(view(olds), view(news), flags, immutable)
 
 
 def endpoint_moved(olds: dict[str, Any], news: dict[str, Any]) -> DiffResult | None:

@@ -8,12 +8,12 @@ from typing import Any
 
 from pulumi.dynamic import CheckResult, CreateResult, DiffResult, ReadResult, UpdateResult
 
-from polaris_pulumi._base_provider import PolarisProvider, endpoint_moved, name_taken, named_diff
+from polaris_pulumi._base_provider import PolarisProvider, name_taken, object_diff
 from polaris_pulumi._engine import log
 from polaris_pulumi._exceptions import ConflictError, NotFoundError
 from polaris_pulumi._meta import keys
 from polaris_pulumi._registry import REGISTRY
-from polaris_pulumi._unknowns import failures, parse, pick, unknown_paths, validate
+from polaris_pulumi._unknowns import failures, parse, pick, validate
 from polaris_pulumi.lookups._model import Lookup, LookupSettings, LookupSpec
 from polaris_pulumi.lookups._rules import lookup_problems, lookup_table_problems
 
@@ -59,15 +59,8 @@ class LookupProvider(PolarisProvider):
         return CheckResult(inputs, failures(problems, frozenset()))
 
     def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
-        if (moved := endpoint_moved(olds, news)) is not None:
-            return moved  # another project's object
-        unknown = unknown_paths({k: news.get(k) for k in SPEC_KEYS})
-        if unknown:
-            replaces = sorted({str(p[0]) for p in unknown} & set(IMMUTABLE))
-            return DiffResult(changes=True, replaces=replaces, delete_before_replace=True)
-        old, new = Inputs.of(olds), Inputs.of(news)
-        flags = [k for k in SETTINGS_KEYS if olds.get(k) != news.get(k)]
-        return named_diff(old.view(), new.view(), flags, IMMUTABLE)
+        keys = (SPEC_KEYS, SETTINGS_KEYS, IMMUTABLE)
+        return object_diff(olds, news, keys, lambda props: Inputs.of(props).view())
 
     def create(self, props: dict[str, Any]) -> CreateResult:
         inputs = Inputs.of(props)

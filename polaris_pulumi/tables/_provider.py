@@ -10,9 +10,8 @@ from pulumi.dynamic import CheckResult, CreateResult, DiffResult, ReadResult, Up
 
 from polaris_pulumi._base_provider import (
     PolarisProvider,
-    endpoint_moved,
     name_taken,
-    named_diff,
+    object_diff,
     within,
 )
 from polaris_pulumi._endpoints import ENDPOINT_KEY
@@ -26,7 +25,7 @@ from polaris_pulumi._exceptions import (
 from polaris_pulumi._meta import keys, property_name, with_defaults
 from polaris_pulumi._problems import Problem
 from polaris_pulumi._registry import REGISTRY
-from polaris_pulumi._unknowns import failures, parse, pick, unknown_paths, validate
+from polaris_pulumi._unknowns import failures, parse, pick, validate
 from polaris_pulumi.tables._model import Table, TableSettings, TableSpec
 from polaris_pulumi.tables._rules import table_problems
 
@@ -80,15 +79,8 @@ class TableProvider(PolarisProvider):
         return CheckResult(inputs, failures(problems, frozenset()))
 
     def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
-        if (moved := endpoint_moved(olds, news)) is not None:
-            return moved  # another project's object
-        unknown = unknown_paths({k: news.get(k) for k in SPEC_KEYS})
-        if unknown:
-            replaces = sorted({str(p[0]) for p in unknown} & set(IMMUTABLE))
-            return DiffResult(changes=True, replaces=replaces, delete_before_replace=True)
-        old, new = Inputs.of(olds), Inputs.of(news)
-        flags = [k for k in SETTINGS_KEYS if olds.get(k) != news.get(k)]
-        return named_diff(old.view(), new.view(), flags, IMMUTABLE)
+        keys = (SPEC_KEYS, SETTINGS_KEYS, IMMUTABLE)
+        return object_diff(olds, news, keys, lambda props: Inputs.of(props).view())
 
     def create(self, props: dict[str, Any]) -> CreateResult:
         inputs = Inputs.of(props)
