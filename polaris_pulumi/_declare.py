@@ -6,13 +6,30 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Mapping, Sequence
 from difflib import get_close_matches
-from typing import Any
+from typing import TYPE_CHECKING, Any, Self
 
 import pulumi
 from pulumi.dynamic import Resource, ResourceProvider
 from pulumi.dynamic.dynamic import PROVIDER_KEY, serialize_provider
 
 from polaris_pulumi._endpoints import ENDPOINT_KEY, provider_of
+
+
+class PolarisResource(Resource):
+    """What every resource of the package has beside its generated surface."""
+
+    if TYPE_CHECKING:  # each resource's own, generated constructor
+
+        def __init__(self, resource_name: str, *args: Any, **kwargs: Any) -> None: ...
+
+    @classmethod
+    def get(
+        cls, resource_name: str, id: pulumi.Input[str], opts: pulumi.ResourceOptions | None = None
+    ) -> Self:
+        """Read an existing object by its id (a name, or a job's id), as it is: not managed
+        (see `adopt_existing` for that)."""
+        found = pulumi.ResourceOptions.merge(opts, pulumi.ResourceOptions(id=id))
+        return cls(resource_name, opts=found)
 
 
 def arguments(

@@ -222,7 +222,7 @@ def _dict_typed(typed: str) -> bool:
 def resource_base(res: Resource) -> str:
     args = args_of(res.spec, top=True) + args_of(res.settings, top=True)
     lines = [
-        f"class {res.name}Base(Resource):",
+        f"class {res.name}Base(PolarisResource):",
         f'    """The typed surface of `{res.name}`: its outputs and constructors."""',
         "",
     ]
@@ -316,8 +316,8 @@ def outputs_module() -> str:
 _IMPORTS = [
     ("dataclasses", "import dataclasses"),
     ("pulumi.", "import pulumi"),
-    ("(Resource)", "from pulumi.dynamic import Resource, ResourceProvider"),
-    ("arguments(", "from polaris_pulumi._declare import arguments, register"),
+    ("(PolarisResource)", "from pulumi.dynamic import ResourceProvider"),
+    ("arguments(", "from polaris_pulumi._declare import PolarisResource, arguments, register"),
 ]
 
 

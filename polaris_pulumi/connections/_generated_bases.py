@@ -7,9 +7,9 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any, overload
 
 import pulumi
-from pulumi.dynamic import Resource, ResourceProvider
+from pulumi.dynamic import ResourceProvider
 
-from polaris_pulumi._declare import arguments, register
+from polaris_pulumi._declare import PolarisResource, arguments, register
 from polaris_pulumi.connections._generated import (
     AwsIamSecretsArgs,
     AwsIamSecretsArgsDict,
@@ -32,7 +32,7 @@ if TYPE_CHECKING:
     from polaris_pulumi._outputs import ConnectionSecretsDict
 
 
-class ConnectionBase(Resource):
+class ConnectionBase(PolarisResource):
     """The typed surface of `Connection`: its outputs and constructors."""
 
     name: pulumi.Output[str]
@@ -104,7 +104,7 @@ class ConnectionBase(Resource):
         """After registration: what the resource makes of its own outputs."""
 
 
-class KafkaConnectionBase(Resource):
+class KafkaConnectionBase(PolarisResource):
     """The typed surface of `KafkaConnection`: its outputs and constructors."""
 
     name: pulumi.Output[str]
@@ -191,7 +191,7 @@ class KafkaConnectionBase(Resource):
         """After registration: what the resource makes of its own outputs."""
 
 
-class SchemaRegistryConnectionBase(Resource):
+class SchemaRegistryConnectionBase(PolarisResource):
     """The typed surface of `SchemaRegistryConnection`: its outputs and constructors."""
 
     name: pulumi.Output[str]
@@ -258,7 +258,7 @@ class SchemaRegistryConnectionBase(Resource):
         """After registration: what the resource makes of its own outputs."""
 
 
-class PushStreamingConnectionBase(Resource):
+class PushStreamingConnectionBase(PolarisResource):
     """The typed surface of `PushStreamingConnection`: its outputs and constructors."""
 
     name: pulumi.Output[str]
@@ -319,7 +319,7 @@ class PushStreamingConnectionBase(Resource):
         """After registration: what the resource makes of its own outputs."""
 
 
-class KinesisConnectionBase(Resource):
+class KinesisConnectionBase(PolarisResource):
     """The typed surface of `KinesisConnection`: its outputs and constructors."""
 
     name: pulumi.Output[str]

@@ -71,15 +71,6 @@ class Connection(ConnectionBase, module="polaris", name="Connection"):
     ) -> tuple[ResourceProvider, dict[str, Any], pulumi.ResourceOptions]:
         return ConnectionProvider(), *_props(resource_name, values, opts, OUTPUT_KEYS)
 
-    @staticmethod
-    def get(
-        resource_name: str, id: pulumi.Input[str], opts: pulumi.ResourceOptions | None = None
-    ) -> Connection:
-        """Read an existing connection by name (not managed: see adopt_existing for that)."""
-        return Connection(
-            resource_name, opts=pulumi.ResourceOptions.merge(opts, pulumi.ResourceOptions(id=id))
-        )
-
 
 class SchemaRegistryConnection(
     SchemaRegistryConnectionBase, module="polaris", name="SchemaRegistryConnection"
@@ -97,15 +88,6 @@ class SchemaRegistryConnection(
     ) -> tuple[ResourceProvider, dict[str, Any], pulumi.ResourceOptions]:
         provider = SchemaRegistryConnectionProvider()
         return provider, *_props(resource_name, values, opts, REGISTRY_OUTPUT_KEYS)
-
-    @staticmethod
-    def get(
-        resource_name: str, id: pulumi.Input[str], opts: pulumi.ResourceOptions | None = None
-    ) -> SchemaRegistryConnection:
-        """Read an existing Schema Registry connection by name (not managed)."""
-        return SchemaRegistryConnection(
-            resource_name, opts=pulumi.ResourceOptions.merge(opts, pulumi.ResourceOptions(id=id))
-        )
 
 
 class KafkaConnection(KafkaConnectionBase, module="polaris", name="KafkaConnection"):
@@ -125,15 +107,6 @@ class KafkaConnection(KafkaConnectionBase, module="polaris", name="KafkaConnecti
         props, opts = _props(resource_name, values, opts, KAFKA_OUTPUT_KEYS, secret=["ssl"])
         return KafkaConnectionProvider(), props, opts
 
-    @staticmethod
-    def get(
-        resource_name: str, id: pulumi.Input[str], opts: pulumi.ResourceOptions | None = None
-    ) -> KafkaConnection:
-        """Read an existing `kafka` connection by name (not managed)."""
-        return KafkaConnection(
-            resource_name, opts=pulumi.ResourceOptions.merge(opts, pulumi.ResourceOptions(id=id))
-        )
-
 
 class PushStreamingConnection(
     PushStreamingConnectionBase, module="polaris", name="PushStreamingConnection"
@@ -151,15 +124,6 @@ class PushStreamingConnection(
         provider = PushStreamingConnectionProvider()
         return provider, *_props(resource_name, values, opts, PUSH_OUTPUT_KEYS)
 
-    @staticmethod
-    def get(
-        resource_name: str, id: pulumi.Input[str], opts: pulumi.ResourceOptions | None = None
-    ) -> PushStreamingConnection:
-        """Read an existing `push_streaming` connection by name (not managed)."""
-        return PushStreamingConnection(
-            resource_name, opts=pulumi.ResourceOptions.merge(opts, pulumi.ResourceOptions(id=id))
-        )
-
 
 class KinesisConnection(KinesisConnectionBase, module="polaris", name="KinesisConnection"):
     """A Polaris connection of type `kinesis`: an Amazon Kinesis data stream, read through an
@@ -175,15 +139,6 @@ class KinesisConnection(KinesisConnectionBase, module="polaris", name="KinesisCo
     ) -> tuple[ResourceProvider, dict[str, Any], pulumi.ResourceOptions]:
         provider = KinesisConnectionProvider()
         return provider, *_props(resource_name, values, opts, KINESIS_OUTPUT_KEYS)
-
-    @staticmethod
-    def get(
-        resource_name: str, id: pulumi.Input[str], opts: pulumi.ResourceOptions | None = None
-    ) -> KinesisConnection:
-        """Read an existing `kinesis` connection by name (not managed)."""
-        return KinesisConnection(
-            resource_name, opts=pulumi.ResourceOptions.merge(opts, pulumi.ResourceOptions(id=id))
-        )
 
 
 def _props(

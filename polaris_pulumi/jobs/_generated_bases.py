@@ -7,9 +7,9 @@ from collections.abc import Sequence
 from typing import Any, Literal, overload
 
 import pulumi
-from pulumi.dynamic import Resource, ResourceProvider
+from pulumi.dynamic import ResourceProvider
 
-from polaris_pulumi._declare import arguments, register
+from polaris_pulumi._declare import PolarisResource, arguments, register
 from polaris_pulumi.jobs._generated import (
     ConnectionSourceArgs,
     ConnectionSourceArgsDict,
@@ -21,7 +21,7 @@ from polaris_pulumi.jobs._generated import (
 )
 
 
-class StreamingJobBase(Resource):
+class StreamingJobBase(PolarisResource):
     """The typed surface of `StreamingJob`: its outputs and constructors."""
 
     source: pulumi.Output[dict[str, Any]]

@@ -63,15 +63,6 @@ class StreamingJob(StreamingJobBase, module="polaris", name="StreamingJob"):
             set_ = {k: v for k, v in wait.items() if v is not None}  # no nulls in the state
             self.started = _wait_for(self, resource_name, set_, opts)
 
-    @staticmethod
-    def get(
-        resource_name: str, id: pulumi.Input[str], opts: pulumi.ResourceOptions | None = None
-    ) -> StreamingJob:
-        """Read an existing streaming job by id."""
-        return StreamingJob(
-            resource_name, opts=pulumi.ResourceOptions.merge(opts, pulumi.ResourceOptions(id=id))
-        )
-
 
 def _claim_table(resource_name: str, target: Any, endpoint: str) -> None:
     """Polaris allows one streaming job per table: refuse a second one before preview ends.

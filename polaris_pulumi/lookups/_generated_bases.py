@@ -7,9 +7,9 @@ from collections.abc import Sequence
 from typing import Any, overload
 
 import pulumi
-from pulumi.dynamic import Resource, ResourceProvider
+from pulumi.dynamic import ResourceProvider
 
-from polaris_pulumi._declare import arguments, register
+from polaris_pulumi._declare import PolarisResource, arguments, register
 from polaris_pulumi.lookups._generated import (
     LookupAliasArgs,
     LookupAliasArgsDict,
@@ -19,7 +19,7 @@ from polaris_pulumi.lookups._generated import (
 )
 
 
-class LookupBase(Resource):
+class LookupBase(PolarisResource):
     """The typed surface of `Lookup`: its outputs and constructors."""
 
     name: pulumi.Output[str]

@@ -27,12 +27,3 @@ class Lookup(LookupBase, module="polaris", name="Lookup"):
         self, resource_name: str, values: dict[str, Any], opts: pulumi.ResourceOptions | None
     ) -> tuple[ResourceProvider, dict[str, Any], pulumi.ResourceOptions | None]:
         return LookupProvider(), with_outputs(OUTPUT_KEYS, values), opts
-
-    @staticmethod
-    def get(
-        resource_name: str, id: pulumi.Input[str], opts: pulumi.ResourceOptions | None = None
-    ) -> Lookup:
-        """Read an existing lookup by name (not managed: see adopt_existing for that)."""
-        return Lookup(
-            resource_name, opts=pulumi.ResourceOptions.merge(opts, pulumi.ResourceOptions(id=id))
-        )

@@ -7,9 +7,9 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any, Literal, overload
 
 import pulumi
-from pulumi.dynamic import Resource, ResourceProvider
+from pulumi.dynamic import ResourceProvider
 
-from polaris_pulumi._declare import arguments, register
+from polaris_pulumi._declare import PolarisResource, arguments, register
 from polaris_pulumi.tables._generated import (
     QueryGranularityArgs,
     QueryGranularityArgsDict,
@@ -24,7 +24,7 @@ if TYPE_CHECKING:
     from polaris_pulumi._outputs import QueryableColumnDict
 
 
-class TableBase(Resource):
+class TableBase(PolarisResource):
     """The typed surface of `Table`: its outputs and constructors."""
 
     name: pulumi.Output[str]

@@ -3,7 +3,7 @@ constructors) is generated into `_generated.py` and `_generated_bases.py`."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Self
 
 import pulumi
 from pulumi.dynamic import ResourceProvider
@@ -50,13 +50,11 @@ class Table(TableBase, module="polaris", name="Table"):
         protected = bool(values["deletion_protection"])
         REGISTRY.program().table_names[id(self.name)] = (self.name, protected)
 
-    @staticmethod
+    @classmethod
     def get(
-        resource_name: str, id: pulumi.Input[str], opts: pulumi.ResourceOptions | None = None
-    ) -> Table:
-        """Read an existing table by name (not managed: see adopt_existing for that)."""
-        return Table(
-            resource_name,
-            opts=pulumi.ResourceOptions.merge(opts, pulumi.ResourceOptions(id=id)),
-            deletion_protection=False,
-        )
+        cls, resource_name: str, id: pulumi.Input[str], opts: pulumi.ResourceOptions | None = None
+    ) -> Self:
+        """Read an existing table by name (not managed: see adopt_existing for that); reading
+        it never protects it from a destroy of this stack."""
+        found = pulumi.ResourceOptions.merge(opts, pulumi.ResourceOptions(id=id))
+        return cls(resource_name, opts=found, deletion_protection=False)
