@@ -223,7 +223,7 @@ class ConnectionProvider(PolarisProvider):
                     f"this program declares. Choose another name or fix {self.source_words}."
                 ) from None
             log(f"adopting existing connection {spec.name!r}")
-        elif REGISTRY.is_derived(spec.name) and client.reclaim_connection(spec) is not None:
+        elif REGISTRY.is_derived(spec.name) and spec.same_as(existing):
             # This resource's own derived name, holding its spec: an earlier create whose
             # answer never reached the state (an interrupted `up`).
             log(f"connection {spec.name!r} exists with this resource's spec: taking it")
