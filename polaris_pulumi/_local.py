@@ -16,8 +16,10 @@ import signal
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from pathlib import Path
+from typing import Any
 
 import httpx
 
@@ -162,6 +164,20 @@ def _start_emulator(
         time.sleep(0.05)  # the ready file is written once it serves
     url = ready.read_text().strip()
     return Local(url, PROJECT, key, bootstrap, user, pw, proc.pid)
+
+
+def wait_ingested(get: Callable[[str], Any], timeout: float = 60) -> None:
+    """Until every reading job of an emulator has ingested everything its source holds (the
+    emulator's own count of what is left, `GET /_emulator/lag`, read through `get(path)`);
+    an AssertionError naming what is left past `timeout` seconds: for tests."""
+    deadline = time.monotonic() + timeout
+    while True:
+        lag = get("/_emulator/lag").json()["jobs"]
+        if lag and all(v == 0 for v in lag.values()):
+            return
+        if time.monotonic() > deadline:
+            raise AssertionError(f"not ingested within {timeout:g} s: records left {lag}")
+        time.sleep(0.1)  # polling the emulator's state, with a deadline
 
 
 def die_with_parent() -> None:

@@ -20,7 +20,6 @@ import json
 import os
 import subprocess
 import sys
-import time
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -95,14 +94,7 @@ class LocalPolaris:
         own count of what is left: `/_emulator/lag`)."""
         import httpx
 
-        deadline = time.monotonic() + timeout
-        while True:
-            lag = httpx.get(f"{self.local.url}/_emulator/lag", timeout=30).json()["jobs"]
-            if lag and all(v == 0 for v in lag.values()):
-                return
-            if time.monotonic() > deadline:
-                raise AssertionError(f"not ingested within {timeout:g} s: records left {lag}")
-            time.sleep(0.1)  # polling the emulator's state, with a deadline
+        _local.wait_ingested(lambda path: httpx.get(self.local.url + path, timeout=30), timeout)
 
     def query(
         self, sql: str, parameters: Sequence[tuple[str, Any]] | None = None

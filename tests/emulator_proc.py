@@ -13,7 +13,7 @@ from typing import Any
 import httpx
 
 from polaris_pulumi._kinds import KINDS
-from polaris_pulumi._local import die_with_parent
+from polaris_pulumi._local import die_with_parent, wait_ingested
 from polaris_pulumi.api import PolarisClient, RetryPolicy
 
 FAST_RETRIES = RetryPolicy(max_attempts=8, max_seconds=30, initial_backoff=0.01, max_backoff=0.1)
@@ -132,6 +132,10 @@ class EmulatorProcess:
     def active_jobs(self) -> dict[str, str]:
         """The jobs that are not over: id -> table, in the list's order."""
         return {j.id: j.table_name for j in self.client().list_jobs() if not j.is_terminal}
+
+    def wait_ingested(self, timeout: float = 60) -> None:
+        """Until every reading job has ingested what its source holds (the emulator counts)."""
+        wait_ingested(lambda path: httpx.get(self.url + path, timeout=10), timeout)
 
     def counters(self) -> dict[str, Any]:
         return dict(self.admin("GET", "counters"))

@@ -14,7 +14,6 @@ import pytest
 
 from tests.emulator_proc import EmulatorProcess
 from tests.stacks import polaris_stack
-from tests.test_push_e2e import caught_up
 
 pytestmark = pytest.mark.e2e
 
@@ -106,7 +105,7 @@ def test_one_stack_two_projects(
         events = [{"ts": "2026-12-01T00:00:00Z", "n": i} for i in range(n)]
         emulator.client().push_events("events", events)
     for emulator, n in ((production, 3), (staging, 5)):
-        caught_up(emulator)
+        emulator.wait_ingested()
         got = emulator.client().query_sql('SELECT COUNT(*) AS c, SUM("n") AS s FROM "events"')
         assert got == [{"c": n, "s": sum(range(n))}]
 

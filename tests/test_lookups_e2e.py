@@ -14,7 +14,6 @@ from tests.emulator_proc import EmulatorProcess
 from tests.kafka_broker import KAFKA_USER, KAFKA_USER_PASSWORD, LocalKafka
 from tests.pulumi_cli import REPO
 from tests.stacks import polaris_stack
-from tests.test_push_e2e import caught_up
 
 pytestmark = pytest.mark.e2e
 NAMES = {"fr": "France", "de": "Germany", "jp": "Japan"}
@@ -38,13 +37,13 @@ def test_orders_get_country_names_from_a_lookup(
         secrets={"kafkaPassword": KAFKA_USER_PASSWORD},
     )
     pulumi.up()
-    caught_up(live_emulator)  # the lookup table holds the countries
+    live_emulator.wait_ingested()  # the lookup table holds the countries
     produced = [
         {"ts": f"2026-12-01T10:00:{i:02d}Z", "country_code": code, "amount": float(i)}
         for i, code in enumerate(["fr", "jp", "xx", "de", "fr"])
     ]
     kafka.produce(orders, [json.dumps(o).encode() for o in produced])
-    caught_up(live_emulator)
+    live_emulator.wait_ingested()
     client = live_emulator.client()
     table = pulumi.outputs()["orders_table"]
     rows = client.query_sql(f'SELECT __time, country, amount FROM "{table}" ORDER BY __time')

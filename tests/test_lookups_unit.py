@@ -5,13 +5,13 @@ read it. The expected rows are computed here from what was pushed."""
 from __future__ import annotations
 
 import json
-import time
 from collections.abc import Iterator
 from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
 
+from polaris_pulumi._local import wait_ingested
 from polaris_pulumi.emulator.api._app import ALL_PERMISSIONS, EmulatorConfig, create_app
 from tests import samples
 
@@ -53,16 +53,6 @@ def push(http: TestClient, connection: str, events: list[dict[str, Any]]) -> Non
     )
 
 
-def caught_up(http: TestClient) -> None:
-    deadline = time.monotonic() + 30
-    while True:
-        lag = ok(http.get("/_emulator/lag"))["jobs"]
-        if lag and all(v == 0 for v in lag.values()):
-            return
-        assert time.monotonic() < deadline, lag
-        time.sleep(0.05)
-
-
 def query(http: TestClient, text: str) -> list[dict[str, Any]]:
     return ok(http.post(f"{BASE}/query/sql", json={"query": text}, headers=H))  # type: ignore[no-any-return]
 
@@ -99,7 +89,7 @@ def test_a_mapping_looks_up_names_as_the_lookup_table_is_when_it_reads(polaris: 
         "codes",
         [{"ts": "2026-12-01T00:00:00Z", "code": c, "name": n} for c, n in names.items()],
     )
-    caught_up(http)
+    wait_ingested(http.get, timeout=30)
     looked_up = [
         {"columnName": "code", "expression": '"country_code"'},
         {"columnName": "country", "expression": "LOOKUP(\"country_code\", 'countries', 'unknown')"},
@@ -121,14 +111,14 @@ def test_a_mapping_looks_up_names_as_the_lookup_table_is_when_it_reads(polaris: 
         for i, c in enumerate(["fr", "jp", "de"])
     ]
     push(http, "orders", first)
-    caught_up(http)
+    wait_ingested(http.get, timeout=30)
     # Japan joins the lookup table; the orders read after see it, the ones before keep theirs.
     names["jp"] = "Japan"
     push(http, "codes", [{"ts": "2026-12-01T00:00:00Z", "code": "jp", "name": "Japan"}])
-    caught_up(http)
+    wait_ingested(http.get, timeout=30)
     later = [{"ts": "2026-12-01T11:00:00Z", "country_code": "jp"}]
     push(http, "orders", later)
-    caught_up(http)
+    wait_ingested(http.get, timeout=30)
     known_then = {"fr": "France", "de": "Germany"}
     expected = [
         {

@@ -36,17 +36,6 @@ def clicks(n: int) -> list[dict[str, Any]]:
     ]
 
 
-def caught_up(emulator: EmulatorProcess, timeout: float = 60) -> None:
-    """Until every reading job has ingested every pushed event (the emulator counts them)."""
-    deadline = time.monotonic() + timeout
-    while True:
-        lag = httpx.get(f"{emulator.url}/_emulator/lag", timeout=10).json()["jobs"]
-        if lag and all(v == 0 for v in lag.values()):
-            return
-        assert time.monotonic() < deadline, lag
-        time.sleep(0.1)
-
-
 def test_the_example_fills_its_table_from_pushed_events(
     tmp_path: Path, emulator: EmulatorProcess
 ) -> None:
@@ -57,7 +46,7 @@ def test_the_example_fills_its_table_from_pushed_events(
     client = emulator.client()
     events = clicks(50)
     assert client.push_events(out["connection"], events) == 50
-    caught_up(emulator)
+    emulator.wait_ingested()
     expected: dict[tuple[str, str], list[int]] = {}
     for e in events:  # by minute and upper-cased country: count, sum of ms
         key = (f"2026-12-01T10:{e['ts'][14:16]}:00.000Z", e["country"].upper())
@@ -170,7 +159,7 @@ def test_pushed_events_are_ingested_once_whatever_is_killed(own_emulator: Emulat
         emulator.stop(kill=True)
         emulator.start()
         client = emulator.client()
-    caught_up(emulator)
+    emulator.wait_ingested()
     detail = client.query_sql(
         'SELECT COUNT(*) AS n, SUM("id") AS s, COUNT(DISTINCT "id") AS d FROM "detail"'
     )
