@@ -38,6 +38,7 @@ class Reader(threading.Thread):
         self.started = clock()
         self.types = {f.name: f.data_type for f in job.spec.source.input_schema}
         self.plans: tuple[str, _pipeline.Plan | str] | None = None
+        self.reads_lookups = _lookups.used_by(job.spec)
         self.reset_at = job.reset_at
         self.stopping = threading.Event()
         self.last_record = float("-inf")  # nothing read yet: idle until a record comes
@@ -81,7 +82,9 @@ class Reader(threading.Thread):
         record = self.store.get_table(self.table)
         if record is None:
             return f"Table {self.table!r} does not exist"
-        key = record.table.spec().model_dump_json() + _lookups.fingerprint(self.store)
+        key = record.table.spec().model_dump_json()
+        if self.reads_lookups:  # a lookup made, changed or aliased since: compiled again
+            key += _lookups.fingerprint(self.store)
         if self.plans is None or self.plans[0] != key:
             lookups = _lookups.resolver(self.store, self.rows)
             try:
