@@ -130,7 +130,7 @@ def connections(client: PolarisClient, program: Program) -> list[ManagedConnecti
     """Every connection of a type we manage; the others are said to be skipped."""
     found: list[ManagedConnection] = []
     for conn in client.list_connections():
-        if isinstance(conn, ForeignConnection) or conn.spec() is None:
+        if isinstance(conn, ForeignConnection):
             program.skipped.append(
                 f"connection {conn.name!r}: type {conn.type!r} is not managed by polaris-pulumi"
             )

@@ -89,8 +89,6 @@ MANAGED_CONNECTION_TYPES = tuple(c for c in CONNECTION_TYPES if c.resource is no
 DEFAULT_CONNECTION_TYPE = "confluent"
 SOURCE_TYPES = tuple(c.name for c in CONNECTION_TYPES if c.role == "stream")
 SCHEMA_TYPES = tuple(c.name for c in CONNECTION_TYPES if c.role == "schema")
-KAFKA_TYPES = ("confluent", "kafka")
-"""The stream types whose records come from Kafka topics (the others: push, Kinesis)."""
 
 
 def connection_type(doc: Any) -> ConnectionType | None:

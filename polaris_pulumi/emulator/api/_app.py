@@ -32,7 +32,6 @@ from polaris_pulumi.emulator.api._errors import PolarisAPIError, error_response
 from polaris_pulumi.emulator.api._gate import Gate
 from polaris_pulumi.emulator.api._http import Body
 from polaris_pulumi.emulator.ingest._readers import Feed
-from polaris_pulumi.emulator.state._lifecycle import reads
 from polaris_pulumi.emulator.state._store import StoreBusy
 
 __all__ = ["ALL_PERMISSIONS", "EmulatorConfig", "Faults", "create_app"]
@@ -93,18 +92,10 @@ def _install_lag(app: FastAPI, core: Core, jobs: _jobs.Jobs) -> None:
     def lag() -> dict[str, Any]:
         """Per reading job, the records its table has not ingested yet: pushed events, and
         Kafka records with a broker."""
-        found: dict[str, int | None] = {}
-        every = jobs.all()
-        for job in every:
-            conn = core.store.get_connection(job.connection_name or "")
-            if conn is not None and conn.kind == "push_streaming" and reads(job):
-                from polaris_pulumi.emulator.ingest import _push  # DuckDB, when first needed
+        from polaris_pulumi.emulator.ingest import _push  # DuckDB, when first asked
 
-                assert job.spec is not None
-                earliest = job.spec.read_from_point == "earliest"
-                found[job.id] = _push.behind(
-                    core.rows, job.table_name, conn.connection.name, earliest
-                )
+        every = jobs.all()
+        found: dict[str, int | None] = dict(_push.lag(core.store, lambda: core.rows, every))
         if core.config.kafka_broker:
             from polaris_pulumi.emulator.ingest._lag import lag as kafka_lag
 

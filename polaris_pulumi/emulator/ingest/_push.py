@@ -7,11 +7,15 @@ partition. No broker is needed. The reader of a job is `_push_reader`."""
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from typing import Any
 
 import duckdb
 
 from polaris_pulumi.emulator.ingest._rows import META, Rows
+from polaris_pulumi.emulator.state._lifecycle import reads
+from polaris_pulumi.emulator.state._records import JobRecord
+from polaris_pulumi.emulator.state._store import Store
 
 MAX_PAYLOAD_BYTES = 1_000_000  # Imply's Events API: a request's payload is at most 1 MB
 
@@ -90,3 +94,18 @@ def behind(rows: Rows, table: str, connection: str, earliest: bool) -> int:
     if found is None:
         return count if earliest else 0
     return max(0, count - int(found[0]))
+
+
+def lag(store: Store, rows: Callable[[], Rows], jobs: list[JobRecord]) -> dict[str, int]:
+    """Per job reading a push streaming connection, the events its table has not ingested
+    yet (`GET /_emulator/lag`, beside the Kafka jobs' `_lag`); the rows are opened only for
+    such a job."""
+    out: dict[str, int] = {}
+    for job in jobs:
+        if not reads(job) or job.spec is None or job.connection_name is None:
+            continue
+        record = store.get_connection(job.connection_name)
+        if record is not None and record.kind == "push_streaming":
+            earliest = job.spec.read_from_point == "earliest"
+            out[job.id] = behind(rows(), job.table_name, job.connection_name, earliest)
+    return out

@@ -71,14 +71,14 @@ class Feed:
                 continue
             record = self.store.get_connection(job.connection_name)
             conn = record.connection if record is not None else None
-            password = self.store.get_password(job.connection_name) or ""
+            password = ""  # pushed events need none; a Kafka consumer logs in with it
             if isinstance(conn, PushStreamingConnection):
                 make = self._push_reader(job, conn)
             elif isinstance(conn, SourceConnection) and self.kafka:
+                password = self.store.get_password(conn.name) or ""
                 make = self._kafka_reader(job, conn, password)
             else:
                 continue
-            assert conn is not None
             want[job.id] = ((conn.model_dump_json(), password, job.reset_at), make)
         return want
 
