@@ -147,7 +147,7 @@ class _Batch:
         self.jobs: list[pulumi.Resource] = []
         self.waits: dict[str, dict[str, Any]] = {}
         self.index = index
-        self.provider = provider_of(opts)
+        self.provider, self.endpoint = provider_of(opts), endpoint_name(opts)
         self.ready: asyncio.Future[StreamingJobsStarted] = loop.create_future()
         loop.call_soon(self._close)
 
@@ -162,9 +162,8 @@ class _Batch:
         return key
 
     def _close(self) -> None:
-        endpoint = "" if self.provider is None else self.provider._name
-        REGISTRY.program().batch.pop(endpoint, None)
-        name = WAIT_ID + (f"-{endpoint}" if endpoint else "")
+        REGISTRY.program().batch.pop(self.endpoint, None)
+        name = WAIT_ID + (f"-{self.endpoint}" if self.endpoint else "")
         name += f"-{self.index}" if self.index > 1 else ""
         try:
             wait = StreamingJobsStarted(name, self.waits, self.jobs, self.provider)
