@@ -108,8 +108,8 @@ class Query:
     ) -> tuple[list[tuple[str, str]], list[tuple[Any, ...]]]:
         try:
             tree = sql.parse_query(request["query"])
-            states = self._tables(tree)
-            text = sql.to_duckdb(tree, states, resolver(self.core.store, self.core.rows))
+            states, types = self._tables(tree)
+            text = sql.to_duckdb(tree, states, resolver(self.core.store, self.core.rows), types)
         except sql.SqlInvalid as exc:
             raise SqlError(str(exc)) from None
         except sql.Unevaluated as exc:
@@ -136,11 +136,12 @@ class Query:
                 timer.cancel()
                 cancel.attach(None)
 
-    def _tables(self, tree: exp.Query) -> dict[str, str]:
+    def _tables(self, tree: exp.Query) -> tuple[dict[str, str], dict[str, str]]:
         """Each table the query reads must be one of the project's (created in DuckDB, empty,
-        if no row came yet); the aggregate states of their columns."""
+        if no row came yet); the aggregate states of their columns, and their DuckDB types."""
         ctes = {c.alias_or_name.lower() for c in tree.find_all(exp.CTE)}
         states: dict[str, str] = {}
+        types: dict[str, str] = {}
         for table in tree.find_all(exp.Table):
             if not isinstance(table.this, exp.Identifier):
                 raise SqlError(
@@ -161,10 +162,14 @@ class Query:
             table.set("this", exp.to_identifier(storage(name), quoted=True))
             if not table.alias:
                 table.set("alias", exp.TableAlias(this=exp.to_identifier(name, quoted=True)))
+            declared = {c.name: c.data_type for c in record.table.schema_ or []}
             for column, duck in columns.items():
-                if (state := state_of(duck)) is not None:
+                state = state_of(duck, declared.get(column))
+                if state is not None:
                     states[column.lower()] = state
-        return states
+                else:
+                    types[column.lower()] = duck
+        return states, types
 
 
 def _request(body: Any) -> dict[str, Any]:

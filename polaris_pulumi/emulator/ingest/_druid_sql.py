@@ -6,12 +6,14 @@ never passed through for DuckDB to guess at.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable, Mapping
 
 import sqlglot
 from sqlglot import exp
-from sqlglot.errors import ParseError
+from sqlglot.errors import SqlglotError
 
+from polaris_pulumi.emulator.ingest._functions import FUNCTIONS, TYPED, Context
 from polaris_pulumi.emulator.ingest._periods import (  # noqa: F401 - Druid SQL's, re-exported
     interval,
     joda_to_strftime,
@@ -22,6 +24,8 @@ from polaris_pulumi.emulator.ingest._sql_errors import SqlInvalid, Unevaluated
 __all__ = ["SqlInvalid", "Unevaluated", "interval", "joda_to_strftime", "period_seconds"]
 
 READ, WRITE = "druid", "duckdb"
+# sqlglot logs what it cannot read (a JSON path) as a warning; the engine's answer says it.
+logging.getLogger("sqlglot").setLevel(logging.ERROR)
 
 
 MAX_NESTING = 100  # parentheses within each other; a deeper text is refused before parsing
@@ -53,7 +57,7 @@ def parse_expression(text: str) -> exp.Expr:
     _shallow(text)
     try:
         tree = sqlglot.parse_one(text, read=READ)
-    except ParseError as exc:
+    except SqlglotError as exc:
         raise SqlInvalid(f"{text!r} is not Druid SQL: {_first_line(exc)}") from None
     if tree is None:
         raise SqlInvalid(f"{text!r} is empty")
@@ -65,7 +69,7 @@ def parse_query(text: str) -> exp.Query:
     _shallow(text)
     try:
         trees = sqlglot.parse(text, read=READ)
-    except ParseError as exc:
+    except SqlglotError as exc:
         raise SqlInvalid(f"Incorrect syntax: {_first_line(exc)}") from None
     trees = [t for t in trees if t is not None]
     if len(trees) != 1 or not isinstance(trees[0], exp.Query):
@@ -91,35 +95,51 @@ def no_lookups(name: str) -> tuple[str, str, str]:
 
 
 def to_duckdb(
-    tree: exp.Expr, states: Mapping[str, str] | None = None, lookups: Lookups = no_lookups
+    tree: exp.Expr,
+    states: Mapping[str, str] | None = None,
+    lookups: Lookups = no_lookups,
+    types: Mapping[str, str] | None = None,
 ) -> str:
     """DuckDB SQL for a Druid SQL tree. `states` names the columns that hold an aggregate's
     state (`pair`: LATEST/EARLIEST, `set`: a distinct-count sketch), which Druid's functions
-    on them read; `lookups` resolves the lookups LOOKUP names."""
+    on them read; `lookups` resolves the lookups LOOKUP names; `types` gives the columns'
+    DuckDB types (what Druid's planner knows: which values are arrays, longs, times)."""
+    ctx = Context(states or {}, types or {})
     tree = tree.copy()
-    calls = [n for n in tree.walk(bfs=False) if isinstance(n, exp.Anonymous | exp.ApproxDistinct)]
+    calls = [n for n in tree.walk(bfs=False) if isinstance(n, _REWRITTEN_NODES)]
     for node in reversed(calls):  # a call's arguments are rewritten before the call
         if isinstance(node, exp.Anonymous) and node.name.upper() == "LOOKUP":
             new = _lookup(list(node.expressions), lookups)
         else:
-            new = _rewrite(node, states or {})
+            try:
+                new = _rewrite(node, ctx)
+            except (AttributeError, TypeError, KeyError, IndexError):
+                raise Unevaluated(node.sql(READ)[:60], "arguments it cannot read") from None
         if node is tree:
             tree = new
         elif new is not node:
             node.replace(new)
-    return tree.sql(WRITE)
+    try:
+        return tree.sql(WRITE)
+    except SqlglotError as exc:
+        raise SqlInvalid(f"The local engine cannot write this query: {_first_line(exc)}") from None
 
 
-def _rewrite(node: exp.Expr, states: Mapping[str, str]) -> exp.Expr:
+_REWRITTEN_NODES = (exp.Anonymous, exp.ApproxDistinct, *TYPED)
+
+
+def _rewrite(node: exp.Expr, ctx: Context) -> exp.Expr:
     if isinstance(node, exp.ApproxDistinct):
-        return _distinct([node.this], states)
+        return _distinct([node.this], ctx.states)
     if not isinstance(node, exp.Anonymous):
-        return node
+        typed = TYPED.get(type(node))
+        return node if typed is None else typed(node, ctx)
     name = node.name.upper()
-    rule = _FUNCTIONS.get(name)
-    if rule is None:
-        raise Unevaluated(name)
-    return rule(list(node.expressions), states)
+    if (rule := _FUNCTIONS.get(name)) is not None:
+        return rule(list(node.expressions), ctx.states)
+    if (library := FUNCTIONS.get(name)) is not None:
+        return library(list(node.expressions), ctx)
+    raise Unevaluated(name)
 
 
 Rule = Callable[[list[exp.Expr], Mapping[str, str]], exp.Expr]
@@ -331,7 +351,7 @@ _FUNCTIONS: dict[str, Rule] = {
 }
 # What docs/local-testing.md lists: Druid's functions the rules above rewrite, and those
 # sqlglot already writes for DuckDB (its typed functions).
-REWRITTEN = tuple(sorted({*_FUNCTIONS, "APPROX_COUNT_DISTINCT", "LOOKUP"}))
+REWRITTEN = tuple(sorted({*_FUNCTIONS, *FUNCTIONS, "APPROX_COUNT_DISTINCT", "LOOKUP"}))
 
 # Druid's ingestion aggregators: COUNT, SUM, MIN, MAX, LATEST/EARLIEST[_BY] (a `pair`), and the
 # distinct counts, where DS_HLL and DS_THETA build the sketch (here: the set of values).

@@ -77,11 +77,15 @@ def polaris_type(duck: str) -> str:
     return _POLARIS_TYPES.get(duck, "json")
 
 
-def state_of(duck: str) -> str | None:
-    """Which aggregate state a column of this DuckDB type holds, if any."""
+_ARRAYS = frozenset({"stringArray", "longArray", "doubleArray", "floatArray"})
+
+
+def state_of(duck: str, declared: str | None = None) -> str | None:
+    """Which aggregate state a column of this DuckDB type holds, if any: a list is a sketch's
+    set unless the table declares it an array."""
     if duck.startswith("STRUCT(t TIMESTAMP"):
         return "pair"
-    if duck.endswith("[]"):
+    if duck.endswith("[]") and declared not in _ARRAYS:
         return "set"
     return None
 

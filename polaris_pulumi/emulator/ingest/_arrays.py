@@ -1,0 +1,232 @@
+"""Druid's array functions, multi-value string functions (a multi-value string is held as an
+array of strings) and array aggregates, each declared once as a rewrite into DuckDB's tree:
+0-based offsets and 1-based ordinals give null out of range, a value not found gives null,
+null elements print as `null`, and times in arrays are millis (Druid has no array of times)."""
+
+from __future__ import annotations
+
+from sqlglot import exp
+
+from polaris_pulumi.emulator.ingest._fn_base import (
+    Context,
+    Rule,
+    TypedRule,
+    arity,
+    bigint,
+    call,
+    case,
+    is_array,
+    mark_array,
+    millis,
+    varchar,
+)
+
+
+def _offset(base: int) -> Rule:
+    """ARRAY_OFFSET (0-based) / ARRAY_ORDINAL (1-based): null out of range."""
+
+    def rule(args: list[exp.Expr], _: Context) -> exp.Expr:
+        arity("ARRAY_OFFSET", args, 2, 2)
+        at = exp.Paren(this=exp.Add(this=bigint(args[1]), expression=exp.Literal.number(1 - base)))
+        return case(
+            exp.GTE(this=at.copy(), expression=exp.Literal.number(1)),
+            call("list_extract", args[0], at),
+        )
+
+    return rule
+
+
+def _offset_of(base: int) -> Rule:
+    """ARRAY_OFFSET_OF / ARRAY_ORDINAL_OF: where the value first is, or null."""
+
+    def rule(args: list[exp.Expr], _: Context) -> exp.Expr:
+        arity("ARRAY_OFFSET_OF", args, 2, 2)
+        found = call("list_position", args[0], args[1])
+        if base == 0:
+            found = exp.Sub(this=found, expression=exp.Literal.number(1))
+        return case(exp.Not(this=exp.Is(this=args[1].copy(), expression=exp.Null())), found)
+
+    return rule
+
+
+def _overlap(args: list[exp.Expr], ctx: Context) -> exp.Expr:
+    arity("ARRAY_OVERLAP", args, 2, 2)
+    return call("list_has_any", args[0], _as_array(args[1], ctx))
+
+
+def _contains_all(args: list[exp.Expr], ctx: Context) -> exp.Expr:
+    """ARRAY_CONTAINS(array, value or array): every value is an element."""
+    arity("ARRAY_CONTAINS", args, 2, 2)
+    return call("list_has_all", args[0], _as_array(args[1], ctx))
+
+
+def _as_array(node: exp.Expr, ctx: Context) -> exp.Expr:
+    return node if is_array(node, ctx) else exp.Array(expressions=[node])
+
+
+def _slice(args: list[exp.Expr], _: Context) -> exp.Expr:
+    """ARRAY_SLICE(array, start[, end]): 0-based, end exclusive; null when start is past the
+    end or negative."""
+    arity("ARRAY_SLICE", args, 2, 3)
+    start = bigint(args[1])
+    out_of_range = exp.Or(
+        this=exp.LT(this=start.copy(), expression=exp.Literal.number(0)),
+        expression=exp.GT(this=start.copy(), expression=call("len", args[0].copy())),
+    )
+    rest = [args[2]] if len(args) > 2 else [call("len", args[0].copy())]
+    sliced = call(
+        "list_slice", args[0], exp.Add(this=start, expression=exp.Literal.number(1)), *rest
+    )
+    return mark_array(exp.If(this=out_of_range, true=exp.Null(), false=sliced))
+
+
+def _to_string(args: list[exp.Expr], _: Context) -> exp.Expr:
+    """ARRAY_TO_STRING / MV_TO_STRING: null elements print as `null`."""
+    arity("ARRAY_TO_STRING", args, 2, 2)
+    x = exp.to_identifier("x")
+    each = exp.Lambda(
+        this=exp.Coalesce(this=varchar(exp.column("x")), expressions=[exp.Literal.string("null")]),
+        expressions=[x],
+    )
+    return call("array_to_string", call("list_transform", args[0], each), args[1])
+
+
+def _prepend(args: list[exp.Expr], _: Context) -> exp.Expr:
+    arity("ARRAY_PREPEND", args, 2, 2)
+    return mark_array(call("list_prepend", args[0], args[1]))
+
+
+def _append(args: list[exp.Expr], _: Context) -> exp.Expr:
+    arity("ARRAY_APPEND", args, 2, 2)
+    return mark_array(call("list_append", args[0], args[1]))
+
+
+def _concat(args: list[exp.Expr], _: Context) -> exp.Expr:
+    arity("ARRAY_CONCAT", args, 2, 2)
+    return mark_array(call("list_concat", args[0], args[1]))
+
+
+def _mv_filter(keep: bool) -> Rule:
+    def rule(args: list[exp.Expr], _: Context) -> exp.Expr:
+        arity("MV_FILTER_ONLY", args, 2, 2)
+        test: exp.Expr = call("list_contains", args[1], exp.column("x"))
+        if not keep:
+            test = exp.Not(this=test)
+        return mark_array(
+            call(
+                "list_filter", args[0], exp.Lambda(this=test, expressions=[exp.to_identifier("x")])
+            )
+        )
+
+    return rule
+
+
+def _string_to_mv(args: list[exp.Expr], _: Context) -> exp.Expr:
+    arity("STRING_TO_MV", args, 2, 2)
+    return mark_array(call("regexp_split_to_array", varchar(args[0]), args[1]))
+
+
+def _to_strings(args: list[exp.Expr], _: Context) -> exp.Expr:
+    arity("ARRAY_TO_MV", args, 1, 1)
+    return mark_array(exp.cast(args[0], exp.DataType.build("VARCHAR[]")))
+
+
+def _length(args: list[exp.Expr], _: Context) -> exp.Expr:
+    arity("MV_LENGTH", args, 1, 1)
+    return call("len", args[0])
+
+
+def _array_contains(node: exp.ArrayContains, ctx: Context) -> exp.Expr:
+    return _contains_all([node.this, node.expression], ctx)
+
+
+def _array_prepend(node: exp.ArrayPrepend, _: Context) -> exp.Expr:
+    return mark_array(call("list_prepend", node.this, node.expression))
+
+
+def _array_slice(node: exp.ArraySlice, ctx: Context) -> exp.Expr:
+    args = [node.this, node.args["start"]] + ([node.args["end"]] if node.args.get("end") else [])
+    return _slice(args, ctx)
+
+
+def _array_to_string(node: exp.ArrayToString, ctx: Context) -> exp.Expr:
+    return _to_string([node.this, node.expression], ctx)
+
+
+def _unwrap(node: exp.Expr) -> tuple[exp.Expr, bool]:
+    """An aggregate's value, and whether it is DISTINCT (sqlglot puts ARRAY_AGG's size limit
+    beside the value in the DISTINCT: dropped here, the local engine keeps every value)."""
+    if isinstance(node, exp.Distinct):
+        return node.expressions[0], True
+    return node, False
+
+
+def _rewrap(value: exp.Expr, distinct: bool) -> exp.Expr:
+    return exp.Distinct(expressions=[value]) if distinct else value
+
+
+def _array_literal(node: exp.Array, ctx: Context) -> exp.Expr:
+    """ARRAY[...]: Druid has no array of times, its times in an array are millis."""
+    for element in list(node.expressions):
+        timed = isinstance(element, exp.Cast) and element.to.is_type(exp.DType.TIMESTAMP)
+        if timed or millis(element, ctx) is not element:
+            element.replace(call("epoch_ms", element.copy()))
+    return mark_array(node)
+
+
+def _array_agg(node: exp.ArrayAgg, ctx: Context) -> exp.Expr:
+    """ARRAY_AGG(value[, size]): times as millis."""
+    value, distinct = _unwrap(node.this)
+    return mark_array(exp.ArrayAgg(this=_rewrap(millis(value, ctx), distinct)))
+
+
+def _string_agg(node: exp.GroupConcat, ctx: Context) -> exp.Expr:
+    """STRING_AGG(value, separator[, size]): nulls left out, numbers and times (as millis)
+    as text."""
+    value, distinct = _unwrap(node.this)
+    text = varchar(millis(value, ctx))
+    return exp.GroupConcat(this=_rewrap(text, distinct), separator=node.args.get("separator"))
+
+
+def _avg(node: exp.Avg, ctx: Context) -> exp.Expr:
+    """AVG of longs is a long: Druid divides the sum by the count in whole numbers."""
+    value = node.this
+    if isinstance(value, exp.Column) and ctx.types.get(value.name.lower()) == "BIGINT":
+        return bigint(call("trunc", exp.Avg(this=value)))
+    return node
+
+
+FUNCTIONS: dict[str, Rule] = {
+    "ARRAY_OFFSET": _offset(0),
+    "ARRAY_ORDINAL": _offset(1),
+    "ARRAY_OFFSET_OF": _offset_of(0),
+    "ARRAY_ORDINAL_OF": _offset_of(1),
+    "ARRAY_OVERLAP": _overlap,
+    "MV_OFFSET": _offset(0),
+    "MV_ORDINAL": _offset(1),
+    "MV_OFFSET_OF": _offset_of(0),
+    "MV_ORDINAL_OF": _offset_of(1),
+    "MV_OVERLAP": _overlap,
+    "MV_CONTAINS": _contains_all,
+    "MV_PREPEND": _prepend,
+    "MV_APPEND": _append,
+    "MV_CONCAT": _concat,
+    "MV_SLICE": _slice,
+    "MV_LENGTH": _length,
+    "MV_TO_STRING": _to_string,
+    "MV_TO_ARRAY": _to_strings,
+    "ARRAY_TO_MV": _to_strings,
+    "STRING_TO_MV": _string_to_mv,
+    "MV_FILTER_ONLY": _mv_filter(keep=True),
+    "MV_FILTER_NONE": _mv_filter(keep=False),
+}
+TYPED: dict[type[exp.Expr], TypedRule] = {
+    exp.ArrayContains: _array_contains,  # type: ignore[dict-item]
+    exp.ArrayPrepend: _array_prepend,  # type: ignore[dict-item]
+    exp.ArraySlice: _array_slice,  # type: ignore[dict-item]
+    exp.ArrayToString: _array_to_string,  # type: ignore[dict-item]
+    exp.Array: _array_literal,  # type: ignore[dict-item]
+    exp.ArrayAgg: _array_agg,  # type: ignore[dict-item]
+    exp.GroupConcat: _string_agg,  # type: ignore[dict-item]
+    exp.Avg: _avg,  # type: ignore[dict-item]
+}
