@@ -104,16 +104,18 @@ def compile_plan(
     measures: list[_rollup.Measure] = []
     time_sql = _time_default(spec)
     reads: set[str] = set()
+    # What Druid's planner knows of the input: each field's type (which are arrays, longs).
+    types = {f.name.lower(): _input_type(f.data_type) for f in spec.source.input_schema}
     for m in spec.mappings:
         with _at(f"the mapping of column {m.column_name!r}"):
             tree = sql.parse_expression(m.expression)
             reads |= {c.name for c in tree.find_all(exp.Column)}
             if m.column_name == "__time":
-                time_sql = sql.to_duckdb(tree, lookups=lookups)
+                time_sql = sql.to_duckdb(tree, lookups=lookups, types=types)
             elif m.is_aggregation or (table.type == "aggregate" and sql.aggregates(tree)):
-                measures.append(_rollup.measure(m.column_name, tree, lookups))
+                measures.append(_rollup.measure(m.column_name, tree, lookups, types))
             else:
-                dims[m.column_name] = sql.to_duckdb(tree, lookups=lookups)
+                dims[m.column_name] = sql.to_duckdb(tree, lookups=lookups, types=types)
     if not any(m.column_name == "__time" for m in spec.mappings):
         reads.add(_time_field(spec))
     keep = "true"
@@ -121,7 +123,7 @@ def compile_plan(
         with _at("filterExpression"):
             tree = sql.parse_expression(spec.filter_expression)
             reads |= {c.name for c in tree.find_all(exp.Column)}
-            keep = sql.to_duckdb(tree, lookups=lookups)
+            keep = sql.to_duckdb(tree, lookups=lookups, types=types)
     return Plan(
         table=table,
         time=time_sql,

@@ -13,6 +13,7 @@ perfect rollup.
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 import duckdb
@@ -35,13 +36,18 @@ class Measure:
     duck: str | None = None  # the state's type, when it is not the aggregate's own
 
 
-def measure(column: str, tree: exp.Expr, lookups: sql.Lookups = sql.no_lookups) -> Measure:
+def measure(
+    column: str,
+    tree: exp.Expr,
+    lookups: sql.Lookups = sql.no_lookups,
+    types: Mapping[str, str] | None = None,
+) -> Measure:
     """An aggregation mapping must be one aggregate call: Druid's ingestion aggregators (over
-    any expression, LOOKUP included)."""
+    any expression, LOOKUP included); `types` are the input fields' DuckDB types."""
     c = quote(column)
 
     def duck(node: exp.Expr) -> str:
-        return sql.to_duckdb(node, lookups=lookups)
+        return sql.to_duckdb(node, lookups=lookups, types=types)
 
     name = tree.name.upper() if isinstance(tree, exp.Anonymous) else ""
     if isinstance(tree, exp.Count | exp.Sum):

@@ -111,7 +111,7 @@ def _json_value(node: exp.JSONValue, _: Context) -> exp.Expr:
     else:
         raise Unevaluated("JSON_VALUE", "its path must be a JSONPath string literal")
     doc = exp.cast(node.this, exp.DataType.build("JSON"))
-    returning = node.args.get("returning")
+    returning = node.args.get("returning") or None  # sqlglot sets False when there is none
     if not isinstance(returning, exp.DataType | None):
         raise Unevaluated("JSON_VALUE", "a RETURNING clause it cannot read")
     if returning is not None and returning.expressions:
