@@ -44,7 +44,18 @@ def test_the_holding_list_names_only_vendored_cases() -> None:
     assert cases >= HOLDING, sorted(HOLDING - cases)[:10]
 
 
-@pytest.mark.parametrize("path", FILES, ids=lambda p: p.relative_to(SUITES).as_posix())
+# A dataset's files stay on one worker (xdist_group): each dataset is loaded once a run.
+PARAMS = [
+    pytest.param(
+        p,
+        marks=pytest.mark.xdist_group(f"druid-qa-{read(p).dataset}"),
+        id=p.relative_to(SUITES).as_posix(),
+    )
+    for p in FILES
+]
+
+
+@pytest.mark.parametrize("path", PARAMS)
 def test_druid_qa_cases_that_held_still_hold(path: Path, _loaded: dict[str, Endpoint]) -> None:
     suite = read(path)
     held = [c for c in suite.cases if f"{suite.file}:{c.ident}" in HOLDING]

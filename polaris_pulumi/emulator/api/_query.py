@@ -109,7 +109,8 @@ class Query:
         try:
             tree = sql.parse_query(request["query"])
             states, types = self._tables(tree)
-            text = sql.to_duckdb(tree, states, resolver(self.core.store, self.core.rows), types)
+            lookups = resolver(self.core.store, self.core.rows)
+            text = sql.to_duckdb(tree, states, lookups, types, copy=False)
         except sql.SqlInvalid as exc:
             raise SqlError(str(exc)) from None
         except sql.Unevaluated as exc:
@@ -153,9 +154,7 @@ class Query:
             record = self.core.store.get_table(name) if schema in ("", "druid") else None
             if record is None:
                 raise SqlError(f"Object '{name}' not found")
-            with self.core.rows.writing() as cur:
-                columns = self.core.rows.ensure(record.table, cur)
-                self.core.rows.merge(cur, name, at_least=1)
+            columns = self.core.rows.ready(record.table)
             # Each Polaris table has its own DuckDB table (`storage`), named as before by an
             # alias, so that qualified columns ("t"."c") still resolve.
             table.set("db", None)

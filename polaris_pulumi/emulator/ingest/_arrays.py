@@ -174,18 +174,38 @@ def _array_literal(node: exp.Array, ctx: Context) -> exp.Expr:
     return mark_array(node)
 
 
+def _sorted_set(value: exp.Expr) -> exp.Expr:
+    """The distinct values, sorted (nulls first), as Druid's set accumulator keeps them (a
+    constant has one)."""
+    if value.find(exp.Column) is None:
+        return exp.ArrayAgg(this=exp.Distinct(expressions=[value]))
+    ordered = exp.Ordered(this=value.copy(), nulls_first=True)
+    return exp.ArrayAgg(
+        this=exp.Order(this=exp.Distinct(expressions=[value]), expressions=[ordered])
+    )
+
+
 def _array_agg(node: exp.ArrayAgg, ctx: Context) -> exp.Expr:
-    """ARRAY_AGG(value[, size]): times as millis."""
+    """ARRAY_AGG([DISTINCT] value[, size]): times as millis; distinct values sorted."""
     value, distinct = _unwrap(node.this)
-    return mark_array(exp.ArrayAgg(this=_rewrap(millis(value, ctx), distinct)))
+    value = millis(value, ctx)
+    return mark_array(_sorted_set(value) if distinct else exp.ArrayAgg(this=value))
 
 
 def _string_agg(node: exp.GroupConcat, ctx: Context) -> exp.Expr:
-    """STRING_AGG(value, separator[, size]): nulls left out, numbers and times (as millis)
-    as text."""
+    """STRING_AGG([DISTINCT] value, separator[, size]): nulls left out, numbers and times (as
+    millis) as text; distinct values sorted by value; null when no value is."""
     value, distinct = _unwrap(node.this)
-    text = varchar(millis(value, ctx))
-    return exp.GroupConcat(this=_rewrap(text, distinct), separator=node.args.get("separator"))
+    value = millis(value, ctx)
+    separator = node.args.get("separator") or exp.Literal.string(",")
+    if not distinct:
+        return exp.GroupConcat(this=varchar(value), separator=separator)
+    each = exp.Lambda(this=varchar(exp.column("v")), expressions=[exp.to_identifier("v")])
+    text = call(
+        "array_to_string", call("list_transform", _sorted_set(value.copy()), each), separator
+    )
+    some = exp.GT(this=exp.Count(this=value), expression=exp.Literal.number(0))
+    return exp.If(this=some, true=text, false=exp.Null())
 
 
 def _avg(node: exp.Avg, ctx: Context) -> exp.Expr:

@@ -99,13 +99,15 @@ def to_duckdb(
     states: Mapping[str, str] | None = None,
     lookups: Lookups = no_lookups,
     types: Mapping[str, str] | None = None,
+    copy: bool = True,
 ) -> str:
     """DuckDB SQL for a Druid SQL tree. `states` names the columns that hold an aggregate's
     state (`pair`: LATEST/EARLIEST, `set`: a distinct-count sketch), which Druid's functions
     on them read; `lookups` resolves the lookups LOOKUP names; `types` gives the columns'
-    DuckDB types (what Druid's planner knows: which values are arrays, longs, times)."""
+    DuckDB types (what Druid's planner knows: which values are arrays, longs, times). The
+    tree is rewritten in place when `copy` is false (a query's, read once)."""
     ctx = Context(states or {}, types or {})
-    tree = tree.copy()
+    tree = tree.copy() if copy else tree
     calls = [n for n in tree.walk(bfs=False) if isinstance(n, _REWRITTEN_NODES)]
     for node in reversed(calls):  # a call's arguments are rewritten before the call
         if isinstance(node, exp.Anonymous) and node.name.upper() == "LOOKUP":

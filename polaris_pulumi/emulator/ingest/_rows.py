@@ -138,6 +138,9 @@ class Rows:
             )
         )
         self.lock = threading.RLock()
+        # Bumped by every write: what `ready` found stays true until the next one.
+        self.version = 0
+        self._ready: dict[str, tuple[int, tuple[tuple[str, str], ...], dict[str, str]]] = {}
 
     @classmethod
     def beside(cls, store_path: str) -> Rows:
@@ -167,6 +170,7 @@ class Rows:
                 cur.rollback()
                 raise
             cur.commit()
+            self.version += 1
 
     def columns(self, name: str, cur: duckdb.DuckDBPyConnection | None = None) -> dict[str, str]:
         """A Polaris table's columns and their DuckDB types, in order ({} if it has no rows
@@ -195,6 +199,21 @@ class Rows:
         else:
             return have
         return self.columns(table.name, cur)
+
+    def ready(self, table: TableSpec) -> dict[str, str]:
+        """The table ready to be read: created with its declared columns, its pending rollup
+        merged; its columns. Done in a write only when a write came since it was last done
+        (a query's own cost, otherwise, would be a write transaction per table it names)."""
+        declared = tuple((c.name, c.data_type) for c in table.schema_ or [])
+        with self.lock:
+            seen = self._ready.get(table.name)
+            if seen is not None and seen[0] == self.version and seen[1] == declared:
+                return seen[2]
+            with self.writing() as cur:
+                columns = self.ensure(table, cur)
+                self.merge(cur, table.name, at_least=1)
+            self._ready[table.name] = (self.version, declared, columns)
+            return columns
 
     def drop(self, name: str) -> None:
         """The table's rows and what the engine kept for it (its read positions, its pending
