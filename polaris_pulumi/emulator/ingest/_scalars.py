@@ -17,6 +17,7 @@ from polaris_pulumi.emulator.ingest._fn_base import (
     bigint,
     call,
     case,
+    is_array,
     mark_array,
     varchar,
 )
@@ -161,3 +162,77 @@ TYPED: dict[type[exp.Expr], TypedRule] = {
     exp.JSONValue: _json_value,  # type: ignore[dict-item]
     exp.Length: _length_of_text,  # type: ignore[dict-item]
 }
+
+
+# Comparisons: Druid casts a string compared with a number to a number, and a string that is
+# not one is null (no error), where DuckDB's implicit cast fails the query.
+
+_NUMERIC_TYPES = ("BIGINT", "INTEGER", "DOUBLE", "FLOAT", "DECIMAL", "HUGEINT", "SMALLINT")
+_NUMERIC_NODES = (
+    exp.Count,
+    exp.Sum,
+    exp.Avg,
+    exp.Add,
+    exp.Sub,
+    exp.Mul,
+    exp.Div,
+    exp.Mod,
+    exp.Length,
+    exp.ArraySize,
+)
+
+
+def _number_literal(node: exp.Expr) -> bool:
+    if isinstance(node, exp.Neg):
+        node = node.this
+    return isinstance(node, exp.Literal) and not node.is_string
+
+
+def _numeric(node: exp.Expr, ctx: Context) -> bool:
+    """Whether the value is known to be a number (or a time, which compares as itself)."""
+    if _number_literal(node) or isinstance(node, _NUMERIC_NODES):
+        return True
+    if isinstance(node, exp.Paren):
+        return _numeric(node.this, ctx)
+    if isinstance(node, exp.Column):
+        duck = ctx.types.get(node.name.lower(), "")
+        return duck.startswith(_NUMERIC_TYPES) or duck == "TIMESTAMP"
+    if isinstance(node, exp.Cast | exp.TryCast):
+        return not node.to.is_type(*exp.DataType.TEXT_TYPES)
+    return False
+
+
+def _as_number(node: exp.Expr, ctx: Context) -> exp.Expr:
+    if _numeric(node, ctx) or is_array(node, ctx) or isinstance(node, exp.Literal | exp.Null):
+        return node
+    return exp.TryCast(this=node, to=exp.DataType.build("DOUBLE"))
+
+
+def _compare(node: exp.Binary, ctx: Context) -> exp.Expr:
+    left, right = node.this, node.expression
+    if _number_literal(right) and not _number_literal(left):
+        node.set("this", _as_number(left, ctx))
+    elif _number_literal(left) and not _number_literal(right):
+        node.set("expression", _as_number(right, ctx))
+    return node
+
+
+def _in(node: exp.In, ctx: Context) -> exp.Expr:
+    """IN (...): all numbers compares as numbers; numbers among strings are strings."""
+    values = node.expressions
+    if not values:
+        return node
+    if all(_number_literal(v) for v in values):
+        node.set("this", _as_number(node.this, ctx))
+    elif any(isinstance(v, exp.Literal) and v.is_string for v in values):
+        for v in values:
+            if _number_literal(v):
+                v.replace(exp.Literal.string(v.sql()))
+    return node
+
+
+COMPARISONS: dict[type[exp.Expr], TypedRule] = {
+    **{kind: _compare for kind in (exp.EQ, exp.NEQ, exp.LT, exp.LTE, exp.GT, exp.GTE)},  # type: ignore[misc]
+    exp.In: _in,  # type: ignore[dict-item]
+}
+TYPED.update(COMPARISONS)
