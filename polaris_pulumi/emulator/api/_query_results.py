@@ -8,6 +8,8 @@ import csv
 import datetime as dt
 import io
 import json
+import math
+import struct
 from decimal import Decimal
 from typing import Any
 
@@ -33,10 +35,24 @@ def _value(v: Any) -> Any:
 
 
 def _cell(v: Any, duck: str) -> Any:
-    """A JSON column's value as the JSON it holds (Druid answers COMPLEX<json> nested)."""
+    """A JSON column's value as the JSON it holds (Druid answers COMPLEX<json> nested); a
+    FLOAT as the shortest decimal that is the same float (Java's `0.1`, not `0.10000000149`)."""
     if duck == "JSON" and isinstance(v, str):
         return json.loads(v)
+    if duck == "FLOAT" and isinstance(v, float):
+        return _float32(v)
     return _value(v)
+
+
+def _float32(v: float) -> float:
+    if not math.isfinite(v):
+        return v
+    single = struct.pack("<f", v)
+    for digits in range(1, 10):
+        shorter = float(f"{v:.{digits}g}")
+        if struct.pack("<f", shorter) == single:
+            return shorter
+    return v
 
 
 _DRUID_TYPES = {

@@ -258,5 +258,19 @@ def _typed(row: Row, types: dict[str, str]) -> tuple[Row, int]:
             except (TypeError, ValueError):
                 out[name], bad = None, bad + 1
         elif data_type in ("string", "varchar") and not isinstance(value, str):
-            out[name] = value if isinstance(value, list) else json.dumps(value)
+            out[name] = _strings(value) if isinstance(value, list) else json.dumps(value)
     return out, bad
+
+
+def _strings(values: list[Any]) -> list[str | None] | None:
+    """A list bound for a string column, as Druid keeps a multi-value string: each element's
+    text (a nested list as Java prints it, `[3, [4, 5]]`); an empty list is null."""
+    return [v if isinstance(v, str) or v is None else _java_text(v) for v in values] or None
+
+
+def _java_text(value: Any) -> str:
+    if isinstance(value, list):
+        return "[" + ", ".join("null" if v is None else _java_text(v) for v in value) + "]"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return value if isinstance(value, str) else json.dumps(value)
