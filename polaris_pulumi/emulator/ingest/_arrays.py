@@ -20,6 +20,7 @@ from polaris_pulumi.emulator.ingest._fn_base import (
     millis,
     varchar,
 )
+from polaris_pulumi.emulator.ingest._sql_errors import SqlInvalid
 
 
 def _offset(base: int) -> Rule:
@@ -185,27 +186,88 @@ def _sorted_set(value: exp.Expr) -> exp.Expr:
     )
 
 
+# Druid's ARRAY_AGG and STRING_AGG hold at most `size` bytes (1024 unless given): a larger
+# aggregate fails the query. The local engine counts 9 bytes a number, 5 and its length a text.
+DEFAULT_SIZE = 1024
+
+
+def _size(given: exp.Expr | None, function: str) -> int:
+    if given is None:
+        return DEFAULT_SIZE
+    text = given.this if isinstance(given, exp.Literal) and not given.is_string else None
+    if text is None or not text.isdigit() or not 0 < int(text) < 2**31:
+        raise SqlInvalid(
+            f"{function}'s size must be a whole number of bytes, 1 to {2**31 - 1}: not {given.sql()}"
+        )
+    return int(text)
+
+
+def _capped(result: exp.Expr, values: exp.Expr, size: int, function: str) -> exp.Expr:
+    """The aggregate, or Druid's refusal when its values pass `size` bytes."""
+    v = exp.column("v")
+    text = exp.Add(
+        this=exp.Literal.number(5),
+        expression=exp.Coalesce(
+            this=exp.Length(this=varchar(v)), expressions=[exp.Literal.number(0)]
+        ),
+    )
+    numeric = exp.In(
+        this=call("typeof", v.copy()),
+        expressions=[exp.Literal.string(t) for t in ("BIGINT", "INTEGER", "DOUBLE", "FLOAT")],
+    )
+    # a number is 9 bytes (a null flag and 8), a text 5 and its length
+    size_of = exp.If(this=numeric, true=exp.Literal.number(9), false=text)
+    each = exp.Lambda(this=size_of, expressions=[exp.to_identifier("v")])
+    used = exp.Coalesce(
+        this=call("list_sum", call("list_transform", values, each)),
+        expressions=[exp.Literal.number(0)],
+    )
+    message = (
+        f"Unable to serialize the {function} aggregate: its size is larger than max [{size}] "
+        f"bytes: give {function} a larger size"
+    )
+    refusal = call("error", exp.Literal.string(message))
+    over = exp.GT(this=used, expression=exp.Literal.number(size))
+    return exp.If(this=over, true=refusal, false=result)
+
+
 def _array_agg(node: exp.ArrayAgg, ctx: Context) -> exp.Expr:
-    """ARRAY_AGG([DISTINCT] value[, size]): times as millis; distinct values sorted."""
+    """ARRAY_AGG([DISTINCT] value[, size]): times as millis; distinct values sorted; at most
+    `size` bytes."""
     value, distinct = _unwrap(node.this)
+    size = _size(node.meta.get("size") or _distinct_size(node.this), "ARRAY_AGG")
     value = millis(value, ctx)
-    return mark_array(_sorted_set(value) if distinct else exp.ArrayAgg(this=value))
+    agg = _sorted_set(value) if distinct else exp.ArrayAgg(this=value)
+    return mark_array(_capped(agg, agg.copy(), size, "ARRAY_AGG"))
+
+
+def _distinct_size(node: exp.Expr) -> exp.Expr | None:
+    """sqlglot puts ARRAY_AGG(DISTINCT value, size)'s size beside the value."""
+    if isinstance(node, exp.Distinct) and len(node.expressions) > 1:
+        size: exp.Expr = node.expressions[1]
+        return size
+    return None
 
 
 def _string_agg(node: exp.GroupConcat, ctx: Context) -> exp.Expr:
     """STRING_AGG([DISTINCT] value, separator[, size]): nulls left out, numbers and times (as
-    millis) as text; distinct values sorted by value; null when no value is."""
+    millis) as text; distinct values sorted by value; null when no value is; at most `size`
+    bytes."""
     value, distinct = _unwrap(node.this)
+    size = _size(node.args.get("on_overflow"), "STRING_AGG")
     value = millis(value, ctx)
     separator = node.args.get("separator") or exp.Literal.string(",")
-    if not distinct:
-        return exp.GroupConcat(this=varchar(value), separator=separator)
     each = exp.Lambda(this=varchar(exp.column("v")), expressions=[exp.to_identifier("v")])
-    text = call(
-        "array_to_string", call("list_transform", _sorted_set(value.copy()), each), separator
-    )
-    some = exp.GT(this=exp.Count(this=value), expression=exp.Literal.number(0))
-    return exp.If(this=some, true=text, false=exp.Null())
+    # its size counts the values as the texts it joins
+    if not distinct:
+        values: exp.Expr = exp.ArrayAgg(this=varchar(value.copy()))
+        text: exp.Expr = exp.GroupConcat(this=varchar(value), separator=separator)
+    else:
+        values = call("list_transform", _sorted_set(value.copy()), each.copy())
+        listed = call("list_transform", _sorted_set(value.copy()), each)
+        some = exp.GT(this=exp.Count(this=value), expression=exp.Literal.number(0))
+        text = exp.If(this=some, true=call("array_to_string", listed, separator), false=exp.Null())
+    return _capped(text, values, size, "STRING_AGG")
 
 
 def _avg(node: exp.Avg, ctx: Context) -> exp.Expr:

@@ -11,6 +11,7 @@ from collections.abc import Callable, Mapping
 
 import sqlglot
 from sqlglot import exp
+from sqlglot.dialects.druid import Druid
 from sqlglot.errors import SqlglotError
 
 from polaris_pulumi.emulator.ingest._functions import FUNCTIONS, TYPED, Context
@@ -23,7 +24,23 @@ from polaris_pulumi.emulator.ingest._sql_errors import SqlInvalid, Unevaluated
 
 __all__ = ["SqlInvalid", "Unevaluated", "interval", "joda_to_strftime", "period_seconds"]
 
-READ, WRITE = "druid", "duckdb"
+
+def _array_agg(args: list[exp.Expr]) -> exp.Expr:
+    """ARRAY_AGG(expr[, size]): sqlglot's own reader drops the size; it is kept here."""
+    node = exp.ArrayAgg(this=args[0])
+    if len(args) > 1:
+        node.meta["size"] = args[1]
+    return node
+
+
+class _Druid(Druid):
+    """sqlglot's `druid` dialect, keeping what Druid's functions take that it drops."""
+
+    class Parser(Druid.Parser):  # type: ignore[misc,valid-type]
+        FUNCTIONS = {**Druid.Parser.FUNCTIONS, "ARRAY_AGG": _array_agg}
+
+
+READ, WRITE = _Druid, "duckdb"
 # sqlglot logs what it cannot read (a JSON path) as a warning; the engine's answer says it.
 logging.getLogger("sqlglot").setLevel(logging.ERROR)
 
@@ -116,7 +133,7 @@ def to_duckdb(
             try:
                 new = _rewrite(node, ctx)
             except (AttributeError, TypeError, KeyError, IndexError):
-                raise Unevaluated(node.sql(READ)[:60], "arguments it cannot read") from None
+                raise Unevaluated(node.sql("druid")[:60], "arguments it cannot read") from None
         if node is tree:
             tree = new
         elif new is not node:
