@@ -64,8 +64,8 @@ def columns(dataset: str) -> dict[str, str]:
     for d in _dimensions(s):
         kind = d.get("type", "string")
         values = [r.get(d["name"]) for r in rows]
-        if all(v is None or (kind == "string" and v == []) for v in values):
-            continue  # Druid's segments hold no column that is null in every row
+        if kind == "string" and all(v is None or v == [] for v in values):
+            continue  # Druid's segments hold no string dimension null in every row (auto: kept)
         out[d["name"]] = _SCALAR.get(kind) or _auto(values)
         if kind == "string" and any(isinstance(v, list) for v in values):
             out[d["name"]] = "string"  # a multi-value string dimension

@@ -208,9 +208,30 @@ def _as_number(node: exp.Expr, ctx: Context) -> exp.Expr:
     return exp.TryCast(this=node, to=exp.DataType.build("DOUBLE"))
 
 
+def _nulls_first(array: exp.Expr) -> exp.Expr:
+    """An array whose elements compare as Druid's do: a null before any value (DuckDB puts
+    it after)."""
+    v = exp.column("v")
+    pair = exp.Struct(
+        expressions=[
+            exp.PropertyEQ(
+                this=exp.to_identifier("n"),
+                expression=exp.Not(this=exp.Is(this=v, expression=exp.Null())),
+            ),
+            exp.PropertyEQ(this=exp.to_identifier("v"), expression=v.copy()),
+        ]
+    )
+    return call(
+        "list_transform", array, exp.Lambda(this=pair, expressions=[exp.to_identifier("v")])
+    )
+
+
 def _compare(node: exp.Binary, ctx: Context) -> exp.Expr:
     left, right = node.this, node.expression
-    if _number_literal(right) and not _number_literal(left):
+    if is_array(left, ctx) and is_array(right, ctx):
+        node.set("this", _nulls_first(left))
+        node.set("expression", _nulls_first(right))
+    elif _number_literal(right) and not _number_literal(left):
         node.set("this", _as_number(left, ctx))
     elif _number_literal(left) and not _number_literal(right):
         node.set("expression", _as_number(right, ctx))
