@@ -114,11 +114,11 @@ def render(value: Any, sql_type: str) -> str:
         return value.replace("T", " ").rstrip("Z")
     if isinstance(value, bool):
         return "true" if value else "false"
+    if sql_type in ("OTHER", "COMPLEX<json>") and not isinstance(value, str):
+        return json.dumps(value, separators=(",", ":"))  # JSON, compact
     if isinstance(value, list):
         return "[" + ", ".join(_element(v) for v in value) + "]"
     if isinstance(value, dict):
-        return json.dumps(value, separators=(",", ":"))
-    if sql_type in ("OTHER", "COMPLEX<json>") and not isinstance(value, str):
         return json.dumps(value, separators=(",", ":"))
     return str(value)
 

@@ -270,12 +270,15 @@ def _string_agg(node: exp.GroupConcat, ctx: Context) -> exp.Expr:
     return _capped(text, values, size, "STRING_AGG")
 
 
-def _avg(node: exp.Avg, ctx: Context) -> exp.Expr:
-    """AVG of longs is a long: Druid divides the sum by the count in whole numbers."""
+def _avg(node: exp.Avg, _: Context) -> exp.Expr:
+    """AVG is the sum divided by the count, as Druid computes it: of longs, a long (whole
+    division, as the engine's `/` of whole numbers is); null when there is no value."""
+    if isinstance(node.parent, exp.Window):
+        return node
     value = node.this
-    if isinstance(value, exp.Column) and ctx.types.get(value.name.lower()) == "BIGINT":
-        return bigint(call("trunc", exp.Avg(this=value)))
-    return node
+    return exp.Paren(
+        this=exp.Div(this=exp.Sum(this=value.copy()), expression=exp.Count(this=value))
+    )
 
 
 FUNCTIONS: dict[str, Rule] = {
