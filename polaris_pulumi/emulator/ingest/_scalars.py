@@ -232,23 +232,42 @@ def _compare(node: exp.Binary, ctx: Context) -> exp.Expr:
         node.set("this", _nulls_first(left))
         node.set("expression", _nulls_first(right))
     elif _number_literal(right) and not _number_literal(left):
-        node.set("this", _as_number(left, ctx))
+        _coerce(node, "this", ctx)
     elif _number_literal(left) and not _number_literal(right):
-        node.set("expression", _as_number(right, ctx))
+        _coerce(node, "expression", ctx)
     return node
 
 
+def _coerce(node: exp.Binary, side: str, ctx: Context) -> None:
+    """A value that is not known to be a number, compared with a number: for (in)equality the
+    number is its text (a string equals it only as text; a number still equals it), for an
+    order the value is read as a number (null when it is not one)."""
+    other = "expression" if side == "this" else "this"
+    value, number = node.args[side], node.args[other]
+    if _numeric(value, ctx) or is_array(value, ctx) or isinstance(value, exp.Null):
+        return
+    if isinstance(node, exp.EQ | exp.NEQ):
+        node.set(other, _text(number))
+    else:
+        node.set(side, _as_number(value, ctx))
+
+
+def _text(number: exp.Expr) -> exp.Expr:
+    return exp.Literal.string(number.sql())
+
+
 def _in(node: exp.In, ctx: Context) -> exp.Expr:
-    """IN (...): all numbers compares as numbers; numbers among strings are strings."""
+    """IN (...): numbers among strings, or compared with a value not known to be a number,
+    are their text (as for `=`)."""
     values = node.expressions
     if not values:
         return node
-    if all(_number_literal(v) for v in values):
-        node.set("this", _as_number(node.this, ctx))
-    elif any(isinstance(v, exp.Literal) and v.is_string for v in values):
+    this = node.this
+    strings = any(isinstance(v, exp.Literal) and v.is_string for v in values)
+    if strings or not (_numeric(this, ctx) or is_array(this, ctx)):
         for v in values:
             if _number_literal(v):
-                v.replace(exp.Literal.string(v.sql()))
+                v.replace(_text(v))
     return node
 
 
