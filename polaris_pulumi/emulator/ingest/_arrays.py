@@ -40,9 +40,9 @@ def _offset(base: int) -> Rule:
 def _offset_of(base: int) -> Rule:
     """ARRAY_OFFSET_OF / ARRAY_ORDINAL_OF: where the value first is, or null."""
 
-    def rule(args: list[exp.Expr], _: Context) -> exp.Expr:
+    def rule(args: list[exp.Expr], ctx: Context) -> exp.Expr:
         arity("ARRAY_OFFSET_OF", args, 2, 2)
-        found = call("list_position", args[0], args[1])
+        found = call("list_position", args[0], millis(args[1], ctx))
         if base == 0:
             found = exp.Sub(this=found, expression=exp.Literal.number(1))
         return case(exp.Not(this=exp.Is(this=args[1].copy(), expression=exp.Null())), found)
@@ -52,13 +52,13 @@ def _offset_of(base: int) -> Rule:
 
 def _overlap(args: list[exp.Expr], ctx: Context) -> exp.Expr:
     arity("ARRAY_OVERLAP", args, 2, 2)
-    return call("list_has_any", args[0], _as_array(args[1], ctx))
+    return call("list_has_any", args[0], _as_array(millis(args[1], ctx), ctx))
 
 
 def _contains_all(args: list[exp.Expr], ctx: Context) -> exp.Expr:
     """ARRAY_CONTAINS(array, value or array): every value is an element."""
     arity("ARRAY_CONTAINS", args, 2, 2)
-    return call("list_has_all", args[0], _as_array(args[1], ctx))
+    return call("list_has_all", args[0], _as_array(millis(args[1], ctx), ctx))
 
 
 def _as_array(node: exp.Expr, ctx: Context) -> exp.Expr:

@@ -76,8 +76,10 @@ def mark_array(result: exp.Expr) -> exp.Expr:
 
 
 def millis(node: exp.Expr, ctx: Context) -> exp.Expr:
-    """A time as Druid's aggregators read it: epoch milliseconds."""
-    if isinstance(node, exp.Column) and ctx.types.get(node.name.lower()) == "TIMESTAMP":
+    """A time as Druid's aggregators and arrays hold it: epoch milliseconds (a TIMESTAMP
+    column, or a time literal)."""
+    timed = isinstance(node, exp.Column) and ctx.types.get(node.name.lower()) == "TIMESTAMP"
+    if timed or (isinstance(node, exp.Cast) and node.to.is_type(exp.DType.TIMESTAMP)):
         return call("epoch_ms", node)
     return node
 

@@ -271,8 +271,16 @@ def _in(node: exp.In, ctx: Context) -> exp.Expr:
     return node
 
 
+def _cast(node: exp.Cast, _: Context) -> exp.Expr:
+    """CAST to a number of text that is not one is null in Druid, not an error."""
+    if node.to.is_type(*exp.DataType.NUMERIC_TYPES):
+        return exp.TryCast(this=node.this, to=node.to)
+    return node
+
+
 COMPARISONS: dict[type[exp.Expr], TypedRule] = {
     **{kind: _compare for kind in (exp.EQ, exp.NEQ, exp.LT, exp.LTE, exp.GT, exp.GTE)},  # type: ignore[misc]
     exp.In: _in,  # type: ignore[dict-item]
+    exp.Cast: _cast,  # type: ignore[dict-item]
 }
 TYPED.update(COMPARISONS)
