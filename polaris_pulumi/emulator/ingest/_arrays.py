@@ -65,6 +65,30 @@ def _as_array(node: exp.Expr, ctx: Context) -> exp.Expr:
     return node if is_array(node, ctx) else exp.Array(expressions=[node])
 
 
+def _mv(rule: Rule, *positions: int) -> Rule:
+    """A multi-value function: a single string where it takes a multi-value string is one of
+    one value, a null one none (a text literal or a value cast to text; a column is taken as
+    it is held)."""
+
+    def mv_rule(args: list[exp.Expr], ctx: Context) -> exp.Expr:
+        for i in positions:
+            if i < len(args) and _text(args[i]) and not is_array(args[i], ctx):
+                one = args[i]
+                null = exp.Is(this=one.copy(), expression=exp.Null())
+                args[i] = mark_array(
+                    exp.If(this=null, true=exp.Null(), false=exp.Array(expressions=[one]))
+                )
+        return rule(args, ctx)
+
+    return mv_rule
+
+
+def _text(node: exp.Expr) -> bool:
+    if isinstance(node, exp.Literal):
+        return node.is_string
+    return isinstance(node, exp.Cast) and node.to.is_type(*exp.DataType.TEXT_TYPES)
+
+
 def _slice(args: list[exp.Expr], _: Context) -> exp.Expr:
     """ARRAY_SLICE(array, start[, end]): 0-based, end exclusive; null when start is past the
     end or negative."""
@@ -287,23 +311,23 @@ FUNCTIONS: dict[str, Rule] = {
     "ARRAY_OFFSET_OF": _offset_of(0),
     "ARRAY_ORDINAL_OF": _offset_of(1),
     "ARRAY_OVERLAP": _overlap,
-    "MV_OFFSET": _offset(0),
-    "MV_ORDINAL": _offset(1),
-    "MV_OFFSET_OF": _offset_of(0),
-    "MV_ORDINAL_OF": _offset_of(1),
-    "MV_OVERLAP": _overlap,
-    "MV_CONTAINS": _contains_all,
-    "MV_PREPEND": _prepend,
-    "MV_APPEND": _append,
-    "MV_CONCAT": _concat,
+    "MV_OFFSET": _mv(_offset(0), 0),
+    "MV_ORDINAL": _mv(_offset(1), 0),
+    "MV_OFFSET_OF": _mv(_offset_of(0), 0),
+    "MV_ORDINAL_OF": _mv(_offset_of(1), 0),
+    "MV_OVERLAP": _mv(_overlap, 0, 1),
+    "MV_CONTAINS": _mv(_contains_all, 0),
+    "MV_PREPEND": _mv(_prepend, 1),
+    "MV_APPEND": _mv(_append, 0),
+    "MV_CONCAT": _mv(_concat, 0, 1),
     "MV_SLICE": _slice,
-    "MV_LENGTH": _length,
-    "MV_TO_STRING": _to_string,
+    "MV_LENGTH": _mv(_length, 0),
+    "MV_TO_STRING": _mv(_to_string, 0),
     "MV_TO_ARRAY": _to_strings,
     "ARRAY_TO_MV": _to_strings,
     "STRING_TO_MV": _string_to_mv,
-    "MV_FILTER_ONLY": _mv_filter(keep=True),
-    "MV_FILTER_NONE": _mv_filter(keep=False),
+    "MV_FILTER_ONLY": _mv(_mv_filter(keep=True), 0),
+    "MV_FILTER_NONE": _mv(_mv_filter(keep=False), 0),
 }
 TYPED: dict[type[exp.Expr], TypedRule] = {
     exp.ArrayContains: _array_contains,  # type: ignore[dict-item]
