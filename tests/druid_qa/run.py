@@ -135,7 +135,23 @@ def report(verdicts: list[Verdict]) -> str:
         f"{'total':<52} {n:>6} {total['pass']:>6} {total['wrong']:>6} {total['error']:>6} "
         f"{total['answer']:>6}   {100 * total['pass'] / max(n, 1):.1f}% hold"
     )
+    wrapped = sum(1 for v in verdicts if _harness_only(v) and v.answer.error is not None)
+    lines.append(
+        f"{wrapped} more are refused by both engines where Druid's text is only its JDBC "
+        f"harness's wrapper class, {HARNESS_CLASS}; counting them, "
+        f"{100 * (total['pass'] + wrapped) / max(n, 1):.1f}% hold"
+    )
     return "\n".join(lines)
+
+
+# Druid's quidem harness wraps every failure (planning ones too) in this class, and some
+# `!error` cases expect only its name: its HTTP API, which Polaris' query API is, never says it.
+HARNESS_CLASS = "QueryInterruptedException"
+
+
+def _harness_only(v: Verdict) -> bool:
+    expected = [x.strip() for x in v.case.expected if x.strip()]
+    return v.case.kind == "error" and expected == [HARNESS_CLASS]
 
 
 def main(argv: list[str] | None = None) -> int:
