@@ -16,6 +16,7 @@ from polaris_pulumi.emulator.ingest._fn_base import (
     call,
     case,
     is_array,
+    is_time,
     mark_array,
     millis,
     varchar,
@@ -180,21 +181,16 @@ def _array_to_string(node: exp.ArrayToString, ctx: Context) -> exp.Expr:
 
 def _unwrap(node: exp.Expr) -> tuple[exp.Expr, bool]:
     """An aggregate's value, and whether it is DISTINCT (sqlglot puts ARRAY_AGG's size limit
-    beside the value in the DISTINCT: dropped here, the local engine keeps every value)."""
+    beside the value in the DISTINCT: `_distinct_size` reads it)."""
     if isinstance(node, exp.Distinct):
         return node.expressions[0], True
     return node, False
 
 
-def _rewrap(value: exp.Expr, distinct: bool) -> exp.Expr:
-    return exp.Distinct(expressions=[value]) if distinct else value
-
-
 def _array_literal(node: exp.Array, ctx: Context) -> exp.Expr:
     """ARRAY[...]: Druid has no array of times, its times in an array are millis."""
     for element in list(node.expressions):
-        timed = isinstance(element, exp.Cast) and element.to.is_type(exp.DType.TIMESTAMP)
-        if timed or millis(element, ctx) is not element:
+        if is_time(element, ctx):
             element.replace(call("epoch_ms", element.copy()))
     return mark_array(node)
 
@@ -287,10 +283,10 @@ def _string_agg(node: exp.GroupConcat, ctx: Context) -> exp.Expr:
         values: exp.Expr = exp.ArrayAgg(this=varchar(value.copy()))
         text: exp.Expr = exp.GroupConcat(this=varchar(value), separator=separator)
     else:
-        values = call("list_transform", _sorted_set(value.copy()), each.copy())
-        listed = call("list_transform", _sorted_set(value.copy()), each)
+        values = call("list_transform", _sorted_set(value.copy()), each)
         some = exp.GT(this=exp.Count(this=value), expression=exp.Literal.number(0))
-        text = exp.If(this=some, true=call("array_to_string", listed, separator), false=exp.Null())
+        joined = call("array_to_string", values.copy(), separator)
+        text = exp.If(this=some, true=joined, false=exp.Null())
     return _capped(text, values, size, "STRING_AGG")
 
 

@@ -75,13 +75,16 @@ def mark_array(result: exp.Expr) -> exp.Expr:
     return result
 
 
+def is_time(node: exp.Expr, ctx: Context) -> bool:
+    """Whether the value is a time: a TIMESTAMP column, or a time literal."""
+    if isinstance(node, exp.Column):
+        return ctx.types.get(node.name.lower()) == "TIMESTAMP"
+    return isinstance(node, exp.Cast) and node.to.is_type(exp.DType.TIMESTAMP)
+
+
 def millis(node: exp.Expr, ctx: Context) -> exp.Expr:
-    """A time as Druid's aggregators and arrays hold it: epoch milliseconds (a TIMESTAMP
-    column, or a time literal)."""
-    timed = isinstance(node, exp.Column) and ctx.types.get(node.name.lower()) == "TIMESTAMP"
-    if timed or (isinstance(node, exp.Cast) and node.to.is_type(exp.DType.TIMESTAMP)):
-        return call("epoch_ms", node)
-    return node
+    """A time as Druid's aggregators and arrays hold it: epoch milliseconds."""
+    return call("epoch_ms", node) if is_time(node, ctx) else node
 
 
 TypedRule = Callable[[exp.Expr, Context], exp.Expr]
