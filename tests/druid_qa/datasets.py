@@ -169,7 +169,3 @@ def _ok(response: httpx.Response) -> None:
             f"{response.request.method} {response.request.url}: "
             f"{response.status_code} {response.text[:500]}"
         )
-
-
-def table_of(dataset: str) -> str:
-    return str(spec(dataset)["dataSchema"]["dataSource"])

@@ -164,8 +164,9 @@ TYPED: dict[type[exp.Expr], TypedRule] = {
 }
 
 
-# Comparisons: Druid casts a string compared with a number to a number, and a string that is
-# not one is null (no error), where DuckDB's implicit cast fails the query.
+# Comparisons and casts: where DuckDB's implicit cast of text to a number fails the query,
+# Druid compares with the number's text (equality), reads the text as a number (order), and a
+# CAST of text that is not a number is null.
 
 _NUMERIC_TYPES = ("BIGINT", "INTEGER", "DOUBLE", "FLOAT", "DECIMAL", "HUGEINT", "SMALLINT")
 _NUMERIC_NODES = (
@@ -200,12 +201,6 @@ def _numeric(node: exp.Expr, ctx: Context) -> bool:
     if isinstance(node, exp.Cast | exp.TryCast):
         return not node.to.is_type(*exp.DataType.TEXT_TYPES)
     return False
-
-
-def _as_number(node: exp.Expr, ctx: Context) -> exp.Expr:
-    if _numeric(node, ctx) or is_array(node, ctx) or isinstance(node, exp.Literal | exp.Null):
-        return node
-    return exp.TryCast(this=node, to=exp.DataType.build("DOUBLE"))
 
 
 def _nulls_first(array: exp.Expr) -> exp.Expr:
@@ -248,8 +243,8 @@ def _coerce(node: exp.Binary, side: str, ctx: Context) -> None:
         return
     if isinstance(node, exp.EQ | exp.NEQ):
         node.set(other, _text(number))
-    else:
-        node.set(side, _as_number(value, ctx))
+    elif not isinstance(value, exp.Literal):
+        node.set(side, exp.TryCast(this=value, to=exp.DataType.build("DOUBLE")))
 
 
 def _text(number: exp.Expr) -> exp.Expr:
@@ -278,9 +273,10 @@ def _cast(node: exp.Cast, _: Context) -> exp.Expr:
     return node
 
 
-COMPARISONS: dict[type[exp.Expr], TypedRule] = {
-    **{kind: _compare for kind in (exp.EQ, exp.NEQ, exp.LT, exp.LTE, exp.GT, exp.GTE)},  # type: ignore[misc]
-    exp.In: _in,  # type: ignore[dict-item]
-    exp.Cast: _cast,  # type: ignore[dict-item]
-}
-TYPED.update(COMPARISONS)
+TYPED.update(
+    {
+        **{kind: _compare for kind in (exp.EQ, exp.NEQ, exp.LT, exp.LTE, exp.GT, exp.GTE)},  # type: ignore[misc]
+        exp.In: _in,  # type: ignore[dict-item]
+        exp.Cast: _cast,  # type: ignore[dict-item]
+    }
+)
