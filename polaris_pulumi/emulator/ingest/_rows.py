@@ -77,7 +77,7 @@ def polaris_type(duck: str) -> str:
     return _POLARIS_TYPES.get(duck, "json")
 
 
-_ARRAYS = frozenset({"stringArray", "longArray", "doubleArray", "floatArray"})
+_ARRAYS = frozenset(t for t in DUCK_TYPES if t.endswith("Array"))  # the array data types
 
 
 def state_of(duck: str, declared: str | None = None) -> str | None:
