@@ -28,25 +28,9 @@ EXPRESSIONS = {
 
 def test_a_mapping_and_a_query_of_the_same_expression_agree(emulator: EmulatorProcess) -> None:
     rows = datasets.load(emulator.url, emulator.api_key, emulator.project_id, DATASET)
-    types = datasets.columns(DATASET)
     base = f"{emulator.url}/v1/projects/{emulator.project_id}"
     auth = {"Authorization": f"Basic {emulator.api_key}"}
-    job = {
-        "type": "streaming",
-        "source": {
-            "type": "connection",
-            "connectionName": "qa-test_unnest",
-            "formatSettings": {"format": "nd-json"},
-            "inputSchema": [{"name": "timestamp", "dataType": "string"}]
-            + [{"name": n, "dataType": t} for n, t in types.items()],
-        },
-        "mappings": [{"columnName": "__time", "expression": 'TIME_PARSE("timestamp")'}]
-        + [{"columnName": c, "expression": e} for c, e in EXPRESSIONS.items()],
-        "target": {"type": "table", "tableName": "mapped"},
-        "createTableIfNotExists": True,
-        "readFromPoint": "earliest",
-        "lateMessageRejectionPeriod": "P36500D",
-    }
+    job = datasets.job(DATASET, "mapped", EXPRESSIONS) | {"createTableIfNotExists": True}
     with httpx.Client(base_url=base, headers=auth, timeout=60) as http:
         created = http.post("/jobs", json=job)
         assert created.status_code == 201, created.text

@@ -103,15 +103,42 @@ def _scalar_kind(value: Any) -> str:
     return "string"
 
 
+def connection_of(dataset: str) -> str:
+    """The push streaming connection `load` makes for the dataset."""
+    return f"qa-{spec(dataset)['dataSchema']['dataSource']}"
+
+
+def job(dataset: str, table: str, mappings: dict[str, str]) -> dict[str, Any]:
+    """A streaming job reading the dataset's events (its fields typed as `columns` types
+    them), `__time` from its timestamp, the rest `mappings` (column: expression), into
+    `table`."""
+    time_column = spec(dataset)["dataSchema"]["timestampSpec"]["column"]
+    inputs = [{"name": time_column, "dataType": "string"}]
+    inputs += [{"name": n, "dataType": t} for n, t in columns(dataset).items()]
+    return {
+        "type": "streaming",
+        "source": {
+            "type": "connection",
+            "connectionName": connection_of(dataset),
+            "formatSettings": {"format": "nd-json"},
+            "inputSchema": inputs,
+        },
+        "mappings": [{"columnName": "__time", "expression": f'TIME_PARSE("{time_column}")'}]
+        + [{"columnName": c, "expression": e} for c, e in mappings.items()],
+        "target": {"type": "table", "tableName": table},
+        "readFromPoint": "earliest",
+        "lateMessageRejectionPeriod": "P36500D",
+        "earlyMessageRejectionPeriod": "P36500D",
+    }
+
+
 def load(url: str, api_key: str, project: str, dataset: str) -> int:
     """Make the table, its job and its connection, and push the rows; how many were pushed."""
-    s = spec(dataset)
-    table = s["dataSchema"]["dataSource"]
-    time_column = s["dataSchema"]["timestampSpec"]["column"]
+    table = spec(dataset)["dataSchema"]["dataSource"]
     types = columns(dataset)
     base = f"{url}/v1/projects/{project}"
     headers = {"Authorization": f"Basic {api_key}"}
-    connection = f"qa-{table}"
+    connection = connection_of(dataset)
     with httpx.Client(base_url=base, headers=headers, timeout=60) as http:
         _ok(http.post("/connections", json={"type": "push_streaming", "name": connection}))
         schema = [{"name": "__time", "dataType": "timestamp"}]
@@ -128,29 +155,7 @@ def load(url: str, api_key: str, project: str, dataset: str) -> int:
                 },
             )
         )
-        inputs = [{"name": time_column, "dataType": "string"}]
-        inputs += [{"name": n, "dataType": t} for n, t in types.items()]
-        mappings = [{"columnName": "__time", "expression": f'TIME_PARSE("{time_column}")'}]
-        mappings += [{"columnName": n, "expression": f'"{n}"'} for n in types]
-        _ok(
-            http.post(
-                "/jobs",
-                json={
-                    "type": "streaming",
-                    "source": {
-                        "type": "connection",
-                        "connectionName": connection,
-                        "formatSettings": {"format": "nd-json"},
-                        "inputSchema": inputs,
-                    },
-                    "mappings": mappings,
-                    "target": {"type": "table", "tableName": table},
-                    "readFromPoint": "earliest",
-                    "lateMessageRejectionPeriod": "P36500D",
-                    "earlyMessageRejectionPeriod": "P36500D",
-                },
-            )
-        )
+        _ok(http.post("/jobs", json=job(dataset, table, {n: f'"{n}"' for n in types})))
         rows = events(dataset)
         body = "\n".join(json.dumps(r) for r in rows)
         _ok(
