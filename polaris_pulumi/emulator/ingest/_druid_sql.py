@@ -14,6 +14,7 @@ from sqlglot import exp
 from sqlglot.dialects.druid import Druid
 from sqlglot.errors import SqlglotError
 
+from polaris_pulumi.emulator.ingest import _operands
 from polaris_pulumi.emulator.ingest._functions import FUNCTIONS, TYPED, Context
 from polaris_pulumi.emulator.ingest._periods import (  # noqa: F401 - Druid SQL's, re-exported
     interval,
@@ -123,7 +124,7 @@ def to_duckdb(
     on them read; `lookups` resolves the lookups LOOKUP names; `types` gives the columns'
     DuckDB types (what Druid's planner knows: which values are arrays, longs, times). The
     tree is rewritten in place when `copy` is false (a query's, read once)."""
-    ctx = Context(states or {}, types or {})
+    ctx = Context(states or {}, _operands.check(tree, types or {}))
     tree = tree.copy() if copy else tree
     calls = [n for n in tree.walk(bfs=False) if isinstance(n, _REWRITTEN_NODES)]
     for node in reversed(calls):  # a call's arguments are rewritten before the call
@@ -350,7 +351,7 @@ def _lookup(args: list[exp.Expr], lookups: Lookups) -> exp.Expr:
 
 def _strlen(args: list[exp.Expr], _: Mapping[str, str]) -> exp.Expr:
     _arity("STRLEN", args, 1, 1)
-    return exp.Length(this=args[0])
+    return exp.Length(this=exp.cast(args[0], exp.DataType.build("VARCHAR")))
 
 
 _FUNCTIONS: dict[str, Rule] = {

@@ -84,9 +84,12 @@ def _complement(args: list[exp.Expr], _: Context) -> exp.Expr:
 def _aggregate(name: str) -> Rule:
     """An aggregate DuckDB has under the same name (BIT_AND, BIT_OR, BIT_XOR)."""
 
-    def rule(args: list[exp.Expr], _: Context) -> exp.Expr:
+    def rule(args: list[exp.Expr], ctx: Context) -> exp.Expr:
         arity(name, args, 1, 1)
-        return call(name.lower(), args[0])
+        value = args[0]
+        if isinstance(value, exp.Column) and ctx.types.get(value.name.lower()) == "VARCHAR":
+            value = exp.TryCast(this=value, to=exp.DataType.build("BIGINT"))  # Druid reads it
+        return call(name.lower(), value)
 
     return rule
 
