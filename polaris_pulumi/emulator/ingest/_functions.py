@@ -5,10 +5,10 @@ tree. `_druid_sql` applies them; the time functions and ingestion aggregators li
 
 from __future__ import annotations
 
-from polaris_pulumi.emulator.ingest import _arrays, _implicit, _scalars
+from polaris_pulumi.emulator.ingest import _arrays, _implicit, _scalars, _sizes
 from polaris_pulumi.emulator.ingest._fn_base import Context, Rule, TypedRule
 
 __all__ = ["FUNCTIONS", "TYPED", "Context"]
 
-FUNCTIONS: dict[str, Rule] = {**_scalars.FUNCTIONS, **_arrays.FUNCTIONS}
+FUNCTIONS: dict[str, Rule] = {**_scalars.FUNCTIONS, **_arrays.FUNCTIONS, **_sizes.FUNCTIONS}
 TYPED: dict[type, TypedRule] = {**_implicit.TYPED, **_scalars.TYPED, **_arrays.TYPED}
