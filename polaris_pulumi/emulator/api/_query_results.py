@@ -10,6 +10,7 @@ import io
 import json
 import math
 import struct
+import uuid
 from decimal import Decimal
 from typing import Any
 
@@ -18,19 +19,27 @@ from fastapi.responses import JSONResponse
 
 
 def _value(v: Any) -> Any:
-    """A DuckDB value as Druid's JSON writes it: times as ISO 8601 in UTC with milliseconds."""
+    """A DuckDB value as Druid's JSON writes it: times as ISO 8601 in UTC with milliseconds;
+    a double that is not finite as Jackson writes it, a string (`"NaN"`, `"-Infinity"`); a
+    value of a type Druid lacks (UUID, INTERVAL, TIME) as its text."""
+    if isinstance(v, float) and not math.isfinite(v):
+        return "NaN" if math.isnan(v) else ("Infinity" if v > 0 else "-Infinity")
     if isinstance(v, dt.datetime):
         return v.strftime("%Y-%m-%dT%H:%M:%S.") + f"{v.microsecond // 1000:03d}Z"
     if isinstance(v, dt.date):
         return v.isoformat() + "T00:00:00.000Z"
     if isinstance(v, Decimal):
-        return float(v)
+        return _value(float(v))
     if isinstance(v, bytes):
         return base64.b64encode(v).decode()
     if isinstance(v, dict):
-        return {k: _value(x) for k, x in v.items()}
+        return {str(_value(k)): _value(x) for k, x in v.items()}
     if isinstance(v, list | tuple):
         return [_value(x) for x in v]
+    if isinstance(v, dt.timedelta):
+        return f"P{v.days}DT{v.seconds + v.microseconds / 1e6:g}S"
+    if isinstance(v, dt.time | uuid.UUID):
+        return str(v)
     return v
 
 
@@ -40,7 +49,7 @@ def _cell(v: Any, duck: str) -> Any:
     if duck == "JSON" and isinstance(v, str):
         return json.loads(v)
     if duck == "FLOAT" and isinstance(v, float):
-        return _float32(v)
+        return _value(_float32(v))
     return _value(v)
 
 
@@ -123,11 +132,13 @@ def render(
         writer = csv.writer(out, lineterminator="\n")
         for row in values:
             writer.writerow(
-                [
-                    "" if v is None else json.dumps(v) if isinstance(v, dict | list) else v
-                    for v in row
-                ]
+                ["" if v is None else _json(v) if isinstance(v, dict | list) else v for v in row]
             )
         return Response(out.getvalue() + "\n", media_type="text/csv", headers=headers)
-    lines = "".join(json.dumps(v) + "\n" for v in values)
+    lines = "".join(_json(v) + "\n" for v in values)
     return Response(lines + "\n", media_type="text/plain", headers=headers)
+
+
+def _json(value: Any) -> str:
+    """JSON text, strictly: every value was made JSON's by `_value` (a bare NaN is a bug)."""
+    return json.dumps(value, allow_nan=False)
