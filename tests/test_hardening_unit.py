@@ -88,3 +88,14 @@ def test_a_map_keyed_by_times_is_an_object_keyed_by_their_text(http: TestClient)
     answer = query(http, f"SELECT map_from_entries({entries}) AS x", "object")
     assert answer.status_code == 200, answer.text
     assert answer.json() == [{"x": {"2026-01-01T00:00:00.000Z": 1}}]
+
+
+def test_an_engine_refusal_is_in_druids_words_not_duckdbs(http: TestClient) -> None:
+    missing = query(http, "SELECT nope FROM (SELECT 1 AS one)")
+    assert missing.status_code == 400
+    assert missing.json()["errorMessage"] == "Column 'nope' not found in any table"
+    mistyped = query(http, "SELECT ln(ARRAY[1, 2])")
+    assert mistyped.status_code == 400
+    message = mistyped.json()["errorMessage"]
+    assert message.startswith("The local engine cannot run this query: ")
+    assert "Binder Error" not in message

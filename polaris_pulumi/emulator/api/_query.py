@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import re
 import threading
 import uuid
 from typing import Any
@@ -132,7 +133,7 @@ class Query:
             except duckdb.InterruptException:
                 raise _interrupted(cancel, timeout_ms) from None
             except duckdb.Error as exc:
-                raise SqlError(str(exc).splitlines()[0]) from None
+                raise SqlError(druid_error(exc)) from None
             finally:
                 timer.cancel()
                 cancel.attach(None)
@@ -169,6 +170,19 @@ class Query:
                 else:
                     types[column.lower()] = duck
         return states, types
+
+
+_COLUMN = re.compile(r'Referenced column "([^"]+)" not found')
+
+
+def druid_error(exc: duckdb.Error) -> str:
+    """What the engine refused, in Druid's words where Druid has them, else the engine's
+    reason without DuckDB's class of error ("Binder Error: ...")."""
+    first = str(exc).splitlines()[0]
+    if m := _COLUMN.search(first):
+        return f"Column '{m.group(1)}' not found in any table"
+    reason = first.split(": ", 1)[-1] if first.split(":")[0].endswith("Error") else first
+    return f"The local engine cannot run this query: {reason}"
 
 
 def _request(body: Any) -> dict[str, Any]:
