@@ -112,3 +112,36 @@ def append(
         [table.name, merged, pending + added, json.dumps(combine)],
     )
     rows.merge(cur, table.name, at_least=max(merged, MERGE_AT))
+
+
+# Polaris' granularity names as ISO 8601 periods.
+GRANULARITIES = {
+    "second": "PT1S",
+    "minute": "PT1M",
+    "five_minute": "PT5M",
+    "ten_minute": "PT10M",
+    "fifteen_minute": "PT15M",
+    "thirty_minute": "PT30M",
+    "hour": "PT1H",
+    "six_hour": "PT6H",
+    "eight_hour": "PT8H",
+    "day": "P1D",
+    "week": "P1W",
+    "month": "P1M",
+    "quarter": "P3M",
+    "year": "P1Y",
+}
+
+
+def floor(table: TableSpec) -> str | None:
+    """An aggregate table's rollup granularity: queryGranularity, else timeResolution."""
+    g = table.query_granularity
+    if g is not None and g.type == "period" and g.period:
+        period = g.period
+    elif g is not None and g.granularity:
+        period = GRANULARITIES.get(g.granularity, "")
+    else:
+        period = GRANULARITIES.get(table.time_resolution or "millisecond", "")
+    if not period:
+        return None
+    return f'time_bucket({sql.interval(period, "the table granularity").sql("duckdb")}, "__time")'
