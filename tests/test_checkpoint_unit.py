@@ -116,9 +116,10 @@ def test_a_reset_is_applied_once_with_the_position_it_clears() -> None:
         assert _checkpoint.applied_reset(cur, "job") == "2026-12-07T00:00:00Z"
 
 
-def test_a_failing_pipeline_refuses_the_rows_and_still_moves_the_position() -> None:
-    """A mapping DuckDB fails on (a long multiplication that overflows): the batch's rows are
-    refused and counted so, with the position, in a second transaction; none is stored."""
+def test_rows_the_pipeline_fails_on_are_refused_each_and_the_position_moves() -> None:
+    """A mapping DuckDB fails on for these values (a long multiplication that overflows):
+    each row, tried alone, is refused and counted unparseable, with the position, in one
+    transaction; none is stored, and the job warns."""
     mappings = [
         {"columnName": "__time", "expression": 'MILLIS_TO_TIMESTAMP("n")'},
         {"columnName": "x", "expression": '"n" * 9223372036854775807'},
@@ -131,7 +132,8 @@ def test_a_failing_pipeline_refuses_the_rows_and_still_moves_the_position() -> N
         assert _checkpoint.positions(cur, "events") == {("t", 0): 3}
     assert done and totals is not None and delta.health is not None
     assert (totals.num_rows_persisted, totals.num_rows_skipped_by_error) == (0, 3)
-    assert delta.health.code == "unsupported_by_local_engine"
+    assert (delta.health.status, delta.health.code) == ("warn", "invalid_rows_found")
+    assert "3 row(s) could not be ingested" in str(delta.health.message)
     assert rows.columns("events") == {} or count(rows) == 0
 
 

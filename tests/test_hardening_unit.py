@@ -15,6 +15,9 @@ from fastapi.testclient import TestClient
 from polaris_pulumi.emulator import EmulatorConfig, create_app
 from polaris_pulumi.emulator.api._auth import ALL_PERMISSIONS
 from polaris_pulumi.emulator.api._gate import LOOPBACK_NAMES
+from polaris_pulumi.emulator.ingest import _commit
+from polaris_pulumi.emulator.ingest._push_reader import PushReader
+from tests import samples
 
 KEY = "pok_hardening"
 BASE = "/v1/projects/p1"
@@ -99,3 +102,111 @@ def test_an_engine_refusal_is_in_druids_words_not_duckdbs(http: TestClient) -> N
     message = mistyped.json()["errorMessage"]
     assert message.startswith("The local engine cannot run this query: ")
     assert "Binder Error" not in message
+
+
+# --- no event is lost to another's -----------------------------------------------------------
+
+
+class Pushed:
+    """A push streaming connection `c` and a job into table `t`, its reader driven by hand
+    (no lifespan, so no feed runs): what a batch does is seen batch by batch."""
+
+    def __init__(self, job_overrides: dict[str, Any] | None = None) -> None:
+        config = EmulatorConfig(api_keys={KEY: ALL_PERMISSIONS}, project_id="p1", job_start_delay=0)
+        self.app = create_app(config)
+        self.http = TestClient(self.app, base_url="http://127.0.0.1:8765", headers=AUTH)
+        made = self.http.post(f"{BASE}/connections", json={"type": "push_streaming", "name": "c"})
+        assert made.status_code == 201, made.text
+        job = samples.stream_job("c", "t", {"i": "long", "ms": "long"}, {"i": '"i"'})
+        job["mappings"][0]["expression"] = 'MILLIS_TO_TIMESTAMP("ms")'
+        job.update(job_overrides or {})
+        answer = self.http.post(f"{BASE}/jobs", json=job)
+        assert answer.status_code == 201, answer.text
+        self.job_id = answer.json()["id"]
+
+    def push(self, *events: dict[str, Any]) -> Any:
+        body = b"\n".join(json.dumps(e).encode() for e in events)
+        return self.push_raw(body)
+
+    def push_raw(self, body: bytes) -> Any:
+        return self.http.post(
+            f"{BASE}/events/c", content=body, headers={"Content-Type": "application/json"}
+        )
+
+    def reader(self) -> PushReader:
+        core = self.app.state.core
+        job, conn = core.store.get_job(self.job_id), core.store.get_connection("c")
+        reader = PushReader(core.store, core.rows, job, conn.connection, core.now)
+        reader._rewind()
+        return reader
+
+    def read_all(self) -> _commit.Delta:
+        reader = self.reader()
+        plan = reader._plan()
+        assert not isinstance(plan, str), plan
+        delta = reader._read()
+        assert reader._commit(plan, delta)
+        return delta
+
+    def rows(self, sql: str) -> Any:
+        answer = self.http.post(f"{BASE}/query/sql", json={"query": sql})
+        assert answer.status_code == 200, answer.text
+        return answer.json()
+
+
+NOW_MS = 1_796_000_000_000  # 2026-11-29, inside the sample job's ten years of late records
+
+
+def test_one_bad_event_costs_only_itself_not_its_batch() -> None:
+    stack = Pushed()
+    good = [{"ms": NOW_MS + i, "i": i} for i in range(38)]
+    odd = [
+        {"ms": 2**63 - 1, "i": 1000},  # a __time no timestamp holds: unparseable
+        {"ms": NOW_MS, "i": 2000, "": "an empty key"},  # ingested, without that field
+    ]
+    for event in [*good[:20], *odd, *good[20:]]:  # 40 requests, each its own
+        assert stack.push(event).status_code == 200
+    delta = stack.read_all()
+    expected = [{"n": len(good) + 1, "s": sum(e["i"] for e in good) + 2000}]
+    assert stack.rows('SELECT COUNT(*) AS n, SUM("i") AS s FROM "t"') == expected
+    assert delta.counts.num_rows_skipped_by_error == 1
+    assert delta.health is not None and delta.health.status == "warn"
+
+
+def test_an_event_that_could_never_be_ingested_is_refused_naming_its_line() -> None:
+    stack = Pushed()
+    body = b'{"ms": 1, "i": 1}\n{"ms": 2, "i": "\\ud800"}'
+    answer = stack.push_raw(body)
+    assert answer.status_code == 400
+    assert "line 2" in answer.text and "surrogate" in answer.text
+    assert stack.reader()._read().ends == {}  # nothing of the payload was kept
+
+
+def test_an_input_field_named_like_the_pipelines_own_overrides_nothing() -> None:
+    stack = Pushed({"filterExpression": '"i" > 5'})
+    events = [{"ms": NOW_MS + i, "i": i, "$keep": True, "$keep1": True} for i in range(10)]
+    assert stack.push(*events).status_code == 200
+    delta = stack.read_all()
+    kept = [e["i"] for e in events if e["i"] > 5]
+    assert stack.rows('SELECT COUNT(*) AS n, SUM("i") AS s FROM "t"') == [
+        {"n": len(kept), "s": sum(kept)}
+    ]
+    assert delta.counts.num_rows_skipped_by_filter == len(events) - len(kept)
+
+
+def test_a_plan_the_engine_cannot_run_stalls_and_keeps_the_events() -> None:
+    stack = Pushed()
+    job = stack.app.state.core.store.get_job(stack.job_id)
+    assert job is not None and job.spec is not None
+    job.spec.mappings[1].expression = '"i" + ARRAY[1]'  # DuckDB refuses it only when it runs
+    stack.app.state.core.store.put_job(job)
+    assert stack.push({"ms": NOW_MS, "i": 1}, {"ms": NOW_MS, "i": 2}).status_code == 200
+    reader = stack.reader()
+    reader.stopping.set()  # no wait between tries
+    plan = reader._plan()
+    assert not isinstance(plan, str)
+    assert not reader._commit(plan, reader._read())
+    health = stack.app.state.core.store.get_job(stack.job_id).health
+    assert health is not None and health.status == "error" and "could not ingest" in health.message
+    reader._rewind()
+    assert reader.next == 0  # the position stayed: both events are read again after a fix

@@ -80,6 +80,12 @@ def decode_into(record: Record, spec: StreamingJobSpec, delta: Delta, now: float
     delta.counts.num_rows_processed_with_warning += decoded.warnings
 
 
+class Stalled(Exception):
+    """The pipeline fails for a reason of its own (a column or function it names), whatever
+    the rows hold: nothing is written and the position stays, so the events are read again
+    once the job is fixed."""
+
+
 def commit(
     rows: Rows,
     job_id: str,
@@ -90,27 +96,96 @@ def commit(
     now: float,
 ) -> bool:
     """The batch's rows, its end offsets and the job's totals, in one transaction; False, and
-    nothing written, if the table's stored position is not where the batch started."""
-    table = plan.table.name
+    nothing written, if the table's stored position is not where the batch started. Rows the
+    pipeline fails on are found and left out, each counted as unparseable (one bad event
+    costs only itself); `Stalled` when the failure is the plan's."""
+    try:
+        return _write(rows, job_id, plan, delta, start, types, now)
+    except duckdb.Error as exc:
+        failure = exc
+    if isinstance(failure, _PLAN_FAILURES) and isinstance(
+        _trial(rows, plan, delta.rows[:1], types, now), _PLAN_FAILURES
+    ):
+        raise Stalled(f"The local engine could not ingest the rows: {_reason(failure)}")
+    good = _passing(rows, plan, delta.rows, types, now)
+    bad = len(delta.rows) - sum(len(chunk) for chunk in good)
+    delta.counts.num_rows_skipped_by_error += bad
+    done = _write(rows, job_id, plan, delta, start, types, now, good)
+    if bad:
+        delta.health = warned(f"{bad} row(s) could not be ingested: {_reason(failure)}", now)
+    return done
+
+
+def _write(
+    rows: Rows,
+    job_id: str,
+    plan: _pipeline.Plan,
+    delta: Delta,
+    start: dict[Partition, int | None],
+    types: dict[str, str],
+    now: float,
+    chunks: list[list[Row]] | None = None,
+) -> bool:
+    """The rows (in `chunks` that each pass the pipeline alone) with the batch's position."""
+    with rows.writing() as cur:
+        if not _checkpoint.advance(cur, plan.table.name, start, delta.ends):
+            return False
+        counts = _pipeline.Counts()
+        for chunk in [delta.rows] if chunks is None else chunks:
+            counts = counts.plus(_pipeline.write_in(cur, rows, plan, chunk, types, now))
+        batch, health = _counted(delta, counts, now)
+        totals = _checkpoint.add(cur, job_id, batch)
+    delta.counts, delta.totals, delta.health = batch, totals, health or delta.health
+    return True
+
+
+def _reason(exc: duckdb.Error) -> str:
+    first = str(exc).splitlines()[0]
+    return first.split(": ", 1)[-1] if first.split(":")[0].endswith("Error") else first
+
+
+# Failures that do not depend on the values: the plan's own (a column or function it names).
+_PLAN_FAILURES = (
+    duckdb.BinderException,
+    duckdb.CatalogException,
+    duckdb.ParserException,
+    duckdb.NotImplementedException,
+)
+
+
+class _Rollback(Exception):
+    """Ends a trial write: its transaction is rolled back."""
+
+
+def _trial(
+    rows: Rows, plan: _pipeline.Plan, batch: list[Row], types: dict[str, str], now: float
+) -> duckdb.Error | None:
+    """How the pipeline fails on these rows, if it does: tried in a transaction rolled back."""
     try:
         with rows.writing() as cur:
-            if not _checkpoint.advance(cur, table, start, delta.ends):
-                return False
-            counts = _pipeline.write_in(cur, rows, plan, delta.rows, types, now)
-            batch, health = _counted(delta, counts, now)
-            totals = _checkpoint.add(cur, job_id, batch)
-        delta.counts, delta.totals, delta.health = batch, totals, health or delta.health
-        return True
+            _pipeline.write_in(cur, rows, plan, batch, types, now)
+            raise _Rollback
+    except _Rollback:
+        return None
     except duckdb.Error as exc:
-        reason = str(exc).splitlines()[0]
-    # The rows are refused (the pipeline failed on them), and that is committed instead.
-    with rows.writing() as cur:
-        if not _checkpoint.advance(cur, table, start, delta.ends):
-            return False
-        delta.counts.num_rows_skipped_by_error += len(delta.rows)
-        delta.health = unevaluated(f"The local engine could not ingest the rows: {reason}")
-        delta.totals = _checkpoint.add(cur, job_id, delta.counts)
-    return True
+        return exc
+
+
+def _passing(
+    rows: Rows, plan: _pipeline.Plan, batch: list[Row], types: dict[str, str], now: float
+) -> list[list[Row]]:
+    """The batch in chunks the pipeline passes, leaving out each row it fails on alone:
+    halves tried in turn, so a few bad rows among many cost a few trials each."""
+    good: list[list[Row]] = []
+    pending = [batch]
+    while pending:
+        part = pending.pop()
+        if _trial(rows, plan, part, types, now) is None:
+            good.append(part)
+        elif len(part) > 1:
+            half = len(part) // 2
+            pending += [part[half:], part[:half]]
+    return good
 
 
 def _counted(delta: Delta, counts: _pipeline.Counts, now: float) -> tuple[JobTotals, Health | None]:

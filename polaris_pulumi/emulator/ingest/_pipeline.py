@@ -29,22 +29,6 @@ from polaris_pulumi.jobs._model import StreamingJobSpec
 from polaris_pulumi.tables._model import TableSpec
 
 Row = dict[str, Any]
-_GRANULARITIES = {
-    "second": "PT1S",
-    "minute": "PT1M",
-    "five_minute": "PT5M",
-    "ten_minute": "PT10M",
-    "fifteen_minute": "PT15M",
-    "thirty_minute": "PT30M",
-    "hour": "PT1H",
-    "six_hour": "PT6H",
-    "eight_hour": "PT8H",
-    "day": "P1D",
-    "week": "P1W",
-    "month": "P1M",
-    "quarter": "P3M",
-    "year": "P1Y",
-}
 
 
 @dataclass
@@ -77,6 +61,16 @@ class Counts:
     unparseable_time: int = 0
     columns: list[str] = field(default_factory=list)
     folded: list[str] = field(default_factory=list)  # input fields left out (`_load`)
+
+    def plus(self, other: Counts) -> Counts:
+        """Both writes' counts (a batch written in parts, around rows that fail)."""
+        return Counts(
+            self.persisted + other.persisted,
+            self.skipped_by_filter + other.skipped_by_filter,
+            self.unparseable_time + other.unparseable_time,
+            [*self.columns, *(c for c in other.columns if c not in self.columns)],
+            sorted({*self.folded, *other.folded}),
+        )
 
 
 class PlanError(ValueError):
@@ -185,9 +179,10 @@ def write_in(
         return Counts()
     have = rows.ensure(plan.table, cur)
     names, folded = _load(cur, batch, input_types, plan.reads)
-    counts = _stage(cur, plan, names, time.time() if now is None else now)
+    keep = _fresh("$keep", names)  # the filter's verdict: a name no input field has
+    counts = _stage(cur, plan, names, keep, time.time() if now is None else now)
     counts.folded = folded
-    out = _out(cur, plan, names, have)
+    out = _out(cur, plan, names, keep, have)
     counts.columns = _widen(cur, plan, have, out)
     counts.persisted = _store(cur, rows, plan, rows.columns(plan.table.name, cur), out)
     cur.execute('DROP TABLE "$batch"; DROP TABLE "$stage"; DROP TABLE "$out"')
@@ -210,6 +205,8 @@ def _load(
         folds.setdefault(name.lower(), name)
     for row in batch:
         for key, value in row.items():
+            if not key:  # no column can be named "": the event is ingested without it
+                continue
             if folds.setdefault(key.lower(), key) != key:
                 folded.add(key)
                 continue
@@ -220,13 +217,25 @@ def _load(
     for name, data_type in input_types.items():
         if folds[name.lower()] == name:
             structure[name] = _input_type(data_type)
-    if not structure:
-        structure["$empty"] = "VARCHAR"
+    names = list(structure)
+    if not structure:  # a table needs a column: one no input field has
+        structure[_fresh("$empty", names)] = "VARCHAR"
     cur.execute(
         'CREATE TEMP TABLE "$batch" AS SELECT unnest(from_json(?::JSON, ?), recursive := true)',
         [json.dumps(batch, default=str), json.dumps([structure])],
     )
-    return list(structure), sorted(folded)
+    return names, sorted(folded)
+
+
+def _fresh(name: str, taken: list[str]) -> str:
+    """`name`, or it numbered, so that it is none of `taken` (whatever the input holds, the
+    pipeline's own columns never meet an input field's: DuckDB's names ignore case)."""
+    folded = {t.lower() for t in taken}
+    fresh, n = name, 0
+    while fresh.lower() in folded:
+        n += 1
+        fresh = f"{name}{n}"
+    return fresh
 
 
 def _input_type(data_type: str) -> str:
@@ -260,23 +269,27 @@ def _merge_type(a: str | None, b: str | None) -> str:
     return "JSON" if "JSON" in (a, b) or a.endswith("]") or b.endswith("]") else "VARCHAR"
 
 
-def _stage(cur: duckdb.DuckDBPyConnection, plan: Plan, names: list[str], now: float) -> Counts:
-    """Each row's `__time` and whether the filter keeps it; what the filter, an unreadable
-    time and the rejection periods drop."""
+def _stage(
+    cur: duckdb.DuckDBPyConnection, plan: Plan, names: list[str], keep: str, now: float
+) -> Counts:
+    """Each row's `__time` and whether the filter keeps it (column `keep`); what the filter,
+    an unreadable time and the rejection periods drop."""
     inputs = ", ".join(quote(n) for n in names if n != "__time")
+    k = quote(keep)
     cur.execute(
         f'CREATE TEMP TABLE "$stage" AS SELECT {inputs + ", " if inputs else ""}'
-        f'({plan.time}) AS "__time", coalesce(({plan.keep}), false) AS "$keep" FROM "$batch"'
+        f'({plan.time}) AS "__time", coalesce(({plan.keep}), false) AS {k} FROM "$batch"'
     )
     low = _timestamp(plan.started - plan.late_seconds)
     high = _timestamp(now + plan.early_seconds)
     cur.execute(
-        'UPDATE "$stage" SET "$keep" = false WHERE "$keep" AND "__time" IS NOT NULL '
+        f'UPDATE "$stage" SET {k} = false WHERE {k} AND "__time" IS NOT NULL '
         'AND ("__time" < ?::TIMESTAMP OR "__time" > ?::TIMESTAMP)',
         [low, high],
     )
     filtered, timeless = cur.execute(
-        'SELECT count(*) FILTER (WHERE NOT "$keep"), count(*) FILTER (WHERE "$keep" AND "__time" IS NULL) FROM "$stage"'
+        f"SELECT count(*) FILTER (WHERE NOT {k}), "
+        f'count(*) FILTER (WHERE {k} AND "__time" IS NULL) FROM "$stage"'
     ).fetchone() or (0, 0)
     return Counts(skipped_by_filter=int(filtered), unparseable_time=int(timeless))
 
@@ -289,7 +302,7 @@ def _timestamp(epoch: float) -> str:
 
 
 def _out(
-    cur: duckdb.DuckDBPyConnection, plan: Plan, names: list[str], have: dict[str, str]
+    cur: duckdb.DuckDBPyConnection, plan: Plan, names: list[str], keep: str, have: dict[str, str]
 ) -> dict[str, str]:
     """The batch's rows as the table takes them (rolled up, for an aggregate table). A
     discovered field that differs from a mapped or stored column only in case is left out."""
@@ -303,13 +316,12 @@ def _out(
         and n not in taken
         and folds.get(n.lower(), n) == n
         and n not in plan.exclusions
-        and n != "$empty"
     ]
     if plan.table.schema_mode == "strict":
         discovered = [n for n in discovered if n in declared]
     when = '"__time"'
     if plan.aggregate:
-        when = _floor(plan.table) or when
+        when = _rollup.floor(plan.table) or when
     select = [f'{when} AS "__time"']
     select += [f"({expr}) AS {quote(col)}" for col, expr in plan.dims.items()]
     select += [quote(n) for n in discovered]
@@ -317,23 +329,9 @@ def _out(
     group = " GROUP BY ALL" if plan.aggregate else ""
     cur.execute(
         f'CREATE TEMP TABLE "$out" AS SELECT {", ".join(select)} FROM "$stage" '
-        f'WHERE "$keep" AND "__time" IS NOT NULL{group}'
+        f'WHERE {quote(keep)} AND "__time" IS NOT NULL{group}'
     )
     return dict(cur.execute('SELECT column_name, column_type FROM (DESCRIBE "$out")').fetchall())
-
-
-def _floor(table: TableSpec) -> str | None:
-    """An aggregate table's rollup granularity: queryGranularity, else timeResolution."""
-    g = table.query_granularity
-    if g is not None and g.type == "period" and g.period:
-        period = g.period
-    elif g is not None and g.granularity:
-        period = _GRANULARITIES.get(g.granularity, "")
-    else:
-        period = _GRANULARITIES.get(table.time_resolution or "millisecond", "")
-    if not period:
-        return None
-    return f'time_bucket({sql.interval(period, "the table granularity").sql("duckdb")}, "__time")'
 
 
 def _widen(

@@ -7,6 +7,7 @@ partition. No broker is needed. The reader of a job is `_push_reader`."""
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Callable
 from typing import Any
 
@@ -44,10 +45,27 @@ def events(payload: bytes) -> list[bytes]:
             raise BadEvents(f"line {number} is not JSON: {str(exc)[:120]}") from None
         if not isinstance(value, dict):
             raise BadEvents(f"line {number} is a JSON {type(value).__name__}, not an object")
+        if _SURROGATE.search(line) and not _unicode(value):
+            raise BadEvents(
+                f"line {number} holds a string that is not Unicode text (an unpaired surrogate "
+                "escape such as \\ud800): it could never be ingested; send UTF-8 text"
+            )
         found.append(line.strip())
     if not found:
         raise BadEvents("the payload holds no event: send newline-delimited JSON objects")
     return found
+
+
+_SURROGATE = re.compile(rb"\\u[dD][89a-fA-F]")  # the escape of a surrogate: paired, or not
+
+
+def _unicode(value: Any) -> bool:
+    """Whether every string of the event is Unicode text (no lone surrogate)."""
+    try:
+        json.dumps(value, ensure_ascii=False).encode()
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 def append(rows: Rows, connection: str, lines: list[bytes], received_ms: int) -> int:

@@ -14,11 +14,18 @@ from polaris_pulumi.emulator.ingest import _checkpoint, _commit, _lookups, _pipe
 from polaris_pulumi.emulator.ingest._checkpoint import Partition
 from polaris_pulumi.emulator.ingest._commit import Delta
 from polaris_pulumi.emulator.ingest._rows import Rows
-from polaris_pulumi.emulator.state._lifecycle import IDLE_AFTER, Observed, observe, reads
+from polaris_pulumi.emulator.state._lifecycle import (
+    IDLE_AFTER,
+    Observed,
+    observe,
+    reads,
+    unevaluated,
+)
 from polaris_pulumi.emulator.state._records import JobRecord
 from polaris_pulumi.emulator.state._store import Store
 
 POLL = 0.25  # seconds per read (how quickly a stop is noticed)
+STALLED_WAIT = 2.0  # seconds between tries of a batch the job's plan cannot ingest
 # Records per batch: a batch as big as what waits, within these (a batch's fixed cost, a
 # transaction and its temporary tables, is paid once for many records when many wait).
 BATCH_MIN, BATCH_MAX = 500, 50_000
@@ -52,8 +59,18 @@ class Reader(threading.Thread):
         self.stopping.set()
 
     def _commit(self, plan: _pipeline.Plan, delta: Delta) -> bool:
+        """The batch committed; False when it was not (the caller reads again from the
+        stored position). A batch the plan cannot ingest stops the job's reading, its health
+        saying why, until the job changes; its events are read again then."""
         start = {p: self.start_at.get(p) for p in delta.ends}
-        done = _commit.commit(self.rows, self.job_id, plan, delta, start, self.types, self.clock())
+        try:
+            done = _commit.commit(
+                self.rows, self.job_id, plan, delta, start, self.types, self.clock()
+            )
+        except _commit.Stalled as exc:
+            self._apply(Delta(health=unevaluated(str(exc))))
+            self.stopping.wait(STALLED_WAIT)
+            return False
         if done:
             self.start_at.update(delta.ends)
         return done
