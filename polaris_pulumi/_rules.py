@@ -8,6 +8,7 @@ import re
 import unicodedata
 from collections.abc import Sequence
 
+from polaris_pulumi import _druid_functions
 from polaris_pulumi._problems import Path, Problem
 
 CONNECTION_NAME_RE = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
@@ -91,4 +92,36 @@ def expression_problem(expression: str) -> str | None:
         return "has an unterminated quote"
     if depth:
         return "has unbalanced parentheses"
-    return None
+    return _druid_functions.refusal(*_words(expression))
+
+
+# A lexeme of Druid SQL: a string, a quoted name, a comment, a number, a word, or a sign.
+_LEXEME = re.compile(
+    r"""(?P<skip>'(?:[^']|'')*'|--[^\n]*|/\*.*?(?:\*/|$)|\d+(?:\.\d*)?(?:[eE][+-]?\d+)?|\s+)"""
+    r"""|(?P<name>"(?:[^"]|"")*")|(?P<word>[A-Za-z_][A-Za-z0-9_$]*)|(?P<sign>.)""",
+    re.S,
+)
+
+
+def _words(expression: str) -> tuple[list[tuple[str, bool]], bool]:
+    """The expression's words outside strings and quoted names, each with whether a
+    parenthesis follows it, and whether a name in it is qualified (`t.x`): what preview
+    needs to know of it, without a SQL parser."""
+    lexemes = [
+        (m.lastgroup or "", m.group())
+        for m in _LEXEME.finditer(expression)
+        if m.lastgroup != "skip"
+    ]
+    words = [
+        (text, i + 1 < len(lexemes) and lexemes[i + 1][1] == "(")
+        for i, (kind, text) in enumerate(lexemes)
+        if kind == "word"
+    ]
+    dotted = any(
+        text == "."
+        and 0 < i < len(lexemes) - 1
+        and lexemes[i - 1][0] in ("name", "word")
+        and lexemes[i + 1][0] in ("name", "word")
+        for i, (_, text) in enumerate(lexemes)
+    )
+    return words, dotted

@@ -17,6 +17,8 @@ from polaris_pulumi.emulator.api._auth import ALL_PERMISSIONS
 from polaris_pulumi.emulator.api._gate import LOOPBACK_NAMES
 from polaris_pulumi.emulator.ingest import _commit
 from polaris_pulumi.emulator.ingest._push_reader import PushReader
+from polaris_pulumi.jobs._model import StreamingJobSpec
+from polaris_pulumi.jobs._rules import job_problems
 from tests import samples
 
 KEY = "pok_hardening"
@@ -210,3 +212,56 @@ def test_a_plan_the_engine_cannot_run_stalls_and_keeps_the_events() -> None:
     assert health is not None and health.status == "error" and "could not ingest" in health.message
     reader._rewind()
     assert reader.next == 0  # the position stayed: both events are read again after a fix
+
+
+# --- mappings and filters are Druid expressions ----------------------------------------------
+
+HOSTILE_EXPRESSIONS = {
+    "copy-pushed": "(SELECT string_agg(CAST(payload AS VARCHAR), '|') FROM polaris_meta.pushed)",
+    "cross-join": "(SELECT count(*) FROM generate_series(1, 100000) a, generate_series(1, 1000) b)",
+    "duckdb-function": "len(generate_series(1, 20000000))",
+    "settings": "current_setting('memory_limit')",
+    "qualified": "polaris_meta.pushed.payload",
+    "window": 'SUM("i") OVER (PARTITION BY "ms")',
+}
+
+
+@pytest.mark.parametrize("where", ["mapping", "filter"])
+@pytest.mark.parametrize("name", sorted(HOSTILE_EXPRESSIONS))
+def test_an_expression_druid_cannot_hold_is_refused_at_create(where: str, name: str) -> None:
+    config = EmulatorConfig(api_keys={KEY: ALL_PERMISSIONS}, project_id="p1")
+    http = TestClient(create_app(config), base_url="http://127.0.0.1:8765", headers=AUTH)
+    assert http.post(f"{BASE}/connections", json={"type": "push_streaming", "name": "c"}).is_success
+    job = samples.stream_job("c", "t", {"i": "long", "ms": "long"}, {"i": '"i"'})
+    text = HOSTILE_EXPRESSIONS[name]
+    if where == "mapping":
+        job["mappings"][1]["expression"] = text
+    else:
+        job["filterExpression"] = text
+    answer = http.post(f"{BASE}/jobs", json=job)
+    assert answer.status_code == 400, answer.text
+    said = answer.text
+    assert ("mappings" in said) if where == "mapping" else ("filter" in said.lower())
+    assert any(w in said for w in ("subquery", "not a Druid SQL function", "qualified", "window"))
+    assert http.get(f"{BASE}/jobs").json()["values"] == []  # nothing was created
+
+
+@pytest.mark.parametrize("name", sorted(HOSTILE_EXPRESSIONS))
+def test_the_same_expressions_fail_preview_naming_the_property(name: str) -> None:
+    spec = StreamingJobSpec.model_validate(
+        samples.stream_job("c", "t", {"i": "long"}, {"i": HOSTILE_EXPRESSIONS[name]})
+        | {"filterExpression": HOSTILE_EXPRESSIONS[name]}
+    )
+    paths = {p.path for p in job_problems(spec)}
+    assert {("mappings", 1, "expression"), ("filter_expression",)} <= paths
+
+
+def test_a_filter_reading_a_field_the_schema_lacks_is_refused_naming_the_schema() -> None:
+    config = EmulatorConfig(api_keys={KEY: ALL_PERMISSIONS}, project_id="p1")
+    http = TestClient(create_app(config), base_url="http://127.0.0.1:8765", headers=AUTH)
+    assert http.post(f"{BASE}/connections", json={"type": "push_streaming", "name": "c"}).is_success
+    job = samples.stream_job("c", "t", {"i": "long"}, {"i": '"i"'})
+    job["filterExpression"] = "\"countryy\" = 'FR'"
+    answer = http.post(f"{BASE}/jobs", json=job)
+    assert answer.status_code == 400
+    assert "countryy" in answer.text and "'i'" in answer.text and "'ts'" in answer.text

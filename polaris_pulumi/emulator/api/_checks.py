@@ -30,6 +30,7 @@ from polaris_pulumi.connections._model import (
 from polaris_pulumi.connections._streams import KinesisConnectionSpec, PushStreamingConnectionSpec
 from polaris_pulumi.emulator.api._errors import bad, when
 from polaris_pulumi.emulator.api._format_checks import format_checks
+from polaris_pulumi.emulator.ingest import _druid_sql as sql
 from polaris_pulumi.jobs._format_model import FormatSettings
 from polaris_pulumi.jobs._model import (
     StreamingJobSpec,
@@ -149,12 +150,13 @@ def job_checks(spec: StreamingJobSpec) -> list[Problem]:
     )
     found += case_collisions(columns, ("mappings",), "column_name")
     declared = {f.name for f in spec.source.input_schema}
-    for i, m in enumerate(spec.mappings):
-        read = {r.replace('""', '"') for r in _QUOTED.findall(m.expression)} - declared
-        found += when(not m.expression.strip(), ("mappings", i, "expression"), "is empty")
-        found += when(
-            bool(read), ("mappings", i, "expression"), f"reads {sorted(read)}, not in inputSchema"
-        )
+    expressions: list[tuple[Path, str]] = [
+        (("mappings", i, "expression"), m.expression) for i, m in enumerate(spec.mappings)
+    ]
+    if spec.filter_expression is not None:
+        expressions.append((("filter_expression",), spec.filter_expression))
+    for path, text in expressions:
+        found += _expression_checks(path, text, declared)
     found += [
         Problem((name,), f"{value!r} is not an ISO-8601 period")
         for name in ("late_message_rejection_period", "early_message_rejection_period")
@@ -167,6 +169,22 @@ def job_checks(spec: StreamingJobSpec) -> list[Problem]:
         f"must be between 0 and {MAX_INT}",
     )
     return found + table_name_checks(spec.target.table_name, ("target", "table_name"))
+
+
+def _expression_checks(path: Path, text: str, declared: set[str]) -> list[Problem]:
+    """A mapping or filter: Druid SQL an ingestion expression can hold, reading declared
+    input fields (the fields it reads are named with the schema's)."""
+    if not text.strip():
+        return bad(path, "is empty")
+    if why := sql.expression_refusal(text):
+        return bad(path, why)
+    read = {r.replace('""', '"') for r in _QUOTED.findall(text)} - declared
+    return when(
+        bool(read),
+        path,
+        f"reads {sorted(read)}, not in inputSchema (its fields: {sorted(declared)}); "
+        "declare them in source.inputSchema",
+    )
 
 
 def job_table_failures(spec: StreamingJobSpec, table: TableSpec) -> list[tuple[str, str]]:

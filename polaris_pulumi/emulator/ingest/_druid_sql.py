@@ -10,11 +10,13 @@ import logging
 from collections.abc import Callable, Mapping
 
 import sqlglot
-from sqlglot import exp
+from sqlglot import TokenType, exp
 from sqlglot.dialects.druid import Druid
 from sqlglot.errors import SqlglotError
 
+from polaris_pulumi import _druid_functions
 from polaris_pulumi.emulator.ingest import _operands
+from polaris_pulumi.emulator.ingest._fn_base import arity, call
 from polaris_pulumi.emulator.ingest._functions import FUNCTIONS, TYPED, Context
 from polaris_pulumi.emulator.ingest._periods import (  # noqa: F401 - Druid SQL's, re-exported
     interval,
@@ -80,6 +82,36 @@ def parse_expression(text: str) -> exp.Expr:
     if tree is None:
         raise SqlInvalid(f"{text!r} is empty")
     return tree
+
+
+_NOT_EXPRESSION_NODES = (exp.Query, exp.Subquery, exp.Table, exp.Window, exp.Exists)
+
+
+def expression_refusal(text: str) -> str | None:
+    """Why a job's mapping or filter is not an expression Druid's mappings hold (a subquery,
+    a table, a window, a function of DuckDB's, a qualified name), or None. Read from
+    sqlglot's tokens and tree; the words are judged by Druid's function reference."""
+    try:
+        _shallow(text)
+        tokens = READ().tokenize(text)
+        tree = parse_expression(text)
+    except (SqlInvalid, SqlglotError) as exc:
+        return str(exc).splitlines()[0]
+    kinds = [t.token_type for t in tokens]
+    words = [
+        (t.text, i + 1 < len(tokens) and kinds[i + 1] == TokenType.L_PAREN)
+        for i, t in enumerate(tokens)
+        if kinds[i] not in _NOT_WORDS and t.text[:1].isalpha()
+    ]
+    dotted = any(kind == TokenType.DOT for kind in kinds)
+    if why := _druid_functions.refusal(words, dotted):
+        return why
+    if (node := tree.find(*_NOT_EXPRESSION_NODES)) is not None:
+        return f"holds {node.key.upper()}: a mapping or filter reads its input fields only"
+    return None
+
+
+_NOT_WORDS = (TokenType.STRING, TokenType.IDENTIFIER, TokenType.NUMBER)
 
 
 def parse_query(text: str) -> exp.Query:
@@ -175,90 +207,6 @@ def _literal(args: list[exp.Expr], i: int, function: str, what: str) -> str | No
     return str(arg.this)
 
 
-def _utc(args: list[exp.Expr], i: int, function: str) -> None:
-    zone = _literal(args, i, function, "time zone")
-    if zone not in (None, "UTC", "Etc/UTC"):
-        raise Unevaluated(function, f"time zone {zone!r}: the local engine works in UTC")
-
-
-def _call(name: str, *args: exp.Expr) -> exp.Expr:
-    return exp.Anonymous(this=name, expressions=list(args))
-
-
-def _arity(function: str, args: list[exp.Expr], low: int, high: int) -> None:
-    if not low <= len(args) <= high:
-        raise Unevaluated(function, f"takes {low} to {high} arguments, not {len(args)}")
-
-
-def _time_parse(args: list[exp.Expr], _: Mapping[str, str]) -> exp.Expr:
-    """TIME_PARSE(expr[, pattern[, zone]]): ISO 8601 by default; null when it does not parse."""
-    _arity("TIME_PARSE", args, 1, 3)
-    _utc(args, 2, "TIME_PARSE")
-    pattern = _literal(args, 1, "TIME_PARSE", "pattern")
-    text = exp.cast(args[0], exp.DataType.build("VARCHAR"))
-    if pattern is None:
-        zoned = exp.TryCast(this=text, to=exp.DataType.build("TIMESTAMPTZ"))
-        return exp.cast(zoned, exp.DataType.build("TIMESTAMP"))
-    return _call("try_strptime", text, exp.Literal.string(joda_to_strftime(pattern, "TIME_PARSE")))
-
-
-def _time_format(args: list[exp.Expr], _: Mapping[str, str]) -> exp.Expr:
-    _arity("TIME_FORMAT", args, 1, 3)
-    _utc(args, 2, "TIME_FORMAT")
-    pattern = _literal(args, 1, "TIME_FORMAT", "pattern")
-    fmt = "%Y-%m-%dT%H:%M:%S.%gZ" if pattern is None else joda_to_strftime(pattern, "TIME_FORMAT")
-    return _call("strftime", args[0], exp.Literal.string(fmt))
-
-
-def _time_floor(args: list[exp.Expr], _: Mapping[str, str]) -> exp.Expr:
-    """TIME_FLOOR(expr, period[, origin[, zone]]) as DuckDB's time_bucket, whose default
-    origins (a Monday, the first of a month) floor as Druid does."""
-    _arity("TIME_FLOOR", args, 2, 4)
-    _utc(args, 3, "TIME_FLOOR")
-    if len(args) > 2 and not isinstance(args[2], exp.Null):
-        raise Unevaluated("TIME_FLOOR", "an origin")
-    period = _literal(args, 1, "TIME_FLOOR", "period")
-    if period is None:
-        raise Unevaluated("TIME_FLOOR", "without a period")
-    return _call("time_bucket", interval(period, "TIME_FLOOR"), args[0])
-
-
-def _time_shift(args: list[exp.Expr], _: Mapping[str, str]) -> exp.Expr:
-    _arity("TIME_SHIFT", args, 3, 4)
-    _utc(args, 3, "TIME_SHIFT")
-    period = _literal(args, 1, "TIME_SHIFT", "period") or ""
-    step = exp.Mul(this=interval(period, "TIME_SHIFT"), expression=args[2])
-    return exp.Paren(this=exp.Add(this=args[0], expression=step))
-
-
-_UNITS = {"EPOCH": "epoch", "DOW": "isodow", "ISODOW": "isodow", "DOY": "doy"}
-_PLAIN_UNITS = frozenset(
-    {"MICROSECOND", "MILLISECOND", "SECOND", "MINUTE", "HOUR", "DAY", "WEEK", "MONTH"}
-    | {"QUARTER", "YEAR", "ISOYEAR", "DECADE", "CENTURY", "MILLENNIUM"}
-)
-
-
-def _time_extract(args: list[exp.Expr], _: Mapping[str, str]) -> exp.Expr:
-    _arity("TIME_EXTRACT", args, 1, 3)
-    _utc(args, 2, "TIME_EXTRACT")
-    unit = (_literal(args, 1, "TIME_EXTRACT", "unit") or "MILLISECOND").upper()
-    if unit == "EPOCH":
-        return exp.cast(_call("epoch", args[0]), exp.DataType.build("BIGINT"))
-    if unit not in _UNITS and unit not in _PLAIN_UNITS:
-        raise Unevaluated("TIME_EXTRACT", f"unit {unit!r}")
-    return _call("date_part", exp.Literal.string(_UNITS.get(unit, unit.lower())), args[0])
-
-
-def _millis_to_timestamp(args: list[exp.Expr], _: Mapping[str, str]) -> exp.Expr:
-    _arity("MILLIS_TO_TIMESTAMP", args, 1, 1)
-    return _call("epoch_ms", exp.cast(args[0], exp.DataType.build("BIGINT")))
-
-
-def _timestamp_to_millis(args: list[exp.Expr], _: Mapping[str, str]) -> exp.Expr:
-    _arity("TIMESTAMP_TO_MILLIS", args, 1, 1)
-    return _call("epoch_ms", exp.cast(args[0], exp.DataType.build("TIMESTAMP")))
-
-
 # Druid's distinct counts the local engine computes exactly, and the value-at-a-time
 # aggregates with the DuckDB function that picks their value (shared with `_pipeline`).
 DISTINCT_COUNTS = (
@@ -281,14 +229,14 @@ def _extreme(latest: bool, by: bool) -> Rule:
     pick = EXTREMES[name]
 
     def rule(args: list[exp.Expr], states: Mapping[str, str]) -> exp.Expr:
-        _arity(name, args, 2 if by else 1, 3 if by else 2)
+        arity(name, args, 2 if by else 1, 3 if by else 2)
         value = args[0]
         if not by and _state(value, states) == "pair":
-            return _call(
+            return call(
                 pick, exp.Dot.build([value.copy(), exp.to_identifier("v")]), _pair_time(value)
             )
         time = args[1] if by else exp.column("__time", quoted=True)
-        return _call(pick, value, time)
+        return call(pick, value, time)
 
     return rule
 
@@ -305,14 +253,14 @@ def _distinct(args: list[exp.Expr], states: Mapping[str, str]) -> exp.Expr:
     """A distinct count, exact: Druid's sketches approximate it. On a sketch column (the
     distinct values an aggregate table kept), the union of its sets."""
     if _state(args[0], states) == "set":
-        union = _call("list_distinct", _call("flatten", _call("list", args[0])))
-        return _call("len", union)
+        union = call("list_distinct", call("flatten", call("list", args[0])))
+        return call("len", union)
     return exp.Count(this=exp.Distinct(expressions=[args[0]]))
 
 
 def _distinct_rule(name: str) -> Rule:
     def rule(args: list[exp.Expr], states: Mapping[str, str]) -> exp.Expr:
-        _arity(name, args, 1, 3)
+        arity(name, args, 1, 3)
         return _distinct(args, states)
 
     return rule
@@ -323,7 +271,7 @@ def _lookup(args: list[exp.Expr], lookups: Lookups) -> exp.Expr:
     read from its table when evaluated (as of now: a refilled table maps anew); a key it does
     not hold (or null) gives null, or the replacement (Druid's semantics). One value per key:
     when a key has several rows, the least value."""
-    _arity("LOOKUP", args, 2, 3)
+    arity("LOOKUP", args, 2, 3)
     name = _literal(args, 1, "LOOKUP", "lookup name")
     if name is None:
         raise Unevaluated("LOOKUP", "without a lookup name")
@@ -335,13 +283,13 @@ def _lookup(args: list[exp.Expr], lookups: Lookups) -> exp.Expr:
         .where(exp.Not(this=exp.Is(this=k.copy(), expression=exp.Null())))
         .group_by(k.copy())
     )
-    mapping = sqlglot.select(_call("map", _call("list", k), _call("list", v))).from_(
+    mapping = sqlglot.select(call("map", call("list", k), call("list", v))).from_(
         one_per_key.subquery("l")
     )
     key_text = exp.cast(args[0], exp.DataType.build("VARCHAR"))
-    found = _call(
+    found = call(
         "list_extract",
-        _call("map_extract", exp.Subquery(this=mapping), key_text),
+        call("map_extract", exp.Subquery(this=mapping), key_text),
         exp.Literal.number(1),
     )
     if len(args) == 3 and not isinstance(args[2], exp.Null):
@@ -350,18 +298,11 @@ def _lookup(args: list[exp.Expr], lookups: Lookups) -> exp.Expr:
 
 
 def _strlen(args: list[exp.Expr], _: Mapping[str, str]) -> exp.Expr:
-    _arity("STRLEN", args, 1, 1)
+    arity("STRLEN", args, 1, 1)
     return exp.Length(this=exp.cast(args[0], exp.DataType.build("VARCHAR")))
 
 
 _FUNCTIONS: dict[str, Rule] = {
-    "TIME_PARSE": _time_parse,
-    "TIME_FORMAT": _time_format,
-    "TIME_FLOOR": _time_floor,
-    "TIME_SHIFT": _time_shift,
-    "TIME_EXTRACT": _time_extract,
-    "MILLIS_TO_TIMESTAMP": _millis_to_timestamp,
-    "TIMESTAMP_TO_MILLIS": _timestamp_to_millis,
     "LATEST": _extreme(latest=True, by=False),
     "EARLIEST": _extreme(latest=False, by=False),
     "LATEST_BY": _extreme(latest=True, by=True),
