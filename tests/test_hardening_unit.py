@@ -265,3 +265,56 @@ def test_a_filter_reading_a_field_the_schema_lacks_is_refused_naming_the_schema(
     answer = http.post(f"{BASE}/jobs", json=job)
     assert answer.status_code == 400
     assert "countryy" in answer.text and "'i'" in answer.text and "'ts'" in answer.text
+
+
+# --- one sandbox, by construction -------------------------------------------------------------
+
+
+@pytest.fixture
+def with_pushed(http: TestClient) -> TestClient:
+    """A project holding a table named like the engine's internal store of pushed events,
+    which holds an event of another connection."""
+    table = {
+        "type": "detail",
+        "name": "pushed",
+        "schema": [{"name": "__time", "dataType": "timestamp"}],
+    }
+    assert http.post(f"{BASE}/tables", json=table).status_code == 201
+    assert http.post(
+        f"{BASE}/connections", json={"type": "push_streaming", "name": "other"}
+    ).is_success
+    pushed = http.post(
+        f"{BASE}/events/other",
+        content=b'{"secret": "s3cr3t"}',
+        headers={"Content-Type": "application/json"},
+    )
+    assert pushed.status_code == 200
+    return http
+
+
+@pytest.mark.parametrize(
+    "sql",
+    [
+        "SELECT * FROM polaris_meta.druid.pushed",
+        "SELECT * FROM polaris_meta.main.pushed",
+        "SELECT * FROM polaris.polaris_meta.pushed",
+        "SELECT * FROM information_schema.tables",
+        "SELECT * FROM pg_catalog.pg_settings",
+        "SELECT * FROM main.pg_settings",
+        "SELECT * FROM duckdb_tables, (WITH duckdb_tables AS (SELECT 1 AS x) SELECT * FROM duckdb_tables)",
+        "WITH pg_settings AS (SELECT * FROM pg_settings) SELECT * FROM pg_settings",
+        "SELECT * FROM (WITH q AS (SELECT 1 AS x) SELECT * FROM q), pg_settings",
+    ],
+)
+def test_no_name_reaches_beyond_the_projects_tables(with_pushed: TestClient, sql: str) -> None:
+    answer = query(with_pushed, sql)
+    assert answer.status_code == 400, answer.text
+    assert "s3cr3t" not in answer.text and ".duckdb" not in answer.text
+    assert "not found" in answer.json()["errorMessage"]
+
+
+def test_a_cte_and_the_projects_table_still_answer(with_pushed: TestClient) -> None:
+    cte = query(with_pushed, "WITH q AS (SELECT 2 AS x) SELECT x FROM q")
+    assert cte.status_code == 200 and cte.json() == [[2]]
+    table = query(with_pushed, 'SELECT COUNT(*) FROM druid."pushed"')
+    assert table.status_code == 200 and table.json() == [[0]]

@@ -141,18 +141,20 @@ class Query:
     def _tables(self, tree: exp.Query) -> tuple[dict[str, str], dict[str, str]]:
         """Each table the query reads must be one of the project's (created in DuckDB, empty,
         if no row came yet); the aggregate states of their columns, and their DuckDB types."""
-        ctes = {c.alias_or_name.lower() for c in tree.find_all(exp.CTE)}
         states: dict[str, str] = {}
         types: dict[str, str] = {}
-        for table in tree.find_all(exp.Table):
+        for table in list(tree.find_all(exp.Table)):
             if not isinstance(table.this, exp.Identifier):
                 raise SqlError(
                     "The local engine reads only the project's tables", "UNSUPPORTED", "unsupported"
                 )
             name, schema = table.name, table.db
-            if not schema and name.lower() in ctes:
+            if not schema and not table.catalog and _names_a_cte(table):
                 continue
-            record = self.core.store.get_table(name) if schema in ("", "druid") else None
+            # An allow-list: a name is one of the project's tables (in `druid`, Druid's only
+            # schema of them), whatever catalog, schema or CTE it is written with.
+            found = schema in ("", "druid") and not table.catalog
+            record = self.core.store.get_table(name) if found else None
             if record is None:
                 raise SqlError(f"Object '{name}' not found")
             columns = self.core.rows.ready(record.table)
@@ -170,6 +172,24 @@ class Query:
                 else:
                     types[column.lower()] = duck
         return states, types
+
+
+def _names_a_cte(table: exp.Table) -> bool:
+    """Whether the name is a CTE in the table's scope: of a WITH of a query around it, and
+    not the CTE the name is read in (a CTE named like a table elsewhere exempts nothing)."""
+    name = table.name.lower()
+    inside: exp.Expr | None = table
+    while inside is not None:
+        scope = inside.parent
+        if isinstance(inside, exp.CTE) and inside.alias_or_name.lower() == name:
+            return False  # its own definition: the name there is a table's
+        with_ = scope.args.get("with_") if scope is not None else None
+        if isinstance(with_, exp.With) and any(
+            c.alias_or_name.lower() == name for c in with_.expressions
+        ):
+            return True
+        inside = scope
+    return False
 
 
 _COLUMN = re.compile(r'Referenced column "([^"]+)" not found')
