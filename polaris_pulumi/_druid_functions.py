@@ -207,6 +207,22 @@ FUNCTIONS = frozenset(
     ]
 )
 
+# Druid's window functions (queries only: a mapping holds no window).
+WINDOW_FUNCTIONS = frozenset(
+    {
+        "CUME_DIST",
+        "DENSE_RANK",
+        "FIRST_VALUE",
+        "LAG",
+        "LAST_VALUE",
+        "LEAD",
+        "NTILE",
+        "PERCENT_RANK",
+        "RANK",
+        "ROW_NUMBER",
+    }
+)
+
 # Words of the grammar a parenthesis may follow: operators, CASE, and type names with a size.
 SYNTAX = frozenset(
     [

@@ -3,9 +3,11 @@ that failed on the code before it, and passes now."""
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import math
 import re
+import time
 from collections.abc import Iterator
 from typing import Any
 
@@ -13,9 +15,11 @@ import pytest
 from fastapi.testclient import TestClient
 
 from polaris_pulumi.emulator import EmulatorConfig, create_app
+from polaris_pulumi.emulator.api import _query, _query_results
 from polaris_pulumi.emulator.api._auth import ALL_PERMISSIONS
 from polaris_pulumi.emulator.api._gate import LOOPBACK_NAMES
 from polaris_pulumi.emulator.ingest import _commit
+from polaris_pulumi.emulator.ingest import _druid_sql as sql_module
 from polaris_pulumi.emulator.ingest._push_reader import PushReader
 from polaris_pulumi.jobs._model import StreamingJobSpec
 from polaris_pulumi.jobs._rules import job_problems
@@ -74,7 +78,10 @@ def test_a_double_json_cannot_hold_is_written_as_druid_writes_it(
 @pytest.mark.parametrize(
     ("expression", "shape"),
     [
-        ("gen_random_uuid()", r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}"),
+        (
+            "CAST('5b6a2d6e-1c5a-4c43-9f0e-6d8f3c0c0b1a' AS UUID)",
+            r"5b6a2d6e-1c5a-4c43-9f0e-6d8f3c0c0b1a",
+        ),
         ("INTERVAL 90 MINUTE", r"P0DT5400S"),
         ("CAST('12:30:00' AS TIME)", r"12:30:00"),
     ],
@@ -88,11 +95,17 @@ def test_values_of_types_druid_lacks_are_their_text_not_a_500(
     assert re.fullmatch(shape, json.loads(line)["x"])
 
 
-def test_a_map_keyed_by_times_is_an_object_keyed_by_their_text(http: TestClient) -> None:
-    entries = "[(TIMESTAMP '2026-01-01 00:00:00', 1)]"
-    answer = query(http, f"SELECT map_from_entries({entries}) AS x", "object")
-    assert answer.status_code == 200, answer.text
-    assert answer.json() == [{"x": {"2026-01-01T00:00:00.000Z": 1}}]
+def test_a_map_keyed_by_times_is_refused_or_written_with_text_keys(http: TestClient) -> None:
+    """The issue's probe (a MAP with timestamp keys) is not Druid SQL: a 400 now, never a 500;
+    a map the engine gives anyway is written with its keys' text."""
+    for sql in (
+        "SELECT map_from_entries([(TIMESTAMP '2026-01-01 00:00:00', 1)]) AS x",
+        "SELECT MAP {TIMESTAMP '2026-01-01 00:00:00': 1} AS x",
+    ):
+        answer = query(http, sql, "object")
+        assert answer.status_code in (200, 400), answer.text
+    when = dt.datetime(2026, 1, 1)
+    assert _query_results._value({when: 1}) == {"2026-01-01T00:00:00.000Z": 1}
 
 
 def test_an_engine_refusal_is_in_druids_words_not_duckdbs(http: TestClient) -> None:
@@ -318,3 +331,57 @@ def test_a_cte_and_the_projects_table_still_answer(with_pushed: TestClient) -> N
     assert cte.status_code == 200 and cte.json() == [[2]]
     table = query(with_pushed, 'SELECT COUNT(*) FROM druid."pushed"')
     assert table.status_code == 200 and table.json() == [[0]]
+
+
+# --- every error is a 4xx; limits hold from the request's start -------------------------------
+
+
+@pytest.mark.parametrize(
+    "sql",
+    [
+        """SELECT JSON_VALUE('{"a": [1, 2]}', '$.a[0,1]')""",
+        """SELECT JSON_VALUE('{"a": [1, 2]}', '$.a[?(@>1)]')""",
+        "SELECT " + "NOT " * 5000 + "TRUE",
+        "SELECT " + "-" * 5000 + "1",
+        "SELECT " + "CASE WHEN TRUE THEN " * 2000 + "1" + " END" * 2000,
+        "SELECT -- '\n" + "(" * 2000 + "1" + ")" * 2000,  # a quote in a comment hides nothing
+        "SELECT /* ' */ " + "(" * 2000 + "1" + ")" * 2000,
+    ],
+)
+def test_sql_the_engine_cannot_read_is_a_400(http: TestClient, sql: str) -> None:
+    answer = query(http, sql)
+    assert answer.status_code == 400, answer.text
+    assert answer.json()["error"] == "druidException"
+
+
+@pytest.mark.parametrize(
+    "value", ["0001-01-01T00:00:00+01:00", "9999-12-31T23:59:59-01:00", "0001-01-01T00:30:00+00:31"]
+)
+def test_a_timestamp_parameter_beyond_the_calendar_is_a_400(http: TestClient, value: str) -> None:
+    answer = query(http, "SELECT ?", parameters=[{"type": "TIMESTAMP", "value": value}])
+    assert answer.status_code == 400, answer.text
+    assert "outside years 1 to 9999" in answer.json()["errorMessage"]
+
+
+def test_a_list_too_long_to_read_is_refused_before_reading(http: TestClient) -> None:
+    items = sql_module.MAX_TERMS + 2  # one comma more than the most
+    started = time.monotonic()
+    answer = query(http, f"SELECT 1 IN ({', '.join(['1'] * items)})")
+    assert answer.status_code == 400 and "list items" in answer.json()["errorMessage"]
+    assert time.monotonic() - started < 5  # refused without reading it (about 3 s to read)
+
+
+def test_the_timeout_counts_the_reading_of_the_query(http: TestClient) -> None:
+    """A 50,000-item IN list takes longer to read than its 1 ms timeout: a timeout error,
+    not an answer (before, the clock started only once the query ran)."""
+    listed = ", ".join(str(i) for i in range(50_000))
+    answer = query(http, f"SELECT 1 IN ({listed})", context={"timeout": 1})
+    assert answer.status_code == 400, answer.text
+    assert answer.json()["errorCode"] == "timeout"
+
+
+def test_an_answer_past_the_byte_cap_is_refused_in_druids_shape(http: TestClient) -> None:
+    size = _query.MAX_ANSWER_BYTES + 1
+    answer = query(http, f"SELECT REPEAT('x', {size}) AS big")
+    assert answer.status_code == 400, answer.text[:200]
+    assert answer.json()["errorCode"] == "resourceLimitExceeded"

@@ -12,6 +12,7 @@ import asyncio
 import datetime as dt
 import re
 import threading
+import time
 import uuid
 from typing import Any
 
@@ -107,24 +108,18 @@ class Query:
     def _execute(
         self, request: dict[str, Any], cancel: Cancel
     ) -> tuple[list[tuple[str, str]], list[tuple[Any, ...]]]:
-        try:
-            tree = sql.parse_query(request["query"])
-            states, types = self._tables(tree)
-            lookups = resolver(self.core.store, self.core.rows)
-            text = sql.to_duckdb(tree, states, lookups, types, copy=False)
-        except sql.SqlInvalid as exc:
-            raise SqlError(str(exc)) from None
-        except sql.Unevaluated as exc:
-            raise SqlError(
-                f"The local engine does not evaluate {exc}", "UNSUPPORTED", "unsupported"
-            ) from None
-        params = [_parameter(p) for p in request.get("parameters") or []]
+        # Druid's query timeout runs from the request: reading and translating count too.
         timeout_ms, limit = _timeout_ms(request), _outer_limit(request)
+        deadline = time.monotonic() + timeout_ms / 1000
+        text = self._translate(request["query"])
+        params = [_parameter(p) for p in request.get("parameters") or []]
+        if (left := deadline - time.monotonic()) <= 0:
+            cancel.interrupt("timeout")
+            raise _interrupted(cancel, timeout_ms)
         with self.core.rows.cursor() as cur:
-            # Druid's query timeout, and a client gone: the query is interrupted and frees the
-            # CPU.
+            # The timeout, and a client gone: the query is interrupted and frees the CPU.
             cancel.attach(cur)
-            timer = threading.Timer(timeout_ms / 1000, cancel.interrupt, ["timeout"])
+            timer = threading.Timer(left, cancel.interrupt, ["timeout"])
             timer.start()
             try:
                 result = cur.execute(text, params)
@@ -137,6 +132,20 @@ class Query:
             finally:
                 timer.cancel()
                 cancel.attach(None)
+
+    def _translate(self, query: str) -> str:
+        """The query as DuckDB SQL, reading the project's tables only."""
+        try:
+            tree = sql.parse_query(query)
+            states, types = self._tables(tree)
+            lookups = resolver(self.core.store, self.core.rows)
+            return sql.to_duckdb(tree, states, lookups, types, copy=False)
+        except sql.SqlInvalid as exc:
+            raise SqlError(str(exc)) from None
+        except sql.Unevaluated as exc:
+            raise SqlError(
+                f"The local engine does not evaluate {exc}", "UNSUPPORTED", "unsupported"
+            ) from None
 
     def _tables(self, tree: exp.Query) -> tuple[dict[str, str], dict[str, str]]:
         """Each table the query reads must be one of the project's (created in DuckDB, empty,
@@ -237,20 +246,32 @@ def _request(body: Any) -> dict[str, Any]:
     return body | {"resultFormat": fmt}
 
 
+# The most bytes of text one answer holds (the emulator renders an answer in memory).
+MAX_ANSWER_BYTES = 64 * 1024 * 1024
+
+
 def _fetch(result: duckdb.DuckDBPyConnection, limit: int | None) -> list[tuple[Any, ...]]:
     """The answer's rows: at most `sqlOuterLimit` (Druid's truncation), and never more than
-    `MAX_ROWS` (a 400 that says how to ask for fewer)."""
+    `MAX_ROWS` rows or `MAX_ANSWER_BYTES` of text (a 400 that says how to ask for less)."""
     if limit is not None and limit <= MAX_ROWS:
-        return result.fetchmany(limit)
-    rows = result.fetchmany(MAX_ROWS + 1)
+        rows = result.fetchmany(limit)
+    else:
+        rows = result.fetchmany(MAX_ROWS + 1)
     if len(rows) > MAX_ROWS:
-        raise SqlError(
-            f"The query's answer has more than {MAX_ROWS:,} rows, the most the local engine "
-            "answers: add a LIMIT, aggregate, or set context.sqlOuterLimit",
-            "CAPACITY_EXCEEDED",
-            "resourceLimitExceeded",
-        )
+        raise _too_big(f"more than {MAX_ROWS:,} rows")
+    size = sum(len(v) for row in rows for v in row if isinstance(v, str | bytes))
+    if size > MAX_ANSWER_BYTES:
+        raise _too_big(f"more than {MAX_ANSWER_BYTES // 2**20} MB of text")
     return rows
+
+
+def _too_big(what: str) -> SqlError:
+    return SqlError(
+        f"The query's answer has {what}, the most the local engine answers: add a LIMIT, "
+        "aggregate, or set context.sqlOuterLimit",
+        "CAPACITY_EXCEEDED",
+        "resourceLimitExceeded",
+    )
 
 
 def _interrupted(cancel: Cancel, timeout_ms: int) -> SqlError:
@@ -324,9 +345,12 @@ def _parameter(p: Any) -> Any:
             raise SqlError(
                 f"TIMESTAMP parameter {str(p['value'])[:40]!r} is not an ISO 8601 time"
             ) from None
-        if when.tzinfo is not None:
-            when = when.astimezone(dt.UTC)
-        return when.replace(tzinfo=None)
+        try:
+            return when.astimezone(dt.UTC).replace(tzinfo=None) if when.tzinfo else when
+        except OverflowError:
+            raise SqlError(
+                f"TIMESTAMP parameter {str(p['value'])[:40]!r} is outside years 1 to 9999 in UTC"
+            ) from None
     return p["value"]
 
 

@@ -1,20 +1,17 @@
 """Druid SQL on DuckDB: sqlglot reads Polaris' expressions and queries in its `druid` dialect
-and writes DuckDB SQL. Druid's own functions that DuckDB lacks are rewritten in sqlglot's tree
+(`_sql_read`) and writes DuckDB SQL. Druid's own functions that DuckDB lacks are rewritten in sqlglot's tree
 (`_FUNCTIONS`); any other function sqlglot does not know is refused by name (`Unevaluated`),
 never passed through for DuckDB to guess at.
 """
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Callable, Mapping
 
 import sqlglot
-from sqlglot import TokenType, exp
-from sqlglot.dialects.druid import Druid
+from sqlglot import exp
 from sqlglot.errors import SqlglotError
 
-from polaris_pulumi import _druid_functions
 from polaris_pulumi.emulator.ingest import _operands
 from polaris_pulumi.emulator.ingest._fn_base import arity, call
 from polaris_pulumi.emulator.ingest._functions import FUNCTIONS, TYPED, Context
@@ -24,111 +21,31 @@ from polaris_pulumi.emulator.ingest._periods import (  # noqa: F401 - Druid SQL'
     period_seconds,
 )
 from polaris_pulumi.emulator.ingest._sql_errors import SqlInvalid, Unevaluated
+from polaris_pulumi.emulator.ingest._sql_read import (  # noqa: F401 - re-exported
+    BOUNDED,
+    MAX_NESTING,
+    MAX_TERMS,
+    READ,
+    WRITE,
+    druid_only,
+    expression_refusal,
+    first_line,
+    parse_expression,
+    parse_query,
+)
 
-__all__ = ["SqlInvalid", "Unevaluated", "interval", "joda_to_strftime", "period_seconds"]
-
-
-def _array_agg(args: list[exp.Expr]) -> exp.Expr:
-    """ARRAY_AGG(expr[, size]): sqlglot's own reader drops the size; it is kept here."""
-    node = exp.ArrayAgg(this=args[0])
-    if len(args) > 1:
-        node.meta["size"] = args[1]
-    return node
-
-
-class _Druid(Druid):
-    """sqlglot's `druid` dialect, keeping what Druid's functions take that it drops."""
-
-    class Parser(Druid.Parser):  # type: ignore[misc,valid-type]
-        FUNCTIONS = {**Druid.Parser.FUNCTIONS, "ARRAY_AGG": _array_agg}
-
-
-READ, WRITE = _Druid, "duckdb"
-# sqlglot logs what it cannot read (a JSON path) as a warning; the engine's answer says it.
-logging.getLogger("sqlglot").setLevel(logging.ERROR)
-
-
-MAX_NESTING = 100  # parentheses within each other; a deeper text is refused before parsing
-
-
-def _nesting(text: str) -> int:
-    """How deep the text's parentheses nest (outside quoted strings and identifiers)."""
-    depth = deepest = 0
-    quote: str | None = None
-    for ch in text:
-        if quote is not None:
-            quote = None if ch == quote else quote
-        elif ch in "'\"":
-            quote = ch
-        elif ch == "(":
-            depth += 1
-            deepest = max(deepest, depth)
-        elif ch == ")":
-            depth -= 1
-    return deepest
-
-
-def _shallow(text: str) -> None:
-    if _nesting(text) > MAX_NESTING:
-        raise SqlInvalid(f"The SQL nests parentheses deeper than {MAX_NESTING} levels")
-
-
-def parse_expression(text: str) -> exp.Expr:
-    _shallow(text)
-    try:
-        tree = sqlglot.parse_one(text, read=READ)
-    except SqlglotError as exc:
-        raise SqlInvalid(f"{text!r} is not Druid SQL: {_first_line(exc)}") from None
-    if tree is None:
-        raise SqlInvalid(f"{text!r} is empty")
-    return tree
-
-
-_NOT_EXPRESSION_NODES = (exp.Query, exp.Subquery, exp.Table, exp.Window, exp.Exists)
-
-
-def expression_refusal(text: str) -> str | None:
-    """Why a job's mapping or filter is not an expression Druid's mappings hold (a subquery,
-    a table, a window, a function of DuckDB's, a qualified name), or None. Read from
-    sqlglot's tokens and tree; the words are judged by Druid's function reference."""
-    try:
-        _shallow(text)
-        tokens = READ().tokenize(text)
-        tree = parse_expression(text)
-    except (SqlInvalid, SqlglotError) as exc:
-        return str(exc).splitlines()[0]
-    kinds = [t.token_type for t in tokens]
-    words = [
-        (t.text, i + 1 < len(tokens) and kinds[i + 1] == TokenType.L_PAREN)
-        for i, t in enumerate(tokens)
-        if kinds[i] not in _NOT_WORDS and t.text[:1].isalpha()
-    ]
-    dotted = any(kind == TokenType.DOT for kind in kinds)
-    if why := _druid_functions.refusal(words, dotted):
-        return why
-    if (node := tree.find(*_NOT_EXPRESSION_NODES)) is not None:
-        return f"holds {node.key.upper()}: a mapping or filter reads its input fields only"
-    return None
-
-
-_NOT_WORDS = (TokenType.STRING, TokenType.IDENTIFIER, TokenType.NUMBER)
-
-
-def parse_query(text: str) -> exp.Query:
-    """One SELECT (WITH, UNION): the query API reads, never writes."""
-    _shallow(text)
-    try:
-        trees = sqlglot.parse(text, read=READ)
-    except SqlglotError as exc:
-        raise SqlInvalid(f"Incorrect syntax: {_first_line(exc)}") from None
-    trees = [t for t in trees if t is not None]
-    if len(trees) != 1 or not isinstance(trees[0], exp.Query):
-        raise SqlInvalid("The query API runs exactly one SELECT statement")
-    return trees[0]
-
-
-def _first_line(exc: Exception) -> str:
-    return str(exc).splitlines()[0]
+__all__ = [
+    "MAX_NESTING",
+    "MAX_TERMS",
+    "SqlInvalid",
+    "Unevaluated",
+    "expression_refusal",
+    "interval",
+    "joda_to_strftime",
+    "parse_expression",
+    "parse_query",
+    "period_seconds",
+]
 
 
 # A lookup named in LOOKUP(expr, '<name>'): its DuckDB table, key column and value column
@@ -156,7 +73,19 @@ def to_duckdb(
     on them read; `lookups` resolves the lookups LOOKUP names; `types` gives the columns'
     DuckDB types (what Druid's planner knows: which values are arrays, longs, times). The
     tree is rewritten in place when `copy` is false (a query's, read once)."""
-    ctx = Context(states or {}, _operands.check(tree, types or {}))
+    with BOUNDED:
+        return _to_duckdb(tree, states or {}, lookups, types or {}, copy)
+
+
+def _to_duckdb(
+    tree: exp.Expr,
+    states: Mapping[str, str],
+    lookups: Lookups,
+    types: Mapping[str, str],
+    copy: bool,
+) -> str:
+    druid_only(tree)
+    ctx = Context(states, _operands.check(tree, types))
     tree = tree.copy() if copy else tree
     calls = [n for n in tree.walk(bfs=False) if isinstance(n, _REWRITTEN_NODES)]
     for node in reversed(calls):  # a call's arguments are rewritten before the call
@@ -174,7 +103,7 @@ def to_duckdb(
     try:
         return tree.sql(WRITE)
     except SqlglotError as exc:
-        raise SqlInvalid(f"The local engine cannot write this query: {_first_line(exc)}") from None
+        raise SqlInvalid(f"The local engine cannot write this query: {first_line(exc)}") from None
 
 
 _REWRITTEN_NODES = (exp.Anonymous, exp.ApproxDistinct, *TYPED)

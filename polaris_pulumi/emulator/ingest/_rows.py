@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -122,6 +123,17 @@ class Stats:
     columns: dict[str, str]
 
 
+def _memory_limit() -> str:
+    """What the engine may hold, all queries and writes together: a quarter of the machine's
+    memory, at most 4 GB (DuckDB's own default is 80%, enough for one query to starve the
+    machine)."""
+    try:
+        total = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+    except (ValueError, OSError, AttributeError):
+        total = 16 * 2**30
+    return f"{max(256, min(4096, total // 4 // 2**20))}MB"
+
+
 class Rows:
     """One DuckDB database; writes are serialised, reads run on their own cursors."""
 
@@ -130,6 +142,7 @@ class Rows:
         self.db.execute(
             # Druid's `/` divides longs as longs.
             "SET GLOBAL TimeZone = 'UTC'; SET GLOBAL threads = 2; SET GLOBAL integer_division = true; "
+            f"SET GLOBAL memory_limit = '{_memory_limit()}'; "
             "SET GLOBAL enable_external_access = false; SET GLOBAL lock_configuration = true; "
             f"CREATE SCHEMA IF NOT EXISTS {META}; "
             + "; ".join(
