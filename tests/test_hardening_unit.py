@@ -385,3 +385,21 @@ def test_an_answer_past_the_byte_cap_is_refused_in_druids_shape(http: TestClient
     answer = query(http, f"SELECT REPEAT('x', {size}) AS big")
     assert answer.status_code == 400, answer.text[:200]
     assert answer.json()["errorCode"] == "resourceLimitExceeded"
+
+
+@pytest.mark.parametrize(
+    "expression",
+    [
+        "NOT " * 5000 + '"i" > 1',
+        "-" * 5000 + '"i"',
+        "CASE WHEN TRUE THEN " * 2000 + '"i"' + " END" * 2000,
+        """JSON_VALUE('{"a": [1, 2]}', '$.a[0,1]')""",
+    ],
+)
+def test_the_same_inputs_in_a_mapping_are_a_400_at_create(expression: str) -> None:
+    config = EmulatorConfig(api_keys={KEY: ALL_PERMISSIONS}, project_id="p1")
+    http = TestClient(create_app(config), base_url="http://127.0.0.1:8765", headers=AUTH)
+    assert http.post(f"{BASE}/connections", json={"type": "push_streaming", "name": "c"}).is_success
+    job = samples.stream_job("c", "t", {"i": "long"}, {"i": expression})
+    answer = http.post(f"{BASE}/jobs", json=job)
+    assert answer.status_code == 400, answer.text[:300]

@@ -42,7 +42,6 @@ _CONNECTION_NAME = re.compile(r"[A-Za-z0-9._-]{1,64}")
 _BROKER = re.compile(r"(\[[0-9A-Fa-f:]+\]|[A-Za-z0-9.-]+):(\d{1,5})")
 _HTTP_URL = re.compile(r"https?://[A-Za-z0-9.-]+(:\d{1,5})?(/\S*)?")
 _PERIOD = re.compile(r"P(?=\d|T\d)(\d+Y)?(\d+M)?(\d+W)?(\d+D)?(T(\d+H)?(\d+M)?(\d+(\.\d+)?S)?)?")
-_QUOTED = re.compile(r'"((?:[^"]|"")*)"')  # a Druid SQL identifier: an input field
 
 
 # --- connections ---------------------------------------------------------------------------
@@ -176,9 +175,9 @@ def _expression_checks(path: Path, text: str, declared: set[str]) -> list[Proble
     input fields (the fields it reads are named with the schema's)."""
     if not text.strip():
         return bad(path, "is empty")
-    if why := sql.expression_refusal(text):
+    if why := sql.expression_refusal(text) or sql.unwritable(text):
         return bad(path, why)
-    read = {r.replace('""', '"') for r in _QUOTED.findall(text)} - declared
+    read = sql.fields_read(text) - declared
     return when(
         bool(read),
         path,

@@ -29,6 +29,7 @@ from polaris_pulumi.emulator.ingest._sql_read import (  # noqa: F401 - re-export
     WRITE,
     druid_only,
     expression_refusal,
+    fields_read,
     first_line,
     parse_expression,
     parse_query,
@@ -40,6 +41,7 @@ __all__ = [
     "SqlInvalid",
     "Unevaluated",
     "expression_refusal",
+    "fields_read",
     "interval",
     "joda_to_strftime",
     "parse_expression",
@@ -59,6 +61,19 @@ class UnknownLookup(SqlInvalid):
 
 def no_lookups(name: str) -> tuple[str, str, str]:
     raise UnknownLookup(f"Lookup [{name}] not found")
+
+
+def unwritable(text: str) -> str | None:
+    """Why the engine could never write this expression (SQL it cannot write, nesting it
+    cannot read), judged when a job is created; a function it does not evaluate is not such a
+    reason (Polaris would run it: the job's health says so when it starts)."""
+    try:
+        to_duckdb(parse_expression(text), lookups=lambda name: ("lookup", "k", "v"))
+    except Unevaluated:
+        return None
+    except SqlInvalid as exc:
+        return str(exc)
+    return None
 
 
 def to_duckdb(

@@ -132,6 +132,14 @@ def expression_refusal(text: str) -> str | None:
     return None
 
 
+def fields_read(text: str) -> set[str]:
+    """The quoted names an expression reads (its input fields), outside its strings."""
+    try:
+        return {t.text for t in READ().tokenize(text) if t.token_type == TokenType.IDENTIFIER}
+    except SqlglotError:
+        return set()
+
+
 _NOT_WORDS = (TokenType.STRING, TokenType.IDENTIFIER, TokenType.NUMBER)
 
 
