@@ -23,9 +23,12 @@ from typing import Any
 
 import httpx
 
+from polaris_pulumi.emulator._owned import is_ours, started, write_private
+
 PROJECT = "local-project"
 USER = "local"  # the Kafka user the user's producers (and connections) log in as
 DEFAULT_DIR = Path(".polaris-local")
+_EMULATOR = "polaris_pulumi.emulator"  # the emulator's module: in its command line
 
 
 class LocalError(RuntimeError):
@@ -43,6 +46,10 @@ class Local:
     kafka_user: str
     kafka_password: str
     emulator_pid: int
+    # The emulator's admin token (its wipe, faults, clock and lag want it, on loopback too),
+    # and its process's start time: with the PID, which process is ours to stop.
+    admin_token: str = ""
+    emulator_started: str = ""
 
     def env(self) -> dict[str, str]:
         return {
@@ -52,7 +59,12 @@ class Local:
             "KAFKA_BOOTSTRAP_SERVERS": self.bootstrap,
             "KAFKA_USERNAME": self.kafka_user,
             "KAFKA_PASSWORD": self.kafka_password,
+            "POLARIS_EMULATOR_ADMIN_TOKEN": self.admin_token,
         }
+
+    def admin_headers(self) -> dict[str, str]:
+        """What the emulator's admin endpoints want."""
+        return {"Authorization": f"Bearer {self.admin_token}"} if self.admin_token else {}
 
     def config_lines(self) -> list[str]:
         return [
@@ -60,13 +72,6 @@ class Local:
             f"pulumi config set polaris:projectId {self.project_id}",
             f"pulumi config set --secret polaris:apiKey {self.api_key}",
         ]
-
-
-def _write_private(path: Path, text: str) -> None:
-    tmp = path.with_suffix(".tmp")
-    tmp.write_text(text)
-    tmp.chmod(0o600)
-    tmp.replace(path)
 
 
 def _java() -> None:
@@ -105,9 +110,13 @@ def start(directory: Path = DEFAULT_DIR, port: int = 0, owner: int | None = None
 
     if (running := load(directory)) is not None:
         return running
+    from polaris_pulumi.emulator._owned import NotOwned, own_directory
+
     _java()
-    directory.mkdir(parents=True, exist_ok=True)
-    directory.chmod(0o700)
+    try:
+        own_directory(directory)
+    except NotOwned as exc:
+        raise LocalError(str(exc)) from None
     try:
         lib = kafka_lib(say=lambda line: print(f"polaris-pulumi local: {line}", file=sys.stderr))
     except FetchError as exc:
@@ -126,8 +135,8 @@ def start(directory: Path = DEFAULT_DIR, port: int = 0, owner: int | None = None
     except BaseException:
         broker.stop(kafka_dir)
         raise
-    _write_private(directory / "local.json", json.dumps(asdict(local)))
-    _write_private(directory / "env", "".join(f"{k}={v}\n" for k, v in local.env().items()))
+    write_private(directory / "local.json", json.dumps(asdict(local)))
+    write_private(directory / "env", "".join(f"{k}={v}\n" for k, v in local.env().items()))
     return local
 
 
@@ -136,13 +145,15 @@ def _start_emulator(
 ) -> Local:
     bootstrap, user, pw = kafka
     key = "pok_local_" + secrets.token_hex(16)
+    token = secrets.token_urlsafe(24)
     ready = directory / "emulator.ready"
     ready.unlink(missing_ok=True)
     log = directory / "emulator.log"
-    command = [sys.executable, "-m", "polaris_pulumi.emulator", "--port", str(port)]
+    command = [sys.executable, "-m", _EMULATOR, "--port", str(port)]
     command += ["--db", str(directory / "polaris.db"), "--project-id", PROJECT]
     command += ["--kafka-broker", bootstrap, "--ready-file", str(ready)]
-    env = os.environ | {"POLARIS_API_KEY": key}  # not a flag: `ps` shows those
+    # Not flags: `ps` shows those.
+    env = os.environ | {"POLARIS_API_KEY": key, "POLARIS_EMULATOR_ADMIN_TOKEN": token}
     with log.open("ab") as out:
         proc = subprocess.Popen(
             command,
@@ -163,7 +174,7 @@ def _start_emulator(
             raise LocalError(f"The emulator did not start within 60 s: see {log}")
         time.sleep(0.05)  # the ready file is written once it serves
     url = ready.read_text().strip()
-    return Local(url, PROJECT, key, bootstrap, user, pw, proc.pid)
+    return Local(url, PROJECT, key, bootstrap, user, pw, proc.pid, token, started(proc.pid))
 
 
 def wait_ingested(get: Callable[[str], Any], timeout: float = 60) -> None:
@@ -193,20 +204,24 @@ def stop(directory: Path = DEFAULT_DIR) -> bool:
     from polaris_pulumi.emulator.kafka import broker
 
     stopped = False
-    if (local := _described(directory)) is not None:
+    local = _described(directory)
+    # Only the process we started: its PID, start time and command line (a state file may
+    # name a PID that another process has since taken, or that another account planted).
+    if local is not None and is_ours(local.emulator_pid, local.emulator_started, _EMULATOR):
         try:
             os.kill(local.emulator_pid, signal.SIGTERM)
             stopped = True
             _wait_gone(local.emulator_pid)
         except ProcessLookupError:
             pass
+    if local is not None:
         (directory / "local.json").unlink(missing_ok=True)
     return broker.stop(directory / "kafka") or stopped
 
 
 def _wait_gone(pid: int, timeout: float = 30) -> None:
     """Until the process has exited (a zombie of ours is reaped, and counts as gone)."""
-    from polaris_pulumi.emulator.kafka.broker import alive
+    from polaris_pulumi.emulator._owned import alive
 
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:

@@ -7,10 +7,12 @@ of your own Pulumi program against a local Polaris that really ingests.
         polaris_local.wait_ingested()
         assert polaris_local.query('SELECT SUM("amount") AS s FROM "orders"') == [{"s": 3}]
 
-The local stack (a Kafka broker and the emulator, `_local`) is started once per session, or
-reused when `polaris-pulumi local start` runs one in `.polaris-local/`; what the session
-started, it stops. Each test starts from an empty Polaris and without the topics earlier
-tests made.
+The local stack (a Kafka broker and the emulator, `_local`) is started once per session, in
+a directory of its own (only the Kafka jars are shared), and stopped when the session ends:
+a stack that `polaris-pulumi local start` runs in `.polaris-local/` is never touched. Reusing
+that one (whose Polaris each test then wipes) is an opt-in: `--polaris-local-reuse`, or
+`polaris_local_reuse = true` in the pytest ini. Each test starts from an empty Polaris and
+without the topics earlier tests made.
 """
 
 from __future__ import annotations
@@ -94,7 +96,10 @@ class LocalPolaris:
         own count of what is left: `/_emulator/lag`)."""
         import httpx
 
-        _local.wait_ingested(lambda path: httpx.get(self.local.url + path, timeout=30), timeout)
+        headers = self.local.admin_headers()
+        _local.wait_ingested(
+            lambda path: httpx.get(self.local.url + path, headers=headers, timeout=30), timeout
+        )
 
     def query(
         self, sql: str, parameters: Sequence[tuple[str, Any]] | None = None
@@ -110,7 +115,8 @@ class LocalPolaris:
         from confluent_kafka import KafkaException
         from confluent_kafka.admin import AdminClient
 
-        httpx.post(f"{self.local.url}/_emulator/wipe", timeout=30).raise_for_status()
+        wipe = f"{self.local.url}/_emulator/wipe"
+        httpx.post(wipe, headers=self.local.admin_headers(), timeout=30).raise_for_status()
         if self.topics:
             admin = AdminClient(self._admin())
             for future in admin.delete_topics(sorted(self.topics)).values():
@@ -119,10 +125,25 @@ class LocalPolaris:
             self.topics.clear()
 
 
+def pytest_addoption(parser: pytest.Parser) -> None:
+    help_ = (
+        "let polaris_local use the stack `polaris-pulumi local start` runs in .polaris-local/ "
+        "(each test wipes its Polaris) instead of one of the session's own"
+    )
+    parser.getgroup("polaris_local").addoption(
+        "--polaris-local-reuse", action="store_true", default=False, help=help_
+    )
+    parser.addini("polaris_local_reuse", help_, type="bool", default=False)
+
+
 @pytest.fixture(scope="session")
-def _polaris_local_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalPolaris]:
-    running = _local.load(_local.DEFAULT_DIR)
-    if running is not None:
+def _polaris_local_stack(
+    tmp_path_factory: pytest.TempPathFactory, pytestconfig: pytest.Config
+) -> Iterator[LocalPolaris]:
+    reuse = pytestconfig.getoption("polaris_local_reuse") or pytestconfig.getini(
+        "polaris_local_reuse"
+    )
+    if reuse and (running := _local.load(_local.DEFAULT_DIR)) is not None:
         yield LocalPolaris(_local.DEFAULT_DIR, running)
         return
     directory = tmp_path_factory.mktemp("polaris-local")

@@ -2,8 +2,8 @@
 project, from a fresh venv holding only the wheel (`[emulator]`), pytest and
 pulumi-confluentcloud: start prints the config, status shows it, a user's pytest test (the
 example's, which docs/local-testing.md shows) deploys a program with Confluent Cloud resources
-beside its Polaris ones and checks rows, reusing the running stack; stop leaves nothing
-running."""
+beside its Polaris ones and checks rows, in a stack of the session's own (the running one, and
+its tables, are left as they were); stop leaves nothing running."""
 
 from __future__ import annotations
 
@@ -12,9 +12,10 @@ import shutil
 import subprocess
 from pathlib import Path
 
+import httpx
 import pytest
 
-from polaris_pulumi.emulator.kafka.broker import alive
+from polaris_pulumi.emulator._owned import alive
 from tests.pulumi_cli import REPO
 from tests.user_project import UserVenv, env
 
@@ -81,6 +82,18 @@ def test_local_start_a_users_pytest_then_stop(tmp_path: Path, user_venv: UserVen
         status = cli(user_venv, "local", "status", cwd=project)
         assert status.returncode == 0 and values["KAFKA_BOOTSTRAP_SERVERS"] in status.stdout
 
+        # Their development stack holds a table of theirs, which their tests never touch.
+        api = httpx.Client(
+            base_url=f"{values['POLARIS_URL']}/v1/projects/{values['POLARIS_PROJECT_ID']}",
+            headers={"Authorization": f"Basic {values['POLARIS_API_KEY']}"},
+        )
+        kept = {
+            "type": "detail",
+            "name": "dev-only",
+            "schema": [{"name": "__time", "dataType": "timestamp"}],
+        }
+        assert api.post("/tables", json=kept).status_code == 201
+
         # The user's own test, with pytest and the plugin the wheel registers.
         tested = subprocess.run(
             [user_venv.bin / "pytest", "-q", "-p", "no:cacheprovider", "test_orders.py"],
@@ -92,6 +105,7 @@ def test_local_start_a_users_pytest_then_stop(tmp_path: Path, user_venv: UserVen
         )
         assert tested.returncode == 0, tested.stdout[-3000:] + tested.stderr[-2000:]
         assert "1 passed" in tested.stdout
+        assert [t["name"] for t in api.get("/tables").json()["values"]] == ["dev-only"]
     finally:
         stopped = cli(user_venv, "local", "stop", cwd=project)
     assert stopped.returncode == 0 and "stopped" in stopped.stdout

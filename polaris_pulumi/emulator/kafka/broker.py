@@ -24,6 +24,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
+from polaris_pulumi.emulator._owned import alive, is_ours, own_directory, started, write_private
 from polaris_pulumi.emulator.kafka._client import client_config
 
 ADMIN = "admin"
@@ -45,6 +46,7 @@ class BrokerInfo:
     users: dict[str, str] = field(default_factory=dict)
     scram_users: dict[str, str] = field(default_factory=dict)
     start_seconds: float = 0.0
+    started: str = ""  # the process's start time: with `pid`, which process is ours
 
     def client_config(
         self, user: str = ADMIN, password: str | None = None, mechanism: str = "PLAIN"
@@ -58,11 +60,7 @@ class BrokerInfo:
         )
 
     def save(self, directory: Path) -> None:
-        path = directory / "broker.json"
-        tmp = path.with_suffix(".tmp")
-        tmp.write_text(json.dumps(asdict(self)))
-        tmp.chmod(0o600)
-        tmp.replace(path)
+        write_private(directory / "broker.json", json.dumps(asdict(self)))
 
     @classmethod
     def load(cls, directory: Path) -> BrokerInfo:
@@ -112,8 +110,13 @@ def _properties(
         "controller.quorum.bootstrap.servers": f"{host}:{controller}",
         "listeners": f"SASL_PLAINTEXT://{host}:{port},CONTROLLER://{host}:{controller}",
         "advertised.listeners": f"SASL_PLAINTEXT://{host}:{port}",
-        "listener.security.protocol.map": "SASL_PLAINTEXT:SASL_PLAINTEXT,CONTROLLER:PLAINTEXT",
+        # The controller listener takes the admin only (PLAIN): another local account that
+        # reaches the port cannot change the broker's configuration (its log retention).
+        "listener.security.protocol.map": "SASL_PLAINTEXT:SASL_PLAINTEXT,CONTROLLER:SASL_PLAINTEXT",
         "controller.listener.names": "CONTROLLER",
+        "sasl.mechanism.controller.protocol": "PLAIN",
+        "listener.name.controller.sasl.enabled.mechanisms": "PLAIN",
+        "listener.name.controller.plain.sasl.jaas.config": _jaas({}, admin),
         "inter.broker.listener.name": "SASL_PLAINTEXT",
         "sasl.enabled.mechanisms": "PLAIN,SCRAM-SHA-256,SCRAM-SHA-512",
         "sasl.mechanism.inter.broker.protocol": "PLAIN",
@@ -219,14 +222,15 @@ def start(
     began = time.monotonic()
     if not (lib / f"kafka_2.13-{_version(lib)}.jar").exists():
         raise BrokerError(f"no Apache Kafka jars in {lib}: run tools/kafka/fetch.sh")
-    directory.mkdir(parents=True, exist_ok=True)
+    own_directory(directory)
     stop(directory)
     users = dict(users or {})
     admin_password = admin_password or secrets.token_urlsafe(18)
     port = port or _free_port(host)
     props = directory / "server.properties"
-    props.write_text(_properties(directory, host, port, _free_port(host), users, admin_password))
-    props.chmod(0o600)
+    write_private(
+        props, _properties(directory, host, port, _free_port(host), users, admin_password)
+    )
     log = directory / "broker.log"
     if not (directory / "data" / "meta.properties").exists():
         fmt = ["kafka.tools.StorageTool", "format", "--standalone", "-t", str(uuid.uuid4())]
@@ -243,7 +247,7 @@ def start(
             stdin=subprocess.DEVNULL,
             start_new_session=True,
         )
-    info = BrokerInfo(f"{host}:{port}", admin_password, proc.pid, users)
+    info = BrokerInfo(f"{host}:{port}", admin_password, proc.pid, users, started=started(proc.pid))
     try:
         wait_ready(info, proc, log)
         add_scram_users(info, dict(scram_users or {}))
@@ -310,8 +314,12 @@ def _version(lib: Path) -> str:
 def stop(directory: Path, timeout: float = 30) -> bool:
     """Stop the broker started in `directory`, if it runs; whether one did."""
     try:
-        pid = BrokerInfo.load(directory).pid
+        info = BrokerInfo.load(directory)
     except (OSError, ValueError, TypeError):
+        return False
+    pid = info.pid
+    if not is_ours(pid, info.started, "kafka.Kafka"):  # gone, or a PID that is not ours
+        (directory / "broker.json").unlink(missing_ok=True)
         return False
     try:
         os.kill(pid, signal.SIGTERM)
@@ -325,30 +333,6 @@ def stop(directory: Path, timeout: float = 30) -> bool:
         os.kill(pid, signal.SIGKILL)
     (directory / "broker.json").unlink(missing_ok=True)
     return True
-
-
-def alive(pid: int) -> bool:
-    """Whether the process runs (a zombie does not; one of ours is reaped)."""
-    try:
-        waited, _ = os.waitpid(pid, os.WNOHANG)
-    except ChildProcessError:
-        waited = 0
-    if waited == pid:
-        return False
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:  # another user's: it runs
-        return True
-    return Path(f"/proc/{pid}").exists() and "Z" not in _proc_state(pid)
-
-
-def _proc_state(pid: int) -> str:
-    try:
-        return Path(f"/proc/{pid}/stat").read_text().split(")")[-1].split()[0]
-    except (OSError, IndexError):
-        return ""
 
 
 def _users(path: Path | None) -> tuple[dict[str, str], dict[str, str]]:
