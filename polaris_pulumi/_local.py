@@ -23,7 +23,7 @@ from typing import Any
 
 import httpx
 
-from polaris_pulumi.emulator._owned import is_ours, started, write_private
+from polaris_pulumi.emulator.state._owned import is_ours, started, write_private
 
 PROJECT = "local-project"
 USER = "local"  # the Kafka user the user's producers (and connections) log in as
@@ -110,7 +110,7 @@ def start(directory: Path = DEFAULT_DIR, port: int = 0, owner: int | None = None
 
     if (running := load(directory)) is not None:
         return running
-    from polaris_pulumi.emulator._owned import NotOwned, own_directory
+    from polaris_pulumi.emulator.state._owned import NotOwned, own_directory
 
     _java()
     try:
@@ -221,7 +221,7 @@ def stop(directory: Path = DEFAULT_DIR) -> bool:
 
 def _wait_gone(pid: int, timeout: float = 30) -> None:
     """Until the process has exited (a zombie of ours is reaped, and counts as gone)."""
-    from polaris_pulumi.emulator._owned import alive
+    from polaris_pulumi.emulator.state._owned import alive
 
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:

@@ -9,12 +9,18 @@ import sys
 from pathlib import Path
 
 from polaris_pulumi.emulator.kafka.broker import BrokerInfo
+from polaris_pulumi.emulator.state._owned import started
 
 
 def test_the_broker_stops_when_its_owner_is_killed(tmp_path: Path) -> None:
     owner = subprocess.Popen(["sleep", "600"])
-    broker = subprocess.Popen(["sleep", "600"], start_new_session=True)  # as the JVM is
-    BrokerInfo(bootstrap="127.0.0.1:1", admin_password="-", pid=broker.pid).save(tmp_path)
+    # A stand-in for the JVM: in a session of its own, its command line naming Kafka's main
+    # class, its start time recorded, as `broker.start` records the broker's.
+    stand_in = [sys.executable, "-c", "import time; time.sleep(600)", "kafka.Kafka"]
+    broker = subprocess.Popen(stand_in, start_new_session=True)
+    BrokerInfo(
+        bootstrap="127.0.0.1:1", admin_password="-", pid=broker.pid, started=started(broker.pid)
+    ).save(tmp_path)
     watcher = subprocess.Popen(
         [sys.executable, "-m", "polaris_pulumi.emulator.kafka._watch", "--dir", str(tmp_path)]
         + ["--owner", str(owner.pid), "--broker", str(broker.pid)]

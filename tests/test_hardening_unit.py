@@ -185,6 +185,7 @@ def test_one_bad_event_costs_only_itself_not_its_batch() -> None:
     expected = [{"n": len(good) + 1, "s": sum(e["i"] for e in good) + 2000}]
     assert stack.rows('SELECT COUNT(*) AS n, SUM("i") AS s FROM "t"') == expected
     assert delta.counts.num_rows_skipped_by_error == 1
+    assert delta.counts.num_rows_processed == len(good) + 1
     assert delta.health is not None and delta.health.status == "warn"
 
 

@@ -15,7 +15,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from polaris_pulumi.emulator._owned import alive
+from polaris_pulumi.emulator.state._owned import alive
 from tests.pulumi_cli import REPO
 from tests.user_project import UserVenv, env
 

@@ -17,7 +17,7 @@ import httpx
 import pytest
 
 from polaris_pulumi import _local
-from polaris_pulumi.emulator._owned import alive
+from polaris_pulumi.emulator.state._owned import alive
 from tests.kafka_broker import kafka_lib
 from tests.pulumi_cli import REPO
 

@@ -27,6 +27,10 @@ class Delta:
     health: Health | None = None
     rows: list[Row] = field(default_factory=list)
     ends: dict[Partition, int] = field(default_factory=dict)
+    # Counted per record as plain numbers (a model's field costs a validation per record),
+    # and added to `counts` once per batch (`_counted`).
+    bytes_read: int = 0
+    warned: int = 0
 
 
 def read(
@@ -34,6 +38,7 @@ def read(
     spec: StreamingJobSpec,
     start: dict[Partition, int | None],
     now: float,
+    types: dict[str, str] | None = None,
 ) -> Delta:
     """The batch's records decoded; a record before the position its partition was read from
     (fetched before a rebalance moved it) is skipped, as already ingested."""
@@ -50,25 +55,34 @@ def read(
             continue
         delta.consumed = True
         delta.ends[where] = max(delta.ends.get(where, 0), offset + 1)
-        _decode(msg, spec, delta, now)
+        _decode(msg, spec, delta, now, types)
     return delta
 
 
-def _decode(msg: Message, spec: StreamingJobSpec, delta: Delta, now: float) -> None:
+def _decode(
+    msg: Message, spec: StreamingJobSpec, delta: Delta, now: float, types: dict[str, str] | None
+) -> None:
     record = Record(
         value=msg.value(),
         key=msg.key(),
         headers=_headers(msg),
         timestamp_ms=msg.timestamp()[1] if msg.timestamp()[0] else None,
     )
-    decode_into(record, spec, delta, now)
+    decode_into(record, spec, delta, now, types)
 
 
-def decode_into(record: Record, spec: StreamingJobSpec, delta: Delta, now: float) -> None:
-    """One record, whatever its source, as rows of the batch (or counted as unparseable)."""
-    delta.counts.num_bytes_processed += len(record.value or b"")
+def decode_into(
+    record: Record,
+    spec: StreamingJobSpec,
+    delta: Delta,
+    now: float,
+    types: dict[str, str] | None = None,
+) -> None:
+    """One record, whatever its source, as rows of the batch (or counted as unparseable);
+    `types` are the input schema's, when the reader holds them."""
+    delta.bytes_read += len(record.value or b"")
     try:
-        decoded = decode(spec.source, record)
+        decoded = decode(spec.source, record, types)
     except Unparseable as exc:
         delta.counts.num_rows_skipped_by_error += 1
         delta.health = warned(f"a record could not be parsed: {exc}", now)
@@ -77,7 +91,7 @@ def decode_into(record: Record, spec: StreamingJobSpec, delta: Delta, now: float
         delta.health = unevaluated(f"The local engine does not evaluate {exc}")
         return
     delta.rows.extend(decoded.rows)
-    delta.counts.num_rows_processed_with_warning += decoded.warnings
+    delta.warned += decoded.warnings
 
 
 class Stalled(Exception):
@@ -109,6 +123,7 @@ def commit(
         raise Stalled(f"The local engine could not ingest the rows: {_reason(failure)}")
     good = _passing(rows, plan, delta.rows, types, now)
     bad = len(delta.rows) - sum(len(chunk) for chunk in good)
+    delta.rows = [row for chunk in good for row in chunk]
     delta.counts.num_rows_skipped_by_error += bad
     done = _write(rows, job_id, plan, delta, start, types, now, good)
     if bad:
@@ -191,6 +206,8 @@ def _passing(
 def _counted(delta: Delta, counts: _pipeline.Counts, now: float) -> tuple[JobTotals, Health | None]:
     """The batch's counts with the pipeline's, in the metrics' terms; the health they call for."""
     t = delta.counts.model_copy()
+    t.num_bytes_processed += delta.bytes_read
+    t.num_rows_processed_with_warning += delta.warned
     health = None
     t.num_rows_processed += len(delta.rows) - counts.skipped_by_filter - counts.unparseable_time
     t.num_rows_skipped_by_filter += counts.skipped_by_filter

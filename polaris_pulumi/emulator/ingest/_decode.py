@@ -53,10 +53,14 @@ class Decoded:
     warnings: int = 0
 
 
-def decode(source: ConnectionSource, record: Record) -> Decoded:
-    """The rows of `record`, typed by the input schema."""
+def decode(
+    source: ConnectionSource, record: Record, types: dict[str, str] | None = None
+) -> Decoded:
+    """The rows of `record`, typed by the input schema (`types`: its fields' data types, when
+    the caller holds them: a reader decodes many records of one schema)."""
     rows = _rows(source.format_settings, record)
-    types = {f.name: f.data_type for f in source.input_schema}
+    if types is None:
+        types = {f.name: f.data_type for f in source.input_schema}
     out, warnings = [], 0
     for row in rows:
         typed, bad = _typed(row, types)

@@ -116,7 +116,7 @@ class Runner(Reader):
                 consumer.commit(offsets=ends, asynchronous=True)
 
     def _delta(self, messages: list[Message]) -> Delta:
-        delta = _commit.read(messages, self.spec, self.start_at, self.clock())
+        delta = _commit.read(messages, self.spec, self.start_at, self.clock(), self.types)
         for error in self.errors:
             if _live.is_auth(error):
                 delta.health = Health(

@@ -69,6 +69,10 @@ class PushReader(Reader):
 
     def _read(self) -> Delta:
         with self.rows.cursor() as cur:
+            # As many as wait (up to a batch's most): a push of 100,000 events is read in two
+            # batches, not in batches doubling from 500.
+            waiting = held(self.rows, self.conn.name) - self.next
+            self.batch = min(BATCH_MAX, max(self.batch, waiting))
             found = cur.execute(
                 f"SELECT seq, payload, received_ms FROM {META}.pushed "
                 "WHERE connection = ? AND seq >= ? ORDER BY seq LIMIT ?",
@@ -80,5 +84,5 @@ class PushReader(Reader):
             delta.consumed = True
             delta.ends[self.where] = seq + 1
             record = Record(value=bytes(payload), key=None, headers=[], timestamp_ms=received_ms)
-            _commit.decode_into(record, self.spec, delta, now)
+            _commit.decode_into(record, self.spec, delta, now, self.types)
         return delta

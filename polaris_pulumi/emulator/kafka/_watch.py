@@ -13,8 +13,8 @@ import argparse
 import time
 from pathlib import Path
 
-from polaris_pulumi.emulator._owned import alive
 from polaris_pulumi.emulator.kafka.broker import stop
+from polaris_pulumi.emulator.state._owned import alive
 
 POLL = 0.5  # seconds between looks at the owner
 

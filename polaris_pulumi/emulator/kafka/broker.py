@@ -24,8 +24,14 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from polaris_pulumi.emulator._owned import alive, is_ours, own_directory, started, write_private
 from polaris_pulumi.emulator.kafka._client import client_config
+from polaris_pulumi.emulator.state._owned import (
+    alive,
+    is_ours,
+    own_directory,
+    started,
+    write_private,
+)
 
 ADMIN = "admin"
 HEAP = "512m"
@@ -256,16 +262,22 @@ def start(
         raise
     info.start_seconds = round(time.monotonic() - began, 2)
     info.save(directory)
-    if owner is not None:  # a watcher, detached: it must outlive the owner to act
-        watcher = ["-m", "polaris_pulumi.emulator.kafka._watch", "--dir", str(directory)]
-        subprocess.Popen(
-            [sys.executable, *watcher, "--owner", str(owner), "--broker", str(proc.pid)],
-            stdin=subprocess.DEVNULL,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-            start_new_session=True,
-        )
+    if owner is not None:
+        _watch(directory, owner, proc.pid)
     return info
+
+
+def _watch(directory: Path, owner: int, broker: int) -> None:
+    """A watcher, detached (it must outlive the owner to act): the broker stops when its
+    owner is gone."""
+    watcher = ["-m", "polaris_pulumi.emulator.kafka._watch", "--dir", str(directory)]
+    subprocess.Popen(
+        [sys.executable, *watcher, "--owner", str(owner), "--broker", str(broker)],
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
 
 
 def restart(
