@@ -7,6 +7,7 @@ import datetime as dt
 import json
 import math
 import re
+import threading
 import time
 from collections.abc import Iterator
 from typing import Any
@@ -18,6 +19,7 @@ from polaris_pulumi.emulator import EmulatorConfig, create_app
 from polaris_pulumi.emulator.api import _query, _query_results
 from polaris_pulumi.emulator.api._auth import ALL_PERMISSIONS
 from polaris_pulumi.emulator.api._gate import LOOPBACK_NAMES
+from polaris_pulumi.emulator.ingest import _commit
 from polaris_pulumi.emulator.ingest import _druid_sql as sql_module
 from polaris_pulumi.jobs._model import StreamingJobSpec
 from polaris_pulumi.jobs._rules import job_problems
@@ -356,3 +358,43 @@ def test_the_same_inputs_in_a_mapping_are_a_400_at_create(expression: str) -> No
     job = samples.stream_job("c", "t", {"i": "long"}, {"i": expression})
     answer = http.post(f"{BASE}/jobs", json=job)
     assert answer.status_code == 400, answer.text[:300]
+
+
+def test_a_batch_past_the_evaluation_limit_is_interrupted_and_stalls(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A mapping that makes each row costly (a string of millions of characters, measured):
+    past the limit the batch is interrupted, the write lock is freed, nothing is written, and
+    the job says why."""
+    monkeypatch.setattr(_commit, "EVALUATION_LIMIT", 0.05)
+    stack = Pushed()
+    job = stack.app.state.core.store.get_job(stack.job_id)
+    assert job is not None and job.spec is not None
+    job.spec.mappings[1].expression = 'LENGTH(REPEAT(CAST("i" AS VARCHAR), 20000000))'
+    stack.app.state.core.store.put_job(job)
+    assert stack.push(*({"ms": NOW_MS, "i": i} for i in range(20))).status_code == 200
+    reader = stack.reader()
+    reader.stopping.set()
+    plan = reader._plan()
+    assert not isinstance(plan, str)
+    assert not reader._commit(plan, reader._read())
+    health = stack.app.state.core.store.get_job(stack.job_id).health
+    assert health is not None and "to evaluate" in str(health.message)
+    assert lock_is_free(stack.app.state.core.rows.lock)
+    reader._rewind()
+    assert reader.next == 0
+
+
+def lock_is_free(lock: Any) -> bool:
+    """Whether another thread can take the lock at once (the write lock was let go)."""
+    got: list[bool] = []
+
+    def take() -> None:
+        if lock.acquire(timeout=1):
+            got.append(True)
+            lock.release()
+
+    other = threading.Thread(target=take)
+    other.start()
+    other.join()
+    return got == [True]

@@ -3,6 +3,7 @@ and the job's totals committed together (`_checkpoint`), or not at all."""
 
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass, field
 
 import duckdb
@@ -141,17 +142,32 @@ def _write(
     now: float,
     chunks: list[list[Row]] | None = None,
 ) -> bool:
-    """The rows (in `chunks` that each pass the pipeline alone) with the batch's position."""
+    """The rows (in `chunks` that each pass the pipeline alone) with the batch's position.
+    A batch whose evaluation runs past `EVALUATION_LIMIT` is interrupted (the write lock is
+    freed) and the job stalls, saying so."""
     with rows.writing() as cur:
-        if not _checkpoint.advance(cur, plan.table.name, start, delta.ends):
-            return False
-        counts = _pipeline.Counts()
-        for chunk in [delta.rows] if chunks is None else chunks:
-            counts = counts.plus(_pipeline.write_in(cur, rows, plan, chunk, types, now))
-        batch, health = _counted(delta, counts, now)
-        totals = _checkpoint.add(cur, job_id, batch)
+        timer = threading.Timer(EVALUATION_LIMIT, cur.interrupt)
+        timer.start()
+        try:
+            if not _checkpoint.advance(cur, plan.table.name, start, delta.ends):
+                return False
+            counts = _pipeline.Counts()
+            for chunk in [delta.rows] if chunks is None else chunks:
+                counts = counts.plus(_pipeline.write_in(cur, rows, plan, chunk, types, now))
+            batch, health = _counted(delta, counts, now)
+            totals = _checkpoint.add(cur, job_id, batch)
+        except duckdb.InterruptException:
+            raise Stalled(
+                f"A batch of {len(delta.rows)} rows took over {EVALUATION_LIMIT:g} s to "
+                "evaluate: make the job's mappings cheaper"
+            ) from None
+        finally:
+            timer.cancel()
     delta.counts, delta.totals, delta.health = batch, totals, health or delta.health
     return True
+
+
+EVALUATION_LIMIT = 60.0  # seconds a batch's mappings may run (a query's default timeout is 300 s)
 
 
 def _reason(exc: duckdb.Error) -> str:
