@@ -34,7 +34,12 @@ from polaris_pulumi.connections._model import (
     SchemaRegistryConnection,
     SchemaRegistryConnectionSpec,
 )
-from polaris_pulumi.jobs._model import JobMetrics, StreamingJob, StreamingJobSpec
+from polaris_pulumi.jobs._model import (
+    JobLogEntry,
+    JobMetrics,
+    StreamingJob,
+    StreamingJobSpec,
+)
 from polaris_pulumi.tables._model import Table, TableSpec
 
 __all__ = [
@@ -49,6 +54,7 @@ __all__ = [
     "DeclarationError",
     "JobFailedError",
     "MalformedResponseError",
+    "JobLogEntry",
     "JobMetrics",
     "KafkaConnection",
     "KafkaConnectionSpec",

@@ -24,12 +24,19 @@ class Pushed:
     """A push streaming connection `c` and a job into table `t`, its reader driven by hand
     (no lifespan, so no feed runs): what a batch does is seen batch by batch."""
 
-    def __init__(self, job_overrides: dict[str, Any] | None = None) -> None:
+    def __init__(
+        self,
+        job_overrides: dict[str, Any] | None = None,
+        tables: list[dict[str, Any]] | None = None,
+    ) -> None:
         config = EmulatorConfig(api_keys={KEY: ALL_PERMISSIONS}, project_id="p1", job_start_delay=0)
         self.app = create_app(config)
         self.http = TestClient(self.app, base_url="http://127.0.0.1:8765", headers=AUTH)
         made = self.http.post(f"{BASE}/connections", json={"type": "push_streaming", "name": "c"})
         assert made.status_code == 201, made.text
+        for table in tables or []:
+            created = self.http.post(f"{BASE}/tables", json=table)
+            assert created.status_code == 201, created.text
         job = samples.stream_job("c", "t", {"i": "long", "ms": "long"}, {"i": '"i"'})
         job["mappings"][0]["expression"] = 'MILLIS_TO_TIMESTAMP("ms")'
         job.update(job_overrides or {})

@@ -219,6 +219,10 @@ def test_jobs_through_the_official_sdk(sdk: ProjectClient, emulator: EmulatorPro
     call(jobs.describe_job_status, "nope", expect=404)
     call(jobs.describe_job_metrics, job_id, expect=200)
     call(jobs.describe_job_metrics, "nope", expect=404)
+    logs = body(call(jobs.describe_job_logs, job_id, expect=200))
+    assert isinstance(logs["logs"], list)
+    model("JobLogsResponse", logs)  # the SDK's own schema reads it
+    call(jobs.describe_job_logs, "nope", expect=404)
     call(jobs.reset_job, job_id, expect=200)
     call(jobs.reset_job, "nope", expect=404)
 
@@ -494,6 +498,8 @@ def test_client_requests_are_the_sdks(
     assert_as_sdk(rec.take()[0], p, "build_jobs_describe_job_status_request", job_id=job.id)
     client.get_job_metrics(job.id)
     assert_as_sdk(rec.take()[0], p, "build_jobs_describe_job_metrics_request", job_id=job.id)
+    client.get_job_logs(job.id)
+    assert_as_sdk(rec.take()[0], p, "build_jobs_describe_job_logs_request", job_id=job.id)
     client.reset_job(job.id)
     assert_as_sdk(rec.take()[0], p, "build_jobs_reset_job_request", job_id=job.id)
     client.set_job_status(job.id, "suspended")
@@ -628,7 +634,7 @@ def test_every_client_operation_is_covered() -> None:
     covered = {
         "create_connection", "get_connection", "list_connections", "update_connection",
         "delete_connection", "test_connection", "create_job", "get_job", "get_job_status",
-        "get_job_metrics", "list_jobs", "set_job_status", "cancel_job", "reset_job",
+        "get_job_metrics", "get_job_logs", "list_jobs", "set_job_status", "cancel_job", "reset_job",
         "get_table", "list_tables", "delete_table", "create_table", "update_table",
         "query_sql", "push_events", "list_lookups", "create_lookup", "get_lookup",
         "update_lookup", "delete_lookup", "list_lookup_aliases", "set_lookup_aliases",

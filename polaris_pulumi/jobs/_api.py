@@ -13,6 +13,8 @@ from polaris_pulumi._exceptions import JobFailedError, WaitTimeoutError
 from polaris_pulumi._transport import Transport, log
 from polaris_pulumi.jobs._model import (
     JobList,
+    JobLogEntry,
+    JobLogs,
     JobMetrics,
     JobState,
     JobStatus,
@@ -71,6 +73,11 @@ class JobsAPI(Transport):
 
     def get_job_metrics(self, job_id: str) -> JobMetrics:
         return self._get_model(f"/jobs/{segment(job_id)}/metrics", JobMetrics)
+
+    def get_job_logs(self, job_id: str) -> list[JobLogEntry]:
+        """What the job logged while it ran (records it rejected or warned about, and why),
+        newest first."""
+        return self._get_model(f"/jobs/{segment(job_id)}/logs", JobLogs).logs
 
     def list_jobs(
         self,

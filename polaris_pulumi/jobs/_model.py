@@ -255,6 +255,22 @@ class JobMetrics(PolarisModel):
     totals: JobTotals = Field(default_factory=JobTotals)
 
 
+class JobLogEntry(PolarisModel):
+    """One entry of GET /jobs/{id}/logs (JobLogEntry): an event, warning or error logged
+    while the job ran, such as a record it could not parse, and why."""
+
+    timestamp: str | None = None
+    health_status: str | None = None
+    code: str | None = None
+    message: str | None = None
+
+
+class JobLogs(PolarisModel):
+    """JobLogsResponse."""
+
+    logs: list[JobLogEntry] = Field(default_factory=list)
+
+
 class JobStatus(PolarisModel):
     """JobStatusResponse."""
 

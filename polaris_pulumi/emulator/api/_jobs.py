@@ -32,7 +32,7 @@ from polaris_pulumi.emulator.api._tables import Tables
 from polaris_pulumi.emulator.ingest._druid_sql import aggregates
 from polaris_pulumi.emulator.kafka import _simulated
 from polaris_pulumi.emulator.kafka._reach import reach_problems
-from polaris_pulumi.emulator.state._lifecycle import advance, iso_nano
+from polaris_pulumi.emulator.state._lifecycle import advance, iso_micro, iso_nano
 from polaris_pulumi.emulator.state._records import Failure, JobRecord
 from polaris_pulumi.jobs._model import JobTotals, StreamingJobSpec, TableTarget
 from polaris_pulumi.tables._model import TableSpec
@@ -71,14 +71,34 @@ class Jobs:
     def totals(self, job: JobRecord) -> JobTotals:
         """A job's totals: when a reader ingests for it (a broker, or pushed events), as
         committed with its rows (exactly what its table took), else the record's."""
-        conn = self.core.store.get_connection(job.connection_name or "")
-        pushed = conn is not None and conn.kind == "push_streaming"
-        if not self.core.config.kafka_broker and not pushed:
+        if not self._reads_rows(job):
             return job.totals
         from polaris_pulumi.emulator.ingest import _checkpoint  # DuckDB, only with a broker
 
         with self.core.rows.cursor() as cur:
             return _checkpoint.totals(cur, job.id) or JobTotals()
+
+    def logs(self, job: JobRecord) -> list[dict[str, Any]]:
+        """The job's log entries (JobLogEntry), newest first: its health's own, then what
+        its reader logged with each batch (`ingest/_logs`)."""
+        found = [job.health.log] if job.health.log else []
+        if job.type != "streaming" or not self._reads_rows(job):
+            return found
+        from polaris_pulumi.emulator.ingest import _logs
+
+        with self.core.rows.cursor() as cur:
+            logged = _logs.read(cur, job.id)
+        return found + [
+            {"timestamp": iso_micro(at), "healthStatus": e.health_status, "code": e.code,
+             "message": e.message}
+            for at, e in logged
+        ]  # fmt: skip
+
+    def _reads_rows(self, job: JobRecord) -> bool:
+        conn = self.core.store.get_connection(job.connection_name or "")
+        return bool(self.core.config.kafka_broker) or (
+            conn is not None and conn.kind == "push_streaming"
+        )
 
     def users(self, connection: str) -> list[JobRecord]:
         """Jobs not over that read a connection: as their source, or for their schemas."""
@@ -368,6 +388,11 @@ def routes(app: FastAPI, api: Jobs) -> None:
     def reset_job(job_id: str, who: Who) -> Response:
         api.reset(job_id, who)
         return Response(status_code=200)
+
+    @app.get(f"{BASE}/jobs/{{job_id}}/logs", tags=["jobs"])
+    def job_logs(job_id: str, who: Who) -> dict[str, Any]:
+        """JobLogsResponse: what the job rejected or warned about, and why."""
+        return {"logs": api.logs(api.get(job_id, who))}
 
     @app.get(f"{BASE}/jobs/{{job_id}}/metrics", tags=["jobs"])
     def job_metrics(job_id: str, who: Who) -> dict[str, Any]:

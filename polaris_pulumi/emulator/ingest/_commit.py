@@ -9,9 +9,10 @@ from dataclasses import dataclass, field
 import duckdb
 from confluent_kafka import KafkaError, Message
 
-from polaris_pulumi.emulator.ingest import _checkpoint, _pipeline
+from polaris_pulumi.emulator.ingest import _checkpoint, _logs, _pipeline
 from polaris_pulumi.emulator.ingest._checkpoint import Partition
 from polaris_pulumi.emulator.ingest._decode import Record, Row, Unparseable, Unsupported, decode
+from polaris_pulumi.emulator.ingest._logs import Entry, bounded, excerpt
 from polaris_pulumi.emulator.ingest._rows import Rows
 from polaris_pulumi.emulator.kafka import _live
 from polaris_pulumi.emulator.state._lifecycle import unevaluated, warned
@@ -32,6 +33,8 @@ class Delta:
     # and added to `counts` once per batch (`_counted`).
     bytes_read: int = 0
     warned: int = 0
+    origins: list[str] = field(default_factory=list)  # each row's record (`Record.origin`)
+    logs: list[Entry] = field(default_factory=list)  # what the job's logs get of the batch
 
 
 def read(
@@ -68,6 +71,7 @@ def _decode(
         key=msg.key(),
         headers=_headers(msg),
         timestamp_ms=msg.timestamp()[1] if msg.timestamp()[0] else None,
+        origin=f"topic '{msg.topic()}' partition {msg.partition()} offset {msg.offset()}",
     )
     decode_into(record, spec, delta, now, types)
 
@@ -87,11 +91,14 @@ def decode_into(
     except Unparseable as exc:
         delta.counts.num_rows_skipped_by_error += 1
         delta.health = warned(f"a record could not be parsed: {exc}", now)
+        why = f"{record.origin}: not parseable ({exc}): {excerpt(record.value or b'')}"
+        delta.logs.append(Entry("warn", "unparseable_event", why))
         return
     except Unsupported as exc:
         delta.health = unevaluated(f"The local engine does not evaluate {exc}")
         return
     delta.rows.extend(decoded.rows)
+    delta.origins.extend([record.origin] * len(decoded.rows))
     delta.warned += decoded.warnings
 
 
@@ -123,13 +130,28 @@ def commit(
     ):
         raise Stalled(f"The local engine could not ingest the rows: {_reason(failure)}")
     good = _passing(rows, plan, delta.rows, types, now)
-    bad = len(delta.rows) - sum(len(chunk) for chunk in good)
-    delta.rows = [row for chunk in good for row in chunk]
-    delta.counts.num_rows_skipped_by_error += bad
-    done = _write(rows, job_id, plan, delta, start, types, now, good)
+    kept = {i for chunk in good for i in chunk}
+    bad = [i for i in range(len(delta.rows)) if i not in kept]
+    why = _reason(failure)
+    lost = [
+        Entry("warn", "unparseable_event", f"{_origin(delta, i)}: could not be ingested ({why}): "
+              f"{excerpt(delta.rows[i])}")
+        for i in bad
+    ]  # fmt: skip
+    delta.logs += bounded(lost, "events that could not be ingested")
+    chunks = [[delta.rows[i] for i in chunk] for chunk in good]
+    delta.origins = [_origin(delta, i) for chunk in good for i in chunk]
+    delta.rows = [row for chunk in chunks for row in chunk]
+    delta.counts.num_rows_skipped_by_error += len(bad)
+    done = _write(rows, job_id, plan, delta, start, types, now, chunks)
     if bad:
-        delta.health = warned(f"{bad} row(s) could not be ingested: {_reason(failure)}", now)
+        delta.health = warned(f"{len(bad)} row(s) could not be ingested: {why}", now)
     return done
+
+
+def _origin(delta: Delta, i: int) -> str:
+    """Where the batch's row i came from."""
+    return delta.origins[i] if i < len(delta.origins) else f"row {i} of a batch"
 
 
 def _write(
@@ -151,11 +173,13 @@ def _write(
         try:
             if not _checkpoint.advance(cur, plan.table.name, start, delta.ends):
                 return False
-            counts = _pipeline.Counts()
+            counts, offset = _pipeline.Counts(), 0
             for chunk in [delta.rows] if chunks is None else chunks:
-                counts = counts.plus(_pipeline.write_in(cur, rows, plan, chunk, types, now))
+                wrote = _pipeline.write_in(cur, rows, plan, chunk, types, now)
+                counts, offset = counts.plus(wrote, offset), offset + len(chunk)
             batch, health = _counted(delta, counts, now)
             totals = _checkpoint.add(cur, job_id, batch)
+            _logs.write(cur, job_id, now, delta.logs + _logged(delta, counts))
         except duckdb.InterruptException:
             raise Stalled(
                 f"A batch of {len(delta.rows)} rows took over {EVALUATION_LIMIT:g} s to "
@@ -204,14 +228,14 @@ def _trial(
 
 def _passing(
     rows: Rows, plan: _pipeline.Plan, batch: list[Row], types: dict[str, str], now: float
-) -> list[list[Row]]:
-    """The batch in chunks the pipeline passes, leaving out each row it fails on alone:
-    halves tried in turn, so a few bad rows among many cost a few trials each."""
-    good: list[list[Row]] = []
-    pending = [batch]
+) -> list[list[int]]:
+    """The batch's places in chunks the pipeline passes, leaving out each row it fails on
+    alone: halves tried in turn, so a few bad rows among many cost a few trials each."""
+    good: list[list[int]] = []
+    pending = [list(range(len(batch)))]
     while pending:
         part = pending.pop()
-        if _trial(rows, plan, part, types, now) is None:
+        if _trial(rows, plan, [batch[i] for i in part], types, now) is None:
             good.append(part)
         elif len(part) > 1:
             half = len(part) // 2
@@ -219,11 +243,21 @@ def _passing(
     return good
 
 
+def _logged(delta: Delta, counts: _pipeline.Counts) -> list[Entry]:
+    """The pipeline's findings as log entries naming each row's record, a kind at a time."""
+    by_code: dict[str, list[Entry]] = {}
+    for f in counts.findings:
+        row = delta.rows[f.row] if f.row < len(delta.rows) else {}
+        entry = Entry("warn", f.code, f"{_origin(delta, f.row)}: {f.why}: {excerpt(row)}")
+        by_code.setdefault(f.code, []).append(entry)
+    return [e for code, found in by_code.items() for e in bounded(found, f"rows ({code})")]
+
+
 def _counted(delta: Delta, counts: _pipeline.Counts, now: float) -> tuple[JobTotals, Health | None]:
     """The batch's counts with the pipeline's, in the metrics' terms; the health they call for."""
     t = delta.counts.model_copy()
     t.num_bytes_processed += delta.bytes_read
-    t.num_rows_processed_with_warning += delta.warned
+    t.num_rows_processed_with_warning += delta.warned + counts.cast_warnings
     health = None
     t.num_rows_processed += len(delta.rows) - counts.skipped_by_filter - counts.unparseable_time
     t.num_rows_skipped_by_filter += counts.skipped_by_filter
@@ -232,6 +266,13 @@ def _counted(delta: Delta, counts: _pipeline.Counts, now: float) -> tuple[JobTot
     if counts.unparseable_time:
         n = counts.unparseable_time
         health = warned(f"{n} row(s) had no __time: its mapping gave null", now)
+    if counts.cast_warnings:
+        n = counts.cast_warnings
+        health = warned(
+            f"{n} row(s) had a value their column's type cannot hold, stored as null: the "
+            "job's logs name the column and the value",
+            now,
+        )
     if counts.folded:
         names = ", ".join(repr(n) for n in counts.folded)
         health = warned(

@@ -43,6 +43,7 @@ class Record:
     key: bytes | None = None
     headers: list[tuple[str, bytes | None]] = field(default_factory=list)
     timestamp_ms: int | None = None
+    origin: str = "a record"  # where it came from, as the job's logs name it
 
 
 @dataclass

@@ -11,20 +11,20 @@ differs from another's only in case is not ingested (the first seen is), and the
 
 from __future__ import annotations
 
-import json
+import datetime as dt
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import duckdb
 from sqlglot import exp
 
 from polaris_pulumi._meta import with_defaults
+from polaris_pulumi.emulator.ingest import _batch, _findings, _rollup
 from polaris_pulumi.emulator.ingest import _druid_sql as sql
-from polaris_pulumi.emulator.ingest import _rollup
-from polaris_pulumi.emulator.ingest._rows import PAIR, SET, Rows, duck_type, quote, storage
+from polaris_pulumi.emulator.ingest._rows import Rows, quote, storage
 from polaris_pulumi.jobs._model import StreamingJobSpec
 from polaris_pulumi.tables._model import TableSpec
 
@@ -46,6 +46,7 @@ class Plan:
     early_seconds: float
     started: float
     reads: frozenset[str] = frozenset()
+    periods: tuple[str, str] = ("", "")  # late and early rejection periods, as declared
 
     @property
     def aggregate(self) -> bool:
@@ -61,15 +62,20 @@ class Counts:
     unparseable_time: int = 0
     columns: list[str] = field(default_factory=list)
     folded: list[str] = field(default_factory=list)  # input fields left out (`_load`)
+    cast_warnings: int = 0  # rows stored with a value their column could not hold (null)
+    findings: list[_findings.Finding] = field(default_factory=list)  # row by row, for logs
 
-    def plus(self, other: Counts) -> Counts:
-        """Both writes' counts (a batch written in parts, around rows that fail)."""
+    def plus(self, other: Counts, offset: int = 0) -> Counts:
+        """Both writes' counts (a batch written in parts, around rows that fail); `offset`
+        is where the other part's rows start in the batch."""
         return Counts(
             self.persisted + other.persisted,
             self.skipped_by_filter + other.skipped_by_filter,
             self.unparseable_time + other.unparseable_time,
             [*self.columns, *(c for c in other.columns if c not in self.columns)],
             sorted({*self.folded, *other.folded}),
+            self.cast_warnings + other.cast_warnings,
+            [*self.findings, *(replace(f, row=f.row + offset) for f in other.findings)],
         )
 
 
@@ -99,7 +105,7 @@ def compile_plan(
     time_sql = _time_default(spec)
     reads: set[str] = set()
     # What Druid's planner knows of the input: each field's type (which are arrays, longs).
-    types = {f.name.lower(): _input_type(f.data_type) for f in spec.source.input_schema}
+    types = {f.name.lower(): _batch.input_type(f.data_type) for f in spec.source.input_schema}
     for m in spec.mappings:
         with _at(f"the mapping of column {m.column_name!r}"):
             tree = sql.parse_expression(m.expression)
@@ -131,6 +137,10 @@ def compile_plan(
         early_seconds=sql.period_seconds(str(filled.early_message_rejection_period)),
         started=started,
         reads=frozenset(reads),
+        periods=(
+            str(filled.late_message_rejection_period),
+            str(filled.early_message_rejection_period),
+        ),
     )
 
 
@@ -178,110 +188,43 @@ def write_in(
     if not batch:
         return Counts()
     have = rows.ensure(plan.table, cur)
-    names, folded = _load(cur, batch, input_types, plan.reads)
-    keep = _fresh("$keep", names)  # the filter's verdict: a name no input field has
-    counts = _stage(cur, plan, names, keep, time.time() if now is None else now)
+    names, folded, row = _batch.load(cur, batch, input_types, plan.reads)
+    keep = _batch.fresh("$keep", [*names, row])  # the filter's verdict: a name no input field has
+    counts = _stage(cur, plan, names, (keep, row), time.time() if now is None else now)
     counts.folded = folded
-    out = _out(cur, plan, names, keep, have)
+    out = _out(cur, plan, names, (keep, row), have)
     counts.columns = _widen(cur, plan, have, out)
-    counts.persisted = _store(cur, rows, plan, rows.columns(plan.table.name, cur), out)
+    table = rows.columns(plan.table.name, cur)
+    if not plan.aggregate:  # an aggregate table's rows are rolled up: no row to name
+        casts = {n: table[n] for n in out if n in table and out[n] != table[n]}
+        counts.cast_warnings, found = _findings.failed_casts(cur, casts, row)
+        counts.findings += found
+    counts.persisted = _store(cur, rows, plan, table, out)
     cur.execute('DROP TABLE "$batch"; DROP TABLE "$stage"; DROP TABLE "$out"')
     return counts
 
 
-def _load(
-    cur: duckdb.DuckDBPyConnection,
-    batch: list[Row],
-    input_types: dict[str, str],
-    reads: frozenset[str],
-) -> tuple[list[str], list[str]]:
-    """The batch as a temporary table, its input-schema fields typed, the others inferred;
-    a field the expressions read that no record has is null, as in Druid. Also the fields
-    left out because another's name differs only in case."""
-    structure: dict[str, str] = {}
-    folds: dict[str, str] = {}
-    folded: set[str] = set()
-    for name in (*input_types, *reads):
-        folds.setdefault(name.lower(), name)
-    for row in batch:
-        for key, value in row.items():
-            if not key:  # no column can be named "": the event is ingested without it
-                continue
-            if folds.setdefault(key.lower(), key) != key:
-                folded.add(key)
-                continue
-            structure[key] = _merge_type(structure.get(key), _infer(value))
-    for name in reads - set(structure):
-        if folds[name.lower()] == name:
-            structure[name] = "VARCHAR"
-    for name, data_type in input_types.items():
-        if folds[name.lower()] == name:
-            structure[name] = _input_type(data_type)
-    names = list(structure)
-    if not structure:  # a table needs a column: one no input field has
-        structure[_fresh("$empty", names)] = "VARCHAR"
-    cur.execute(
-        'CREATE TEMP TABLE "$batch" AS SELECT unnest(from_json(?::JSON, ?), recursive := true)',
-        [json.dumps(batch, default=str), json.dumps([structure])],
-    )
-    return names, sorted(folded)
-
-
-def _fresh(name: str, taken: list[str]) -> str:
-    """`name`, or it numbered, so that it is none of `taken` (whatever the input holds, the
-    pipeline's own columns never meet an input field's: DuckDB's names ignore case)."""
-    folded = {t.lower() for t in taken}
-    fresh, n = name, 0
-    while fresh.lower() in folded:
-        n += 1
-        fresh = f"{name}{n}"
-    return fresh
-
-
-def _input_type(data_type: str) -> str:
-    duck = duck_type(data_type)
-    return "VARCHAR" if duck in (PAIR, SET, "TIMESTAMP") else duck
-
-
-def _infer(value: Any) -> str | None:
-    if value is None:
-        return None
-    if isinstance(value, bool):
-        return "BOOLEAN"
-    if isinstance(value, int):
-        return "BIGINT" if -(2**63) <= value < 2**63 else "DOUBLE"
-    if isinstance(value, float):
-        return "DOUBLE"
-    if isinstance(value, str):
-        return "VARCHAR"
-    if isinstance(value, list) and all(isinstance(v, str) for v in value):
-        return "VARCHAR[]"
-    return "JSON"
-
-
-def _merge_type(a: str | None, b: str | None) -> str:
-    if a is None or a == b:
-        return b or a or "VARCHAR"
-    if b is None:
-        return a
-    if {a, b} == {"BIGINT", "DOUBLE"}:
-        return "DOUBLE"
-    return "JSON" if "JSON" in (a, b) or a.endswith("]") or b.endswith("]") else "VARCHAR"
-
-
 def _stage(
-    cur: duckdb.DuckDBPyConnection, plan: Plan, names: list[str], keep: str, now: float
+    cur: duckdb.DuckDBPyConnection,
+    plan: Plan,
+    names: list[str],
+    own: tuple[str, str],
+    now: float,
 ) -> Counts:
-    """Each row's `__time` and whether the filter keeps it (column `keep`); what the filter,
-    an unreadable time and the rejection periods drop."""
-    inputs = ", ".join(quote(n) for n in names if n != "__time")
+    """Each row's `__time` and whether the filter keeps it (`own`: the columns of the
+    filter's verdict and of the row's place); what the filter, an unreadable time and the
+    rejection periods drop, and the rows they drop for those two."""
+    keep, row = own
+    inputs = ", ".join(quote(n) for n in [*names, row] if n != "__time")
     k = quote(keep)
     cur.execute(
-        f'CREATE TEMP TABLE "$stage" AS SELECT {inputs + ", " if inputs else ""}'
+        f'CREATE TEMP TABLE "$stage" AS SELECT {inputs}, '
         f'({plan.time}) AS "__time", coalesce(({plan.keep}), false) AS {k} FROM "$batch"'
     )
     low = _timestamp(plan.started - plan.late_seconds)
     high = _timestamp(now + plan.early_seconds)
+    bounds = (dt.datetime.fromisoformat(low), dt.datetime.fromisoformat(high))
+    findings = _findings.outside(cur, keep, row, bounds, plan.periods)
     cur.execute(
         f'UPDATE "$stage" SET {k} = false WHERE {k} AND "__time" IS NOT NULL '
         'AND ("__time" < ?::TIMESTAMP OR "__time" > ?::TIMESTAMP)',
@@ -291,7 +234,10 @@ def _stage(
         f"SELECT count(*) FILTER (WHERE NOT {k}), "
         f'count(*) FILTER (WHERE {k} AND "__time" IS NULL) FROM "$stage"'
     ).fetchone() or (0, 0)
-    return Counts(skipped_by_filter=int(filtered), unparseable_time=int(timeless))
+    findings += _findings.timeless(cur, keep, row) if timeless else []
+    return Counts(
+        skipped_by_filter=int(filtered), unparseable_time=int(timeless), findings=findings
+    )
 
 
 _YEAR_1 = -62135596800 + 86400  # 0001-01-02: a period longer than the calendar stops there
@@ -302,10 +248,17 @@ def _timestamp(epoch: float) -> str:
 
 
 def _out(
-    cur: duckdb.DuckDBPyConnection, plan: Plan, names: list[str], keep: str, have: dict[str, str]
+    cur: duckdb.DuckDBPyConnection,
+    plan: Plan,
+    names: list[str],
+    own: tuple[str, str],
+    have: dict[str, str],
 ) -> dict[str, str]:
-    """The batch's rows as the table takes them (rolled up, for an aggregate table). A
-    discovered field that differs from a mapped or stored column only in case is left out."""
+    """The batch's rows as the table takes them (rolled up, for an aggregate table), and
+    their columns (a detail table's rows keep their place in the batch too, `own[1]`, which
+    is not one). A discovered field that differs from a mapped or stored column only in case
+    is left out."""
+    keep, row = own
     declared = {c.name for c in plan.table.schema_ or []}
     taken = {"__time", *plan.dims, *(m.column for m in plan.measures)}
     folds = {n.lower(): n for n in (*have, *taken)}
@@ -326,12 +279,15 @@ def _out(
     select += [f"({expr}) AS {quote(col)}" for col, expr in plan.dims.items()]
     select += [quote(n) for n in discovered]
     select += [f"({m.batch}) AS {quote(m.column)}" for m in plan.measures]
+    select += [] if plan.aggregate else [quote(row)]
     group = " GROUP BY ALL" if plan.aggregate else ""
     cur.execute(
         f'CREATE TEMP TABLE "$out" AS SELECT {", ".join(select)} FROM "$stage" '
         f'WHERE {quote(keep)} AND "__time" IS NOT NULL{group}'
     )
-    return dict(cur.execute('SELECT column_name, column_type FROM (DESCRIBE "$out")').fetchall())
+    out = dict(cur.execute('SELECT column_name, column_type FROM (DESCRIBE "$out")').fetchall())
+    out.pop(row, None)
+    return out
 
 
 def _widen(

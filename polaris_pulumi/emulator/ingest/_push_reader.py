@@ -83,6 +83,7 @@ class PushReader(Reader):
         for seq, payload, received_ms in found:
             delta.consumed = True
             delta.ends[self.where] = seq + 1
-            record = Record(value=bytes(payload), key=None, headers=[], timestamp_ms=received_ms)
+            origin = f"pushed event {seq} of connection '{self.conn.name}'"
+            record = Record(bytes(payload), None, [], received_ms, origin)
             _commit.decode_into(record, self.spec, delta, now, self.types)
         return delta

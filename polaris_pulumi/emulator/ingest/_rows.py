@@ -111,6 +111,8 @@ _META_TABLES = {
     "resets": "job_id VARCHAR, reset_at VARCHAR",
     "rollups": "table_name VARCHAR, merged BIGINT, pending BIGINT, combine JSON",
     "pushed": "connection VARCHAR, seq BIGINT, payload BLOB, received_ms BIGINT",
+    "job_logs": "job_id VARCHAR, n BIGINT, logged_at DOUBLE, health_status VARCHAR, code VARCHAR, "
+    "message VARCHAR",
 }
 
 
