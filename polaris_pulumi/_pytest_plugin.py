@@ -101,6 +101,24 @@ class LocalPolaris:
             lambda path: httpx.get(self.local.url + path, headers=headers, timeout=30), timeout
         )
 
+    def job_logs(self, job: str) -> list[dict[str, Any]]:
+        """What a job logged (events it rejected or warned about: where each came from, and
+        why), newest first. `job` is the job's id, or the name of the table it writes to
+        (its newest streaming job)."""
+        from polaris_pulumi.api import NotFoundError
+
+        with self.client() as client:
+            try:
+                job_id = client.get_job(job).id
+            except NotFoundError:
+                found = client.list_jobs(types=["streaming"], target_table_name=job)
+                if not found:
+                    raise AssertionError(
+                        f"no job has id {job!r}, or writes to table {job!r}"
+                    ) from None
+                job_id = max(found, key=lambda j: j.created_timestamp or "").id
+            return [entry.model_dump() for entry in client.get_job_logs(job_id)]
+
     def query(
         self, sql: str, parameters: Sequence[tuple[str, Any]] | None = None
     ) -> list[dict[str, Any]]:

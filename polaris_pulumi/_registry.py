@@ -49,6 +49,7 @@ class Registry:
             self._derived: set[str] = set()
             self._adopted: set[str] = set()
             self._tables: dict[str, TableSpec | None] = {}
+            self._lookups: set[str] = set()
             self._replacing: set[str] = set()
             self._leaving: set[str] = set()
             self._programs: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, _Program] = (
@@ -95,6 +96,14 @@ class Registry:
         """The declared table's spec, when this deployment declares it and it is known."""
         with self._lock:
             return self._tables.get(name)
+
+    def declare_lookup(self, name: str) -> None:
+        with self._lock:
+            self._lookups.add(name)
+
+    def lookup_declared(self, name: str) -> bool:
+        with self._lock:
+            return name in self._lookups
 
     def replacing(self, key: str) -> None:
         """A job's check decided that its new job takes the old one's place (same table)."""

@@ -15,7 +15,6 @@ CONNECTION_NAME_RE = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
 _PERIOD_RE = re.compile(
     r"^P(?!$)(\d+Y)?(\d+M)?(\d+W)?(\d+D)?(T(?=\d)(\d+H)?(\d+M)?(\d+(\.\d+)?S)?)?$"
 )
-_FIELD_REF_RE = re.compile(r'"((?:[^"]|"")*)"')
 
 
 def duplicates(names: Sequence[str], path: Path, what: str) -> list[Problem]:
@@ -70,8 +69,13 @@ def period_problem(value: str) -> str | None:
 
 
 def expression_fields(expression: str) -> list[str]:
-    """Druid SQL identifiers in double quotes: the input fields an expression reads."""
-    return [m.replace('""', '"') for m in _FIELD_REF_RE.findall(expression)]
+    """Druid SQL identifiers in double quotes, outside strings and comments: the input fields
+    an expression reads."""
+    return [
+        m.group()[1:-1].replace('""', '"')
+        for m in _LEXEME.finditer(expression)
+        if m.lastgroup == "name"
+    ]
 
 
 def expression_problem(expression: str) -> str | None:
@@ -97,10 +101,33 @@ def expression_problem(expression: str) -> str | None:
 
 # A lexeme of Druid SQL: a string, a quoted name, a comment, a number, a word, or a sign.
 _LEXEME = re.compile(
-    r"""(?P<skip>'(?:[^']|'')*'|--[^\n]*|/\*.*?(?:\*/|$)|\d+(?:\.\d*)?(?:[eE][+-]?\d+)?|\s+)"""
+    r"""(?P<string>'(?:[^']|'')*')|(?P<skip>--[^\n]*|/\*.*?(?:\*/|$)"""
+    r"""|\d+(?:\.\d*)?(?:[eE][+-]?\d+)?|\s+)"""
     r"""|(?P<name>"(?:[^"]|"")*")|(?P<word>[A-Za-z_][A-Za-z0-9_$]*)|(?P<sign>.)""",
     re.S,
 )
+
+
+def lookup_names(expression: str) -> list[str]:
+    """The lookups an expression's LOOKUP calls name (`name` of `'name[key][value]'`), when
+    the name is a string literal."""
+    lexemes = [(m.lastgroup, m.group()) for m in _LEXEME.finditer(expression)]
+    lexemes = [(k, t) for k, t in lexemes if k != "skip"]
+    found = []
+    for i, (kind, text) in enumerate(lexemes[:-3]):
+        if kind == "word" and text.upper() == "LOOKUP" and lexemes[i + 1][1] == "(":
+            depth, j = 0, i + 1
+            while j < len(lexemes):
+                depth += {"(": 1, ")": -1}.get(lexemes[j][1], 0)
+                if depth == 1 and lexemes[j][1] == ",":
+                    kind_next, literal = lexemes[j + 1] if j + 1 < len(lexemes) else ("", "")
+                    if kind_next == "string":
+                        found.append(literal[1:-1].replace("''", "'").split("[")[0])
+                    break
+                if depth == 0:
+                    break
+                j += 1
+    return found
 
 
 def _words(expression: str) -> tuple[list[tuple[str, bool]], bool]:
@@ -110,7 +137,7 @@ def _words(expression: str) -> tuple[list[tuple[str, bool]], bool]:
     lexemes = [
         (m.lastgroup or "", m.group())
         for m in _LEXEME.finditer(expression)
-        if m.lastgroup != "skip"
+        if m.lastgroup not in ("skip", "string")
     ]
     words = [
         (text, i + 1 < len(lexemes) and lexemes[i + 1][1] == "(")

@@ -491,3 +491,31 @@ def test_client_warnings_reach_stderr_in_the_provider_process(
     finally:
         for handler in set(logger.handlers) - set(before):
             logger.removeHandler(handler)
+
+
+# --- mistakes named at preview (issue 45) ---------------------------------------------------
+
+
+def test_a_filter_on_a_field_the_schema_lacks_fails_preview_naming_it() -> None:
+    declared_only = job(filter_expression="\"countryy\" = 'FR'", use_schema_discovery=False)
+    found = failures(StreamingJobProvider().check({}, declared_only))
+    declared = sorted(f["name"] for f in JOB["source"]["input_schema"])
+    assert "'countryy'" in found["filter_expression"]
+    assert all(name in found["filter_expression"] for name in declared)
+    # With schema discovery, any field of the events may be read: not a mistake.
+    discovering = job(filter_expression="\"countryy\" = 'FR'", use_schema_discovery=True)
+    assert "filter_expression" not in failures(StreamingJobProvider().check({}, discovering))
+
+
+def test_a_lookup_neither_polaris_nor_the_program_holds_fails_preview(
+    emulator: EmulatorProcess,
+) -> None:
+    provider = StreamingJobProvider()
+    emulator.configure(provider)
+    REGISTRY.declare_connection("events", "kafka", derived=False)  # the program makes it
+    mapping = {"column_name": "name", "expression": "LOOKUP(\"date\", 'countriez')"}
+    news = job(mappings=[*JOB["mappings"], mapping])
+    reason = failures(provider.check({}, news))[f"mappings[{len(JOB['mappings'])}].expression"]
+    assert "'countriez'" in reason and "neither Polaris nor this program" in reason
+    REGISTRY.declare_lookup("countriez")  # the program declares it (its Lookup's check ran)
+    assert failures(provider.check({}, news)) == {}

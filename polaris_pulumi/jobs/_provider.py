@@ -24,6 +24,7 @@ from polaris_pulumi._kinds import CONNECTION_TYPES, SCHEMA_TYPES, SOURCE_TYPES
 from polaris_pulumi._meta import keys
 from polaris_pulumi._problems import Path, Problem
 from polaris_pulumi._registry import REGISTRY
+from polaris_pulumi._rules import lookup_names
 from polaris_pulumi._unknowns import failures, parse, pick, unknown_paths, validate
 from polaris_pulumi.jobs._format_model import FormatSettings
 from polaris_pulumi.jobs._formats import schema_registry_refs, source_format_problems
@@ -93,6 +94,8 @@ class StreamingJobProvider(PolarisProvider):
         if inputs.get("desired_execution_status") is None:
             inputs["desired_execution_status"] = "running"  # shown, so drift reads old => new
         problems += self._missing_connection(inputs.get("source"), problems)
+        if spec is not None:
+            problems += self._missing_lookups(spec)
         if spec is not None and (table := REGISTRY.table_spec(spec.target.table_name)):
             # The table is declared in this deployment: its schema takes these mappings?
             problems += table_job_problems(spec, table)
@@ -142,6 +145,34 @@ class StreamingJobProvider(PolarisProvider):
                 expected = SOURCE_TYPES if is_source else SCHEMA_TYPES
                 if (problem := self._connection_problem(path, name, expected)) is not None:
                     found.append(problem)
+        return found
+
+    def _missing_lookups(self, spec: StreamingJobSpec) -> list[Problem]:
+        """Lookups a mapping or the filter names that neither this program declares nor
+        Polaris holds, at preview (a job that ran would fail on them)."""
+        texts: list[tuple[Path, str]] = [
+            (("mappings", i, "expression"), m.expression) for i, m in enumerate(spec.mappings)
+        ]
+        if spec.filter_expression:
+            texts.append((("filter_expression",), spec.filter_expression))
+        found = []
+        for path, text in texts:
+            for name in lookup_names(text):
+                if REGISTRY.lookup_declared(name) or not self.configured:
+                    continue
+                try:
+                    self.client().get_lookup(name)
+                except NotFoundError:
+                    found.append(
+                        Problem(
+                            path,
+                            f"LOOKUP names lookup {name!r}, which neither Polaris nor this "
+                            "program holds: declare a polaris.Lookup of that name (before this "
+                            "job), or fix the name",
+                        )
+                    )
+                except PolarisError:
+                    pass  # cannot tell now (e.g. Polaris unreachable): the job's health will
         return found
 
     def _connection_problem(

@@ -25,6 +25,7 @@ def job_problems(spec: StreamingJobSpec) -> list[Problem]:
     declared = {f.name for f in spec.source.input_schema if f.name}
     problems = _source_problems(spec.source)
     problems += _mapping_problems(spec.mappings, declared, spec.use_schema_discovery)
+    problems += _filter_fields(spec, declared)
     if msg := table_name_problem(spec.target.table_name):
         problems.append(Problem(("target", "table_name"), msg))
     return problems + _setting_problems(spec)
@@ -83,6 +84,24 @@ def _mapping_problems(
             )
         )
     return problems
+
+
+def _filter_fields(spec: StreamingJobSpec, declared: set[str]) -> list[Problem]:
+    """The filter reads declared input fields (any field, with schema discovery)."""
+    text = spec.filter_expression
+    if not text or spec.use_schema_discovery or expression_problem(text):
+        return []
+    unknown = [f for f in expression_fields(text) if f not in declared]
+    if not unknown:
+        return []
+    return [
+        Problem(
+            ("filter_expression",),
+            f"uses {', '.join(repr(u) for u in unknown)}, not declared in source.input_schema "
+            f"(its fields: {', '.join(sorted(declared)) or 'none'}): declare it, or fix the name",
+            depends_on=(("source", "input_schema"),),
+        )
+    ]
 
 
 def _setting_problems(spec: StreamingJobSpec) -> list[Problem]:

@@ -52,6 +52,8 @@ class LookupProvider(PolarisProvider):
         self.verify_access()
         inputs = dict(news)
         spec, problems = validate(LookupSpec, pick(inputs, SPEC_KEYS), lookup_problems)
+        if isinstance(inputs.get("name"), str):
+            REGISTRY.declare_lookup(inputs["name"])  # a job's LOOKUP may name it
         problems += validate(LookupSettings, pick(inputs, SETTINGS_KEYS))[1]
         if spec is not None and (table := REGISTRY.table_spec(spec.source.table_name)):
             columns = {c.name: c.data_type for c in table.schema_ or []}  # declared here
