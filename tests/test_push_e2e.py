@@ -143,13 +143,19 @@ def auth(emulator: EmulatorProcess) -> dict[str, str]:
 
 
 def test_pushed_events_are_ingested_once_whatever_is_killed(own_emulator: EmulatorProcess) -> None:
-    """Two jobs on one push connection (a detail and an aggregate table), SIGKILLs of the
-    emulator while they ingest: each event is in each table once."""
+    """Three jobs on one push connection (a detail table, an aggregate one, and one with
+    upserts), SIGKILLs of the emulator while they ingest: each event is in each table once,
+    and the upserted table holds one row per key, its highest version."""
     emulator = own_emulator
     client = emulator.client()
     client.create_connection(PushStreamingConnectionSpec(name="pushed"))
     for table, aggregate in (("detail", False), ("rollup", True)):
         client.create_job(job_on("pushed", table, aggregate))
+    upserting = samples.stream_job(
+        "pushed", "keyed", {"id": "long"}, {"k": 'MOD("id", 50)', "v": '"id"'}
+    )
+    upserting |= {"enableUpserts": True, "upsertKeyColumns": ["k"], "upsertVersionColumn": "v"}
+    client.create_job(StreamingJobSpec.model_validate(upserting))
     events = [{"ts": f"2026-12-01T10:00:{i % 60:02d}Z", "id": i} for i in range(6000)]
     for start in range(0, len(events), 500):
         client.push_events("pushed", events[start : start + 500])
@@ -168,6 +174,11 @@ def test_pushed_events_are_ingested_once_whatever_is_killed(own_emulator: Emulat
     by_second = Counter(e["ts"] for e in events)
     rolled = client.query_sql('SELECT SUM("n") AS n, SUM("s") AS s, COUNT(*) AS k FROM "rollup"')
     assert rolled == [{"n": 6000, "s": total, "k": len(by_second)}]
+    newest: dict[int, int] = {}
+    for e in events:
+        newest[e["id"] % 50] = max(newest.get(e["id"] % 50, -1), e["id"])
+    keyed = client.query_sql('SELECT COUNT(*) AS n, SUM("v") AS s FROM "keyed"')
+    assert keyed == [{"n": len(newest), "s": sum(newest.values())}]
 
 
 def job_on(connection: str, table: str, aggregate: bool) -> StreamingJobSpec:

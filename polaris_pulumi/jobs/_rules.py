@@ -26,6 +26,7 @@ def job_problems(spec: StreamingJobSpec) -> list[Problem]:
     problems = _source_problems(spec.source)
     problems += _mapping_problems(spec.mappings, declared, spec.use_schema_discovery)
     problems += _filter_fields(spec, declared)
+    problems += _upsert_problems(spec)
     if msg := table_name_problem(spec.target.table_name):
         problems.append(Problem(("target", "table_name"), msg))
     return problems + _setting_problems(spec)
@@ -81,6 +82,38 @@ def _mapping_problems(
                 'needs a mapping for the __time column (e.g. TIME_PARSE("timestamp")), '
                 "or use_schema_discovery=True to take __time from the input",
                 depends_on=(("use_schema_discovery",),),
+            )
+        )
+    return problems
+
+
+def _upsert_problems(spec: StreamingJobSpec) -> list[Problem]:
+    """With upserts: key columns, and key and version columns the job maps."""
+    if not spec.enable_upserts:
+        return []
+    mapped = sorted({m.column_name for m in spec.mappings} | {"__time"})
+    keys = spec.upsert_key_columns or []
+    problems = []
+    if not keys:
+        problems.append(
+            Problem(("upsert_key_columns",), "name the columns that identify a row (upserts)")
+        )
+    for i, key in enumerate(keys):
+        if key not in mapped:
+            problems.append(
+                Problem(
+                    ("upsert_key_columns", i),
+                    f"{key!r} is not a column the job maps ({', '.join(mapped)}): map it, or "
+                    "fix the name",
+                )
+            )
+    version = spec.upsert_version_column
+    if version is not None and version not in mapped:
+        problems.append(
+            Problem(
+                ("upsert_version_column",),
+                f"{version!r} is not a column the job maps ({', '.join(mapped)}): map it, or "
+                "leave it unset for __time",
             )
         )
     return problems

@@ -156,6 +156,7 @@ def job_checks(spec: StreamingJobSpec) -> list[Problem]:
         expressions.append((("filter_expression",), spec.filter_expression))
     for path, text in expressions:
         found += _expression_checks(path, text, declared)
+    found += _upsert_checks(spec, columns)
     found += [
         Problem((name,), f"{value!r} is not an ISO-8601 period")
         for name in ("late_message_rejection_period", "early_message_rejection_period")
@@ -168,6 +169,28 @@ def job_checks(spec: StreamingJobSpec) -> list[Problem]:
         f"must be between 0 and {MAX_INT}",
     )
     return found + table_name_checks(spec.target.table_name, ("target", "table_name"))
+
+
+def _upsert_checks(spec: StreamingJobSpec, columns: list[str]) -> list[Problem]:
+    """Upserts need key columns, and their key and version columns must be columns the job
+    maps (a row without them could not be matched)."""
+    if not spec.enable_upserts:
+        return []
+    keys = spec.upsert_key_columns or []
+    found = when(not keys, ("upsert_key_columns",), "is required with enableUpserts")
+    mapped = {*columns, "__time"}
+    found += [
+        Problem(("upsert_key_columns", i), f"{k!r} is not a column the job maps ({sorted(mapped)})")
+        for i, k in enumerate(keys)
+        if k not in mapped
+    ]
+    version = spec.upsert_version_column
+    found += when(
+        version is not None and version not in mapped,
+        ("upsert_version_column",),
+        f"{version!r} is not a column the job maps ({sorted(mapped)})",
+    )
+    return found
 
 
 def _expression_checks(path: Path, text: str, declared: set[str]) -> list[Problem]:

@@ -22,7 +22,7 @@ import duckdb
 from sqlglot import exp
 
 from polaris_pulumi._meta import with_defaults
-from polaris_pulumi.emulator.ingest import _batch, _findings, _rollup
+from polaris_pulumi.emulator.ingest import _batch, _findings, _rollup, _upserts
 from polaris_pulumi.emulator.ingest import _druid_sql as sql
 from polaris_pulumi.emulator.ingest._rows import Rows, quote, storage
 from polaris_pulumi.jobs._model import StreamingJobSpec
@@ -47,6 +47,7 @@ class Plan:
     started: float
     reads: frozenset[str] = frozenset()
     periods: tuple[str, str] = ("", "")  # late and early rejection periods, as declared
+    upsert: tuple[tuple[str, ...], str] | None = None  # key columns and version column
 
     @property
     def aggregate(self) -> bool:
@@ -141,7 +142,17 @@ def compile_plan(
             str(filled.late_message_rejection_period),
             str(filled.early_message_rejection_period),
         ),
+        upsert=_upsert(spec, table),
     )
+
+
+def _upsert(spec: StreamingJobSpec, table: TableSpec) -> tuple[tuple[str, ...], str] | None:
+    """A job with upserts: its key columns and version column (`__time` unless given)."""
+    if not spec.enable_upserts:
+        return None
+    if table.type == "aggregate":
+        raise PlanError(f"Upserts write a detail table: table {table.name!r} is an aggregate one")
+    return tuple(spec.upsert_key_columns or ()), spec.upsert_version_column or "__time"
 
 
 def _time_field(spec: StreamingJobSpec) -> str:
@@ -199,7 +210,7 @@ def write_in(
         casts = {n: table[n] for n in out if n in table and out[n] != table[n]}
         counts.cast_warnings, found = _findings.failed_casts(cur, casts, row)
         counts.findings += found
-    counts.persisted = _store(cur, rows, plan, table, out)
+    counts.persisted = _store(cur, rows, plan, table, out, row)
     cur.execute('DROP TABLE "$batch"; DROP TABLE "$stage"; DROP TABLE "$out"')
     return counts
 
@@ -318,12 +329,17 @@ def _store(
     plan: Plan,
     table: dict[str, str],
     out: dict[str, str],
+    place: str,
 ) -> int:
-    """Append the batch (an aggregate table merges later: `_rollup`); the rows it wrote."""
+    """Append the batch (an aggregate table merges later: `_rollup`; with upserts, a row
+    replaces its key's: `_upserts`); the rows it wrote."""
     cast = ", ".join(f"TRY_CAST({quote(n)} AS {table[n]}) AS {quote(n)}" for n in out if n in table)
     (persisted,) = cur.execute('SELECT count(*) FROM "$out"').fetchone() or (0,)
     if plan.aggregate:
         _rollup.append(cur, rows, plan.table, plan.measures, cast)
+    elif plan.upsert is not None:
+        t = quote(storage(plan.table.name))
+        return _upserts.apply(cur, t, cast, plan.upsert, place)
     else:
         t = quote(storage(plan.table.name))
         cur.execute(f'INSERT INTO {t} BY NAME SELECT {cast} FROM "$out"')
