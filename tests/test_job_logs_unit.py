@@ -92,3 +92,42 @@ def test_late_and_unparseable_events_are_logged_and_counted_as_druid_counts_them
 def test_an_unknown_job_has_no_logs() -> None:
     stack = Pushed()
     assert stack.http.get(f"{BASE}/jobs/nope/logs").status_code == 404
+
+
+def test_a_single_string_bound_for_an_array_column_is_an_array_of_one() -> None:
+    table = {
+        "type": "detail",
+        "name": "tagged",
+        "schemaMode": "strict",
+        "schema": [
+            {"name": "__time", "dataType": "timestamp"},
+            {"name": "tags", "dataType": "stringArray"},
+        ],
+    }
+    stack = Pushed(
+        {
+            "target": {"type": "table", "tableName": "tagged"},
+            "createTableIfNotExists": False,
+            "mappings": [
+                {"columnName": "__time", "expression": 'MILLIS_TO_TIMESTAMP("ms")'},
+                {"columnName": "tags", "expression": '"tags"'},
+            ],
+            "source": {
+                "type": "connection",
+                "connectionName": "c",
+                "formatSettings": {"format": "nd-json"},
+                "inputSchema": [
+                    {"name": "ms", "dataType": "long"},
+                    {"name": "tags", "dataType": "string"},
+                ],
+            },
+        },
+        tables=[table],
+    )
+    events = [{"ms": NOW_MS, "tags": "solo"}, {"ms": NOW_MS + 1, "tags": ["a", "b"]}]
+    assert stack.push(*events).status_code == 200
+    delta = stack.read_all()
+    rows = stack.rows('SELECT "tags" FROM "tagged" ORDER BY "__time"')
+    assert rows == [{"tags": ["solo"]}, {"tags": ["a", "b"]}]
+    assert delta.counts.num_rows_processed_with_warning == 0
+    assert [e for e in logs(stack) if e["code"] == "cast_failed"] == []

@@ -207,7 +207,13 @@ def write_in(
     counts.columns = _widen(cur, plan, have, out)
     table = rows.columns(plan.table.name, cur)
     if not plan.aggregate:  # an aggregate table's rows are rolled up: no row to name
-        casts = {n: table[n] for n in out if n in table and out[n] != table[n]}
+        casts = {
+            n: table[n]
+            for n in out
+            if n in table
+            and out[n] != table[n]
+            and out[n].endswith("[]") == table[n].endswith("[]")
+        }  # a single value bound for an array column is an array of it, not a failed cast
         counts.cast_warnings, found = _findings.failed_casts(cur, casts, row)
         counts.findings += found
     counts.persisted = _store(cur, rows, plan, table, out, row)
@@ -323,6 +329,19 @@ def _widen(
 _WIDER = {"HUGEINT": "BIGINT", "INTEGER": "BIGINT", "DECIMAL": "DOUBLE", "BOOLEAN": "BIGINT"}
 
 
+def _cast(name: str, have: str, column: str) -> str:
+    """A value as its column holds it: cast (null when it cannot be: Druid's cast); a single
+    value bound for an array column is an array of one, as in Druid."""
+    q = quote(name)
+    if column.endswith("[]") and not have.endswith("[]"):
+        # A multi-value string is held as the JSON text of its values: those are the array.
+        values = f"TRY_CAST(TRY_CAST({q} AS JSON) AS {column})"
+        many = f"json_valid({q}) AND json_type({q}) = 'ARRAY'" if have == "VARCHAR" else "false"
+        one = f"[TRY_CAST({q} AS {column[:-2]})]"
+        return f"CASE WHEN {q} IS NULL THEN NULL WHEN {many} THEN {values} ELSE {one} END AS {q}"
+    return f"TRY_CAST({q} AS {column}) AS {q}"
+
+
 def _store(
     cur: duckdb.DuckDBPyConnection,
     rows: Rows,
@@ -333,7 +352,7 @@ def _store(
 ) -> int:
     """Append the batch (an aggregate table merges later: `_rollup`; with upserts, a row
     replaces its key's: `_upserts`); the rows it wrote."""
-    cast = ", ".join(f"TRY_CAST({quote(n)} AS {table[n]}) AS {quote(n)}" for n in out if n in table)
+    cast = ", ".join(_cast(n, out[n], table[n]) for n in out if n in table)
     (persisted,) = cur.execute('SELECT count(*) FROM "$out"').fetchone() or (0,)
     if plan.aggregate:
         _rollup.append(cur, rows, plan.table, plan.measures, cast)
