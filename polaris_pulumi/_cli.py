@@ -1,13 +1,15 @@
 """The `polaris-pulumi` command. `import` writes a live Polaris project as a Pulumi program
 that adopts it: the program goes to `--out` or stdout, everything else to stderr.
 `local start|status|stop` runs a local Polaris (an emulator and a Kafka broker) in your
-project."""
+project; `local deploy PROGRAM_DIR` brings a program up into it with no cloud account."""
 
 from __future__ import annotations
 
 import argparse
 import contextlib
+import json
 import logging
+import os
 import re
 import shlex
 import shutil
@@ -82,9 +84,22 @@ def parser() -> argparse.ArgumentParser:
         "with the broker's address and a user to produce as, to <dir>/env (0600).",
         formatter_class=argparse.ArgumentDefaultsHelpFormatter,
     )
-    local.add_argument("action", choices=["start", "status", "stop"])
+    local.add_argument("action", choices=["start", "status", "stop", "deploy"])
+    local.add_argument(
+        "program",
+        nargs="?",
+        type=Path,
+        help="deploy: the program's directory (its Pulumi.yaml and __main__.py)",
+    )
     local.add_argument("--dir", type=Path, default=Path(".polaris-local"), help="its state")
     local.add_argument("--port", type=int, default=0, help="the emulator's port (0: a free one)")
+    local.add_argument(
+        "--config",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="deploy: a config value the program reads (repeat it)",
+    )
     return root
 
 
@@ -146,6 +161,8 @@ def run_import(args: argparse.Namespace) -> int:
 def run_local(args: argparse.Namespace) -> int:
     from polaris_pulumi import _local
 
+    if args.action == "deploy":
+        return run_deploy(args)
     if args.action == "stop":
         stopped = _local.stop(args.dir)
         print(f"polaris-pulumi local: {'stopped' if stopped else 'nothing was running'}")
@@ -168,6 +185,41 @@ def run_local(args: argparse.Namespace) -> int:
         f"# Kafka: {local.bootstrap}, SASL/PLAIN user {local.kafka_user}, password in {args.dir / 'env'}"
     )
     print(f"# all of it: set -a; . {args.dir / 'env'}; set +a")
+    return 0
+
+
+def run_deploy(args: argparse.Namespace) -> int:
+    """`pulumi up` of a program into the running local Polaris, under Pulumi's mocks (as the
+    pytest plugin's `deploy`): Confluent Cloud's resources are the local broker's, every
+    Kafka connection reaches it; the stack's outputs are printed as JSON."""
+    from polaris_pulumi import _local
+
+    if args.program is None:
+        print("polaris-pulumi local deploy: give the program's directory", file=sys.stderr)
+        return 2
+    if _local.load(args.dir) is None:
+        print(
+            f"polaris-pulumi local deploy: nothing runs from {args.dir}: "
+            "run `polaris-pulumi local start` first",
+            file=sys.stderr,
+        )
+        return 1
+    if bad := [pair for pair in args.config if "=" not in pair]:
+        print(f"polaris-pulumi local deploy: --config {bad[0]!r}: give KEY=VALUE", file=sys.stderr)
+        return 2
+    config = dict(pair.split("=", 1) for pair in args.config)
+    done = subprocess.run(
+        [sys.executable, "-m", "polaris_pulumi._mocked_up", str(args.program)],
+        input=json.dumps(config),
+        capture_output=True,
+        text=True,
+        env=os.environ | {"POLARIS_LOCAL_DIR": str(args.dir.resolve())},
+    )
+    if done.returncode != 0:
+        print(f"polaris-pulumi local deploy: {done.stderr.strip()}", file=sys.stderr)
+        return 1
+    outputs = json.loads(done.stdout.strip().splitlines()[-1])["outputs"]
+    print(json.dumps(outputs, indent=2, sort_keys=True, default=str))
     return 0
 
 

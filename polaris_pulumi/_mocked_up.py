@@ -3,7 +3,9 @@ program runs under Pulumi's mocks, where our resources go through their real pro
 (check, then create, against the local emulator: preview's checks and the API's errors are
 the real ones), and Confluent Cloud's resources (pulumi-confluentcloud) are stood in for by
 the local broker (a cluster's endpoint is the broker's, an API key is its user, a topic is
-made on it). Run by the pytest plugin, one process per deploy:
+made on it). Every connection that reads Kafka reaches the local broker as its user, whether
+its servers and credentials come from Confluent resources, config or literals. Run by the
+pytest plugin and `polaris-pulumi local deploy`, one process per deploy:
 
     python -m polaris_pulumi._mocked_up PROGRAM_DIR  (config as JSON on stdin; local stack in
     the environment: POLARIS_LOCAL_DIR)
@@ -56,7 +58,7 @@ class RoutedMocks(pulumi.runtime.Mocks):
         return {}, None
 
     def _ours(self, args: pulumi.runtime.MockResourceArgs) -> tuple[str, dict[str, Any]]:
-        news = _revealed(dict(args.inputs))
+        news = self._routed(_revealed(dict(args.inputs)))
         provider = dill.loads(base64.b64decode(news[PROVIDER_KEY]))
         provider.configure(self.config)  # as the engine does, with the stack's config
         checked = provider.check({}, news)
@@ -67,6 +69,20 @@ class RoutedMocks(pulumi.runtime.Mocks):
         outs = dict(created.outs or {})
         outs[PROVIDER_KEY] = news[PROVIDER_KEY]
         return str(created.id), outs
+
+    def _routed(self, news: dict[str, Any]) -> dict[str, Any]:
+        """A connection that reads Kafka (it has brokers), wherever its servers and
+        credentials come from (Confluent resources, config, literals), reaches the local
+        broker as its user: what a deploy to the local Polaris needs to ingest."""
+        if "bootstrap_servers" not in news:
+            return news
+        local = self.local
+        secrets = {
+            "type": "sasl_plain",
+            "username": local.kafka_user,
+            "password": local.kafka_password,
+        }
+        return news | {"bootstrap_servers": local.bootstrap, "secrets": secrets}
 
     def _confluent(self, args: pulumi.runtime.MockResourceArgs) -> tuple[str, dict[str, Any]]:
         kind = args.typ.rsplit(":", 1)[-1]

@@ -14,7 +14,11 @@ from pathlib import Path
 
 import httpx
 import pytest
+from confluent_kafka import Producer
 
+from polaris_pulumi._local import wait_ingested
+from polaris_pulumi.emulator.kafka._client import client_config, ensure_topic, produce_all
+from polaris_pulumi.emulator.kafka.broker import BrokerInfo
 from polaris_pulumi.emulator.state._owned import alive
 from tests.pulumi_cli import REPO
 from tests.user_project import UserVenv, env
@@ -106,11 +110,43 @@ def test_local_start_a_users_pytest_then_stop(tmp_path: Path, user_venv: UserVen
         assert tested.returncode == 0, tested.stdout[-3000:] + tested.stderr[-2000:]
         assert "1 passed" in tested.stdout
         assert [t["name"] for t in api.get("/tables").json()["values"]] == ["dev-only"]
+
+        # A program that reads its brokers, key and secret from config, deployed from the
+        # command line: its connection reaches the local broker whatever the config says.
+        deployed = deploy_from_config(user_venv, project, state, values)
+        assert deployed.returncode == 0, deployed.stderr[-2000:]
+        assert "job_id" in json.loads(deployed.stdout)
+        clicks = [{"ts": f"2026-12-01T10:00:0{i}Z", "page": f"/p{i}"} for i in range(3)]
+        producer = Producer(
+            client_config(
+                values["KAFKA_BOOTSTRAP_SERVERS"],
+                values["KAFKA_USERNAME"],
+                values["KAFKA_PASSWORD"],
+            )
+        )
+        produce_all(producer, "clicks", [json.dumps(c).encode() for c in clicks])
+        headers = {"Authorization": f"Bearer {values['POLARIS_EMULATOR_ADMIN_TOKEN']}"}
+        wait_ingested(lambda path: httpx.get(values["POLARIS_URL"] + path, headers=headers))
+        pages = api.post("/query/sql", json={"query": 'SELECT "page" FROM "clicks" ORDER BY 1'})
+        assert pages.json() == [{"page": c["page"]} for c in clicks]
     finally:
         stopped = cli(user_venv, "local", "stop", cwd=project)
     assert stopped.returncode == 0 and "stopped" in stopped.stdout
     assert [alive(pid) for pid in pids] == [False, False]  # nothing left running
     assert cli(user_venv, "local", "status", cwd=project).returncode == 1
+
+
+def deploy_from_config(
+    venv: UserVenv, project: Path, state: Path, values: dict[str, str]
+) -> subprocess.CompletedProcess[str]:
+    """`polaris-pulumi local deploy` of tests/programs/config_credentials, its topic made
+    first (as the team's Kafka would hold it), with config that names Confluent Cloud."""
+    ensure_topic(BrokerInfo.load(state / "kafka").client_config(), "clicks", 1)
+    program = REPO / "tests" / "programs" / "config_credentials"
+    config = ["kafkaServers=pkc-00000.us-east-1.aws.confluent.cloud:9092", "kafkaKey=CLOUDKEY"]
+    config += ["kafkaSecret=cloud-secret"]
+    flags = [arg for pair in config for arg in ("--config", pair)]
+    return cli(venv, "local", "deploy", str(program), *flags, cwd=project)
 
 
 def test_local_start_without_java_says_what_to_do(tmp_path: Path, user_venv: UserVenv) -> None:
