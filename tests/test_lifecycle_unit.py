@@ -8,11 +8,13 @@ from typing import Any
 from polaris_pulumi._contract import User
 from polaris_pulumi.emulator.state._lifecycle import (
     IDLE_AFTER,
+    WARNING_FADES_AFTER,
     Observed,
     advance,
     iso_nano,
     observe,
     reads,
+    warned,
 )
 from polaris_pulumi.emulator.state._records import Failure, JobRecord
 from polaris_pulumi.jobs._model import Health, JobTotals, StreamingJobSpec
@@ -142,3 +144,18 @@ def test_only_started_running_jobs_read() -> None:
     assert reads(job(execution_status="running"))
     assert not reads(job(execution_status="running", desired_execution_status="suspended"))
     assert not reads(job(execution_status="canceled"))
+
+
+def test_a_warning_fades_after_batches_without_one() -> None:
+    """Our choice where Polaris' docs are silent: a warning stays while batches keep warning,
+    and fades once batches without one have come for WARNING_FADES_AFTER seconds."""
+    warning = warned("1 row(s) had no __time", T0)
+    warn = job(execution_status="running", health=warning)
+    clean = Observed(JobTotals(num_rows_processed=600), consumed=True, flowing=True)
+    soon = observe(warn, clean, T0 + WARNING_FADES_AFTER / 2)
+    assert soon.health == warning  # 600 good events, but too soon: it stays
+    again = observe(soon, Observed(JobTotals(), health=warning, consumed=True), T0 + 1000)
+    assert again.health == warning  # a batch that warns keeps it
+    later = observe(warn, clean, T0 + WARNING_FADES_AFTER)
+    assert later.health == Health()
+    assert observe(warn, Observed(flowing=False), T0 + 10**6).health == warning  # no batch

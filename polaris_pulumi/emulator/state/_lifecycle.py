@@ -109,6 +109,8 @@ def observe(job: JobRecord, seen: Observed, now: float) -> JobRecord:
     }
     reads_again = seen.consumed or seen.assigned
     recovered = Health() if reads_again and job.health.status == "error" else None
+    if seen.health is None and seen.totals is not None and _faded(job.health, now):
+        recovered = Health()  # good records since a warning long enough ago: it fades
     if (health := seen.health or recovered) is not None:
         update["health"] = health
     limit = job.spec.max_parse_exceptions if job.spec is not None else None
@@ -120,6 +122,20 @@ def observe(job: JobRecord, seen: Observed, now: float) -> JobRecord:
             "health": Health(status="error", code="max_parse_exceptions_exceeded", message=message),
         }
     return job.model_copy(update=update)
+
+
+WARNING_FADES_AFTER = 300.0  # seconds of batches without a warning before one fades
+
+
+def _faded(health: Health, now: float) -> bool:
+    """Whether a warning is old enough to fade (a batch without one came after it)."""
+    if health.status != "warn" or not health.log:
+        return False
+    try:
+        at = datetime.strptime(str(health.log["timestamp"]), "%Y-%m-%dT%H:%M:%S.%fZ")
+    except (KeyError, ValueError):
+        return False
+    return now - at.replace(tzinfo=UTC).timestamp() >= WARNING_FADES_AFTER
 
 
 def warned(message: str, now: float) -> Health:
