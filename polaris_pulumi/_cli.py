@@ -1,7 +1,7 @@
 """The `polaris-pulumi` command. `import` writes a live Polaris project as a Pulumi program
 that adopts it: the program goes to `--out` or stdout, everything else to stderr.
 `local start|status|stop` runs a local Polaris (an emulator and a Kafka broker) in your
-project; `local deploy PROGRAM_DIR` brings a program up into it with no cloud account."""
+project. `local deploy PROGRAM_DIR` brings a program up into it, with no cloud account."""
 
 from __future__ import annotations
 
@@ -17,6 +17,7 @@ import subprocess
 import sys
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 from polaris_pulumi import _importer
 from polaris_pulumi._client import PolarisClient
@@ -75,13 +76,19 @@ def parser() -> argparse.ArgumentParser:
         help="write the objects as served by a polaris.Provider of this name (another project "
         "of the stack), read from config <name>Url, <name>ProjectId and <name>ApiKey",
     )
+    _local_parser(commands)
+    return root
+
+
+def _local_parser(commands: Any) -> None:
     local = commands.add_parser(
         "local",
         help="run a local Polaris (an emulator and a real Kafka broker) for this project",
         description="Start, show or stop a local Polaris: a Kafka broker (Apache Kafka's jars, "
         "fetched and checked the first time; Java 17+ on PATH) and an emulator that "
         "ingests from it. `start` prints the `pulumi config set` lines and writes them, "
-        "with the broker's address and a user to produce as, to <dir>/env (0600).",
+        "with the broker's address and a user to produce as, to <dir>/env (0600). `deploy "
+        "PROGRAM` brings a program up into it under Pulumi's mocks, with no cloud account.",
         formatter_class=argparse.ArgumentDefaultsHelpFormatter,
     )
     local.add_argument("action", choices=["start", "status", "stop", "deploy"])
@@ -100,7 +107,6 @@ def parser() -> argparse.ArgumentParser:
         metavar="KEY=VALUE",
         help="deploy: a config value the program reads (repeat it)",
     )
-    return root
 
 
 def formatted(text: str) -> str:

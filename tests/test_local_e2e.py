@@ -27,6 +27,21 @@ from tests.user_project import UserVenv, env
 pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("install")]
 EXAMPLE = REPO / "examples" / "local-testing"
 GUIDE = (REPO / "docs" / "local-testing.md").read_text()
+CONFIG_PROGRAM = REPO / "tests" / "programs" / "config_credentials"
+CLICKS_TEST = """from pathlib import Path
+
+CLICKS = [{"ts": "2026-12-01T10:00:0%d" % i + "Z", "page": "/p%d" % i} for i in range(3)]
+CLOUD = {"kafkaServers": "pkc-1.aws.confluent.cloud:9092", "kafkaKey": "K", "kafkaSecret": "S"}
+
+
+def test_clicks_deploy_with_credentials_from_config(polaris_local):
+    polaris_local.create_topic("clicks")
+    polaris_local.deploy(Path(__file__).parent / "clicks", config=CLOUD)
+    polaris_local.produce("clicks", CLICKS)
+    polaris_local.wait_ingested()
+    rows = polaris_local.query('SELECT "page" FROM "clicks" ORDER BY 1')
+    assert rows == [{"page": c["page"]} for c in CLICKS]
+"""
 
 
 def documented(action: str) -> str:
@@ -67,6 +82,9 @@ def cli(
 def test_local_start_a_users_pytest_then_stop(tmp_path: Path, user_venv: UserVenv) -> None:
     project = tmp_path / "project"
     shutil.copytree(EXAMPLE, project)
+    # A second test of theirs: a program whose Kafka key and secret come from config.
+    shutil.copytree(CONFIG_PROGRAM, project / "clicks")
+    (project / "test_clicks.py").write_text(CLICKS_TEST)
     started = shell(user_venv, documented("start"), project)  # as docs/local-testing.md says
     state = project / ".polaris-local"
     try:
@@ -100,7 +118,14 @@ def test_local_start_a_users_pytest_then_stop(tmp_path: Path, user_venv: UserVen
 
         # The user's own test, with pytest and the plugin the wheel registers.
         tested = subprocess.run(
-            [user_venv.bin / "pytest", "-q", "-p", "no:cacheprovider", "test_orders.py"],
+            [
+                user_venv.bin / "pytest",
+                "-q",
+                "-p",
+                "no:cacheprovider",
+                "test_orders.py",
+                "test_clicks.py",
+            ],
             cwd=project,
             env=env(),
             capture_output=True,
@@ -108,7 +133,7 @@ def test_local_start_a_users_pytest_then_stop(tmp_path: Path, user_venv: UserVen
             timeout=300,
         )
         assert tested.returncode == 0, tested.stdout[-3000:] + tested.stderr[-2000:]
-        assert "1 passed" in tested.stdout
+        assert "2 passed" in tested.stdout
         assert [t["name"] for t in api.get("/tables").json()["values"]] == ["dev-only"]
 
         # A program that reads its brokers, key and secret from config, deployed from the

@@ -21,6 +21,8 @@ from polaris_pulumi.connections._provider import (
 )
 from polaris_pulumi.jobs._provider import Inputs, StreamingJobProvider
 from polaris_pulumi.jobs._started import StreamingJobsStartedProvider
+from polaris_pulumi.lookups._model import LookupSpec
+from polaris_pulumi.tables._model import TableSpec
 from polaris_pulumi.tables._provider import TableProvider
 from tests import samples
 from tests.bad_inputs import BAD_CASES, CLI_CASES, PROGRAM_ONLY, merged
@@ -519,3 +521,16 @@ def test_a_lookup_neither_polaris_nor_the_program_holds_fails_preview(
     assert "'countriez'" in reason and "neither Polaris nor this program" in reason
     REGISTRY.declare_lookup("countriez")  # the program declares it (its Lookup's check ran)
     assert failures(provider.check({}, news)) == {}
+
+
+def test_a_lookup_alias_polaris_holds_passes_preview(emulator: EmulatorProcess) -> None:
+    """LOOKUP takes a lookup's name or one of its aliases (samples.LOOKUP's `countries`)."""
+    client = emulator.client()
+    client.create_table(TableSpec.model_validate(samples.LOOKUP_TABLE))
+    client.create_lookup(LookupSpec.model_validate(samples.LOOKUP))
+    provider = StreamingJobProvider()
+    emulator.configure(provider)
+    REGISTRY.declare_connection("events", "kafka", derived=False)
+    alias = samples.LOOKUP["aliases"][0]["name"]
+    mapping = {"column_name": "name", "expression": f"LOOKUP(\"date\", '{alias}')"}
+    assert failures(provider.check({}, job(mappings=[*JOB["mappings"], mapping]))) == {}

@@ -161,8 +161,10 @@ class StreamingJobProvider(PolarisProvider):
                 if REGISTRY.lookup_declared(name) or not self.configured:
                     continue
                 try:
-                    self.client().get_lookup(name)
-                except NotFoundError:
+                    held = self._polaris_holds_lookup(name)
+                except PolarisError:
+                    continue  # cannot tell now (e.g. Polaris unreachable): the job's health will
+                if not held:
                     found.append(
                         Problem(
                             path,
@@ -171,9 +173,20 @@ class StreamingJobProvider(PolarisProvider):
                             "job), or fix the name",
                         )
                     )
-                except PolarisError:
-                    pass  # cannot tell now (e.g. Polaris unreachable): the job's health will
         return found
+
+    def _polaris_holds_lookup(self, name: str) -> bool:
+        """Whether Polaris has a lookup of this name, or one with an alias of it."""
+        client = self.client()
+        try:
+            client.get_lookup(name)
+            return True
+        except NotFoundError:
+            pass
+        return any(
+            any(a.name == name for a in client.get_lookup(listed.name).aliases or [])
+            for listed in client.list_lookups()
+        )
 
     def _connection_problem(
         self, path: Path, name: str, expected: tuple[str, ...]

@@ -54,6 +54,8 @@ class LookupProvider(PolarisProvider):
         spec, problems = validate(LookupSpec, pick(inputs, SPEC_KEYS), lookup_problems)
         if isinstance(inputs.get("name"), str):
             REGISTRY.declare_lookup(inputs["name"])  # a job's LOOKUP may name it
+        for alias in spec.aliases or [] if spec is not None else []:
+            REGISTRY.declare_lookup(alias.name)  # or one of its aliases
         problems += validate(LookupSettings, pick(inputs, SETTINGS_KEYS))[1]
         if spec is not None and (table := REGISTRY.table_spec(spec.source.table_name)):
             columns = {c.name: c.data_type for c in table.schema_ or []}  # declared here
