@@ -18,36 +18,40 @@ def logs(stack: Pushed) -> list[dict[str, Any]]:
     return list(answer.json()["logs"])
 
 
-def test_a_value_its_column_cannot_hold_is_null_warned_and_logged() -> None:
-    table = {
+def one_column(table: str, column: str, data_type: str, field: str) -> Pushed:
+    """A job mapping the string input field `field` into `column` (of `data_type`) of a
+    strict table, `__time` from "ms"."""
+    declared = {
         "type": "detail",
-        "name": "orders",
+        "name": table,
         "schemaMode": "strict",
         "schema": [
             {"name": "__time", "dataType": "timestamp"},
-            {"name": "order_id", "dataType": "long"},
+            {"name": column, "dataType": data_type},
         ],
     }
-    stack = Pushed(
-        {
-            "target": {"type": "table", "tableName": "orders"},
-            "createTableIfNotExists": False,
-            "mappings": [
-                {"columnName": "__time", "expression": 'MILLIS_TO_TIMESTAMP("ms")'},
-                {"columnName": "order_id", "expression": '"order"'},
+    job = {
+        "target": {"type": "table", "tableName": table},
+        "createTableIfNotExists": False,
+        "mappings": [
+            {"columnName": "__time", "expression": 'MILLIS_TO_TIMESTAMP("ms")'},
+            {"columnName": column, "expression": f'"{field}"'},
+        ],
+        "source": {
+            "type": "connection",
+            "connectionName": "c",
+            "formatSettings": {"format": "nd-json"},
+            "inputSchema": [
+                {"name": "ms", "dataType": "long"},
+                {"name": field, "dataType": "string"},
             ],
-            "source": {
-                "type": "connection",
-                "connectionName": "c",
-                "formatSettings": {"format": "nd-json"},
-                "inputSchema": [
-                    {"name": "ms", "dataType": "long"},
-                    {"name": "order", "dataType": "string"},
-                ],
-            },
         },
-        tables=[table],
-    )
+    }
+    return Pushed(job, tables=[declared])
+
+
+def test_a_value_its_column_cannot_hold_is_null_warned_and_logged() -> None:
+    stack = one_column("orders", "order_id", "long", "order")
     events = [{"ms": NOW_MS, "order": "b1"}, {"ms": NOW_MS + 1, "order": "42"}]
     assert stack.push(*events).status_code == 200
     delta = stack.read_all()
@@ -95,35 +99,7 @@ def test_an_unknown_job_has_no_logs() -> None:
 
 
 def test_a_single_string_bound_for_an_array_column_is_an_array_of_one() -> None:
-    table = {
-        "type": "detail",
-        "name": "tagged",
-        "schemaMode": "strict",
-        "schema": [
-            {"name": "__time", "dataType": "timestamp"},
-            {"name": "tags", "dataType": "stringArray"},
-        ],
-    }
-    stack = Pushed(
-        {
-            "target": {"type": "table", "tableName": "tagged"},
-            "createTableIfNotExists": False,
-            "mappings": [
-                {"columnName": "__time", "expression": 'MILLIS_TO_TIMESTAMP("ms")'},
-                {"columnName": "tags", "expression": '"tags"'},
-            ],
-            "source": {
-                "type": "connection",
-                "connectionName": "c",
-                "formatSettings": {"format": "nd-json"},
-                "inputSchema": [
-                    {"name": "ms", "dataType": "long"},
-                    {"name": "tags", "dataType": "string"},
-                ],
-            },
-        },
-        tables=[table],
-    )
+    stack = one_column("tagged", "tags", "stringArray", "tags")
     events = [{"ms": NOW_MS, "tags": "solo"}, {"ms": NOW_MS + 1, "tags": ["a", "b"]}]
     assert stack.push(*events).status_code == 200
     delta = stack.read_all()

@@ -13,7 +13,7 @@ from sqlglot import exp
 from sqlglot.errors import SqlglotError
 
 from polaris_pulumi.emulator.ingest import _operands
-from polaris_pulumi.emulator.ingest._fn_base import arity, call
+from polaris_pulumi.emulator.ingest._fn_base import arity, call, literal
 from polaris_pulumi.emulator.ingest._functions import FUNCTIONS, TYPED, Context
 from polaris_pulumi.emulator.ingest._periods import (  # noqa: F401 - Druid SQL's, re-exported
     interval,
@@ -141,16 +141,6 @@ def _rewrite(node: exp.Expr, ctx: Context) -> exp.Expr:
 Rule = Callable[[list[exp.Expr], Mapping[str, str]], exp.Expr]
 
 
-def _literal(args: list[exp.Expr], i: int, function: str, what: str) -> str | None:
-    """Argument i as a string literal (None when absent or NULL)."""
-    if i >= len(args) or isinstance(args[i], exp.Null):
-        return None
-    arg = args[i]
-    if not (isinstance(arg, exp.Literal) and arg.is_string):
-        raise Unevaluated(function, f"its {what} must be a string literal")
-    return str(arg.this)
-
-
 # Druid's distinct counts the local engine computes exactly, and the value-at-a-time
 # aggregates with the DuckDB function that picks their value (shared with `_pipeline`).
 DISTINCT_COUNTS = (
@@ -216,7 +206,7 @@ def _lookup(args: list[exp.Expr], lookups: Lookups) -> exp.Expr:
     not hold (or null) gives null, or the replacement (Druid's semantics). One value per key:
     when a key has several rows, the least value."""
     arity("LOOKUP", args, 2, 3)
-    name = _literal(args, 1, "LOOKUP", "lookup name")
+    name = literal(args, 1, "LOOKUP", "lookup name")
     if name is None:
         raise Unevaluated("LOOKUP", "without a lookup name")
     table, key, value = lookups(name)

@@ -34,6 +34,16 @@ def arity(function: str, args: list[exp.Expr], low: int, high: int) -> None:
         raise Unevaluated(function, f"takes {low} to {high} arguments, not {len(args)}")
 
 
+def literal(args: list[exp.Expr], i: int, function: str, what: str) -> str | None:
+    """Argument i as a string literal (None when absent or NULL)."""
+    if i >= len(args) or isinstance(args[i], exp.Null):
+        return None
+    arg = args[i]
+    if not (isinstance(arg, exp.Literal) and arg.is_string):
+        raise Unevaluated(function, f"its {what} must be a string literal")
+    return str(arg.this)
+
+
 def is_array(node: exp.Expr, ctx: Context) -> bool:
     """Whether an expression's value is an array (what Druid's planner knows from its types)."""
     if node.meta.get(ARRAY):

@@ -7,23 +7,13 @@ from __future__ import annotations
 
 from sqlglot import exp
 
-from polaris_pulumi.emulator.ingest._fn_base import Context, Rule, arity, call
+from polaris_pulumi.emulator.ingest._fn_base import Context, Rule, arity, call, literal
 from polaris_pulumi.emulator.ingest._periods import interval, joda_to_strftime
 from polaris_pulumi.emulator.ingest._sql_errors import Unevaluated
 
 
-def _literal(args: list[exp.Expr], i: int, function: str, what: str) -> str | None:
-    """Argument i as a string literal (None when absent or NULL)."""
-    if i >= len(args) or isinstance(args[i], exp.Null):
-        return None
-    arg = args[i]
-    if not (isinstance(arg, exp.Literal) and arg.is_string):
-        raise Unevaluated(function, f"its {what} must be a string literal")
-    return str(arg.this)
-
-
 def _utc(args: list[exp.Expr], i: int, function: str) -> None:
-    zone = _literal(args, i, function, "time zone")
+    zone = literal(args, i, function, "time zone")
     if zone not in (None, "UTC", "Etc/UTC"):
         raise Unevaluated(function, f"time zone {zone!r}: the local engine works in UTC")
 
@@ -32,7 +22,7 @@ def _time_parse(args: list[exp.Expr], _: Context) -> exp.Expr:
     """TIME_PARSE(expr[, pattern[, zone]]): ISO 8601 by default; null when it does not parse."""
     arity("TIME_PARSE", args, 1, 3)
     _utc(args, 2, "TIME_PARSE")
-    pattern = _literal(args, 1, "TIME_PARSE", "pattern")
+    pattern = literal(args, 1, "TIME_PARSE", "pattern")
     text = exp.cast(args[0], exp.DataType.build("VARCHAR"))
     if pattern is None:
         zoned = exp.TryCast(this=text, to=exp.DataType.build("TIMESTAMPTZ"))
@@ -43,7 +33,7 @@ def _time_parse(args: list[exp.Expr], _: Context) -> exp.Expr:
 def _time_format(args: list[exp.Expr], _: Context) -> exp.Expr:
     arity("TIME_FORMAT", args, 1, 3)
     _utc(args, 2, "TIME_FORMAT")
-    pattern = _literal(args, 1, "TIME_FORMAT", "pattern")
+    pattern = literal(args, 1, "TIME_FORMAT", "pattern")
     fmt = "%Y-%m-%dT%H:%M:%S.%gZ" if pattern is None else joda_to_strftime(pattern, "TIME_FORMAT")
     return call("strftime", args[0], exp.Literal.string(fmt))
 
@@ -55,7 +45,7 @@ def _time_floor(args: list[exp.Expr], _: Context) -> exp.Expr:
     _utc(args, 3, "TIME_FLOOR")
     if len(args) > 2 and not isinstance(args[2], exp.Null):
         raise Unevaluated("TIME_FLOOR", "an origin")
-    period = _literal(args, 1, "TIME_FLOOR", "period")
+    period = literal(args, 1, "TIME_FLOOR", "period")
     if period is None:
         raise Unevaluated("TIME_FLOOR", "without a period")
     return call("time_bucket", interval(period, "TIME_FLOOR"), args[0])
@@ -64,7 +54,7 @@ def _time_floor(args: list[exp.Expr], _: Context) -> exp.Expr:
 def _time_shift(args: list[exp.Expr], _: Context) -> exp.Expr:
     arity("TIME_SHIFT", args, 3, 4)
     _utc(args, 3, "TIME_SHIFT")
-    period = _literal(args, 1, "TIME_SHIFT", "period") or ""
+    period = literal(args, 1, "TIME_SHIFT", "period") or ""
     step = exp.Mul(this=interval(period, "TIME_SHIFT"), expression=args[2])
     return exp.Paren(this=exp.Add(this=args[0], expression=step))
 
@@ -79,7 +69,7 @@ _PLAIN_UNITS = frozenset(
 def _time_extract(args: list[exp.Expr], _: Context) -> exp.Expr:
     arity("TIME_EXTRACT", args, 1, 3)
     _utc(args, 2, "TIME_EXTRACT")
-    unit = (_literal(args, 1, "TIME_EXTRACT", "unit") or "MILLISECOND").upper()
+    unit = (literal(args, 1, "TIME_EXTRACT", "unit") or "MILLISECOND").upper()
     if unit == "EPOCH":
         return exp.cast(call("epoch", args[0]), exp.DataType.build("BIGINT"))
     if unit not in _UNITS and unit not in _PLAIN_UNITS:
