@@ -29,6 +29,7 @@ from polaris_pulumi.emulator.api._query_results import render
 from polaris_pulumi.emulator.ingest import _druid_sql as sql
 from polaris_pulumi.emulator.ingest._lookups import resolver
 from polaris_pulumi.emulator.ingest._rows import state_of, storage
+from polaris_pulumi.emulator.ingest._sql_errors import engine_reason
 
 FORMATS = ("object", "array", "objectLines", "arrayLines", "csv")
 _FIELDS = {
@@ -207,11 +208,9 @@ _COLUMN = re.compile(r'Referenced column "([^"]+)" not found')
 def druid_error(exc: duckdb.Error) -> str:
     """What the engine refused, in Druid's words where Druid has them, else the engine's
     reason without DuckDB's class of error ("Binder Error: ...")."""
-    first = str(exc).splitlines()[0]
-    if m := _COLUMN.search(first):
+    if m := _COLUMN.search(str(exc)):
         return f"Column '{m.group(1)}' not found in any table"
-    reason = first.split(": ", 1)[-1] if first.split(":")[0].endswith("Error") else first
-    return f"The local engine cannot run this query: {reason}"
+    return f"The local engine cannot run this query: {engine_reason(exc)}"
 
 
 def _request(body: Any) -> dict[str, Any]:

@@ -14,6 +14,7 @@ from polaris_pulumi.emulator.ingest._checkpoint import Partition
 from polaris_pulumi.emulator.ingest._decode import Record, Row, Unparseable, Unsupported, decode
 from polaris_pulumi.emulator.ingest._logs import Entry, bounded, excerpt
 from polaris_pulumi.emulator.ingest._rows import Rows
+from polaris_pulumi.emulator.ingest._sql_errors import engine_reason
 from polaris_pulumi.emulator.kafka import _live
 from polaris_pulumi.emulator.state._lifecycle import unevaluated, warned
 from polaris_pulumi.jobs._model import Health, JobTotals, StreamingJobSpec
@@ -128,11 +129,11 @@ def commit(
     if isinstance(failure, _PLAN_FAILURES) and isinstance(
         _trial(rows, plan, delta.rows[:1], types, now), _PLAN_FAILURES
     ):
-        raise Stalled(f"The local engine could not ingest the rows: {_reason(failure)}")
+        raise Stalled(f"The local engine could not ingest the rows: {engine_reason(failure)}")
     good = _passing(rows, plan, delta.rows, types, now)
     kept = {i for chunk in good for i in chunk}
     bad = [i for i in range(len(delta.rows)) if i not in kept]
-    why = _reason(failure)
+    why = engine_reason(failure)
     lost = [
         Entry("warn", "unparseable_event", f"{_origin(delta, i)}: could not be ingested ({why}): "
               f"{excerpt(delta.rows[i])}")
@@ -192,11 +193,6 @@ def _write(
 
 
 EVALUATION_LIMIT = 60.0  # seconds a batch's mappings may run (a query's default timeout is 300 s)
-
-
-def _reason(exc: duckdb.Error) -> str:
-    first = str(exc).splitlines()[0]
-    return first.split(": ", 1)[-1] if first.split(":")[0].endswith("Error") else first
 
 
 # Failures that do not depend on the values: the plan's own (a column or function it names).

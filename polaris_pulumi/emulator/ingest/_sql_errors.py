@@ -14,3 +14,10 @@ class Unevaluated(ValueError):
     def __init__(self, name: str, why: str = "") -> None:
         super().__init__(f"function {name}{f' ({why})' if why else ''}")
         self.function = name
+
+
+def engine_reason(exc: Exception) -> str:
+    """The first line of a DuckDB error without its class ("Binder Error: ..."): what the
+    engine says, never in DuckDB's shape."""
+    first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+    return first.split(": ", 1)[-1] if first.split(":")[0].endswith("Error") else first
