@@ -198,13 +198,16 @@ def _expression_checks(path: Path, text: str, declared: set[str]) -> list[Proble
     input fields (the fields it reads are named with the schema's)."""
     if not text.strip():
         return bad(path, "is empty")
-    if why := sql.expression_refusal(text) or sql.unwritable(text):
+    read = sql.read_expression(text)
+    if read.tree is None or read.refusal is not None:
+        return bad(path, read.refusal or f"{text!r} is not Druid SQL")
+    if why := sql.unwritable(read.tree):
         return bad(path, why)
-    read = sql.fields_read(text) - declared
+    unknown = read.fields - declared
     return when(
-        bool(read),
+        bool(unknown),
         path,
-        f"reads {sorted(read)}, not in inputSchema (its fields: {sorted(declared)}); "
+        f"reads {sorted(unknown)}, not in inputSchema (its fields: {sorted(declared)}); "
         "declare them in source.inputSchema",
     )
 

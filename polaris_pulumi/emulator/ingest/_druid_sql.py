@@ -27,12 +27,12 @@ from polaris_pulumi.emulator.ingest._sql_read import (  # noqa: F401 - re-export
     MAX_TERMS,
     READ,
     WRITE,
+    Expression,
     druid_only,
-    expression_refusal,
-    fields_read,
     first_line,
     parse_expression,
     parse_query,
+    read_expression,
 )
 
 __all__ = [
@@ -40,8 +40,8 @@ __all__ = [
     "MAX_TERMS",
     "SqlInvalid",
     "Unevaluated",
-    "expression_refusal",
-    "fields_read",
+    "Expression",
+    "read_expression",
     "interval",
     "joda_to_strftime",
     "parse_expression",
@@ -63,12 +63,12 @@ def no_lookups(name: str) -> tuple[str, str, str]:
     raise UnknownLookup(f"Lookup [{name}] not found")
 
 
-def unwritable(text: str) -> str | None:
+def unwritable(tree: exp.Expr) -> str | None:
     """Why the engine could never write this expression (SQL it cannot write, nesting it
     cannot read), judged when a job is created; a function it does not evaluate is not such a
     reason (Polaris would run it: the job's health says so when it starts)."""
     try:
-        to_duckdb(parse_expression(text), lookups=lambda name: ("lookup", "k", "v"))
+        to_duckdb(tree, lookups=lambda name: ("lookup", "k", "v"))
     except Unevaluated:
         return None
     except SqlInvalid as exc:

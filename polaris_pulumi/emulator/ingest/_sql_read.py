@@ -8,6 +8,7 @@ from __future__ import annotations
 import functools
 import logging
 import re
+from dataclasses import dataclass
 
 import sqlglot
 from sqlglot import TokenType, exp
@@ -108,36 +109,37 @@ def parse_expression(text: str) -> exp.Expr:
 _NOT_EXPRESSION_NODES = (exp.Query, exp.Subquery, exp.Table, exp.Window, exp.Exists)
 
 
-def expression_refusal(text: str) -> str | None:
-    """Why a job's mapping or filter is not an expression Druid's mappings hold (a subquery,
-    a table, a window, a function of DuckDB's, a qualified name), or None. Read from
-    sqlglot's tokens and tree; the words are judged by Druid's function reference."""
+@dataclass(frozen=True)
+class Expression:
+    """A job's mapping or filter, read once: its tree, why Druid's mappings cannot hold it
+    (None when they can), and the quoted names it reads (its input fields)."""
+
+    tree: exp.Expr | None
+    refusal: str | None
+    fields: frozenset[str] = frozenset()
+
+
+def read_expression(text: str) -> Expression:
+    """A mapping or filter read from sqlglot's tokens and tree. Refused: a subquery, a
+    table, a window, a function of DuckDB's, a qualified name (the words are judged by
+    Druid's function reference)."""
     try:
         _shallow(text)
         tokens = READ().tokenize(text)
         tree = parse_expression(text)
     except (SqlInvalid, SqlglotError) as exc:
-        return str(exc).splitlines()[0]
+        return Expression(None, str(exc).splitlines()[0])
     kinds = [t.token_type for t in tokens]
     words = [
         (t.text, i + 1 < len(tokens) and kinds[i + 1] == TokenType.L_PAREN)
         for i, t in enumerate(tokens)
         if kinds[i] not in _NOT_WORDS and t.text[:1].isalpha()
     ]
-    dotted = any(kind == TokenType.DOT for kind in kinds)
-    if why := _druid_functions.refusal(words, dotted):
-        return why
-    if (node := tree.find(*_NOT_EXPRESSION_NODES)) is not None:
-        return f"holds {node.key.upper()}: a mapping or filter reads its input fields only"
-    return None
-
-
-def fields_read(text: str) -> set[str]:
-    """The quoted names an expression reads (its input fields), outside its strings."""
-    try:
-        return {t.text for t in READ().tokenize(text) if t.token_type == TokenType.IDENTIFIER}
-    except SqlglotError:
-        return set()
+    why = _druid_functions.refusal(words, any(kind == TokenType.DOT for kind in kinds))
+    if why is None and (node := tree.find(*_NOT_EXPRESSION_NODES)) is not None:
+        why = f"holds {node.key.upper()}: a mapping or filter reads its input fields only"
+    fields = frozenset(t.text for t in tokens if t.token_type == TokenType.IDENTIFIER)
+    return Expression(tree, why, fields)
 
 
 _NOT_WORDS = (TokenType.STRING, TokenType.IDENTIFIER, TokenType.NUMBER)
