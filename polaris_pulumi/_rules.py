@@ -71,11 +71,7 @@ def period_problem(value: str) -> str | None:
 def expression_fields(expression: str) -> list[str]:
     """Druid SQL identifiers in double quotes, outside strings and comments: the input fields
     an expression reads."""
-    return [
-        m.group()[1:-1].replace('""', '"')
-        for m in _LEXEME.finditer(expression)
-        if m.lastgroup == "name"
-    ]
+    return [text[1:-1].replace('""', '"') for kind, text in _lexemes(expression) if kind == "name"]
 
 
 def expression_problem(expression: str) -> str | None:
@@ -111,34 +107,43 @@ _LEXEME = re.compile(
 def lookup_names(expression: str) -> list[str]:
     """The lookups an expression's LOOKUP calls name (`name` of `'name[key][value]'`), when
     the name is a string literal."""
-    lexemes = [(m.lastgroup, m.group()) for m in _LEXEME.finditer(expression)]
-    lexemes = [(k, t) for k, t in lexemes if k != "skip"]
-    found = []
-    for i, (kind, text) in enumerate(lexemes[:-3]):
-        if kind == "word" and text.upper() == "LOOKUP" and lexemes[i + 1][1] == "(":
-            depth, j = 0, i + 1
-            while j < len(lexemes):
-                depth += {"(": 1, ")": -1}.get(lexemes[j][1], 0)
-                if depth == 1 and lexemes[j][1] == ",":
-                    kind_next, literal = lexemes[j + 1] if j + 1 < len(lexemes) else ("", "")
-                    if kind_next == "string":
-                        found.append(literal[1:-1].replace("''", "'").split("[")[0])
-                    break
-                if depth == 0:
-                    break
-                j += 1
-    return found
+    lexemes = _lexemes(expression, "skip")
+    calls = [
+        i + 1
+        for i, (kind, text) in enumerate(lexemes[:-1])
+        if kind == "word" and text.upper() == "LOOKUP" and lexemes[i + 1][1] == "("
+    ]
+    names = [_second_string(lexemes, opened) for opened in calls]
+    return [name.split("[")[0] for name in names if name is not None]
+
+
+def _second_string(lexemes: list[tuple[str, str]], opened: int) -> str | None:
+    """The call's second argument, opened at lexeme `opened`, when it is a string literal."""
+    depth = 0
+    for j in range(opened, len(lexemes) - 1):
+        depth += {"(": 1, ")": -1}.get(lexemes[j][1], 0)
+        if depth == 0:
+            return None
+        if depth == 1 and lexemes[j][1] == ",":
+            kind, text = lexemes[j + 1]
+            return text[1:-1].replace("''", "'") if kind == "string" else None
+    return None
+
+
+def _lexemes(expression: str, *left_out: str) -> list[tuple[str, str]]:
+    """The expression's lexemes (kind, text), without those of the kinds `left_out`."""
+    return [
+        (m.lastgroup or "", m.group())
+        for m in _LEXEME.finditer(expression)
+        if m.lastgroup not in left_out
+    ]
 
 
 def _words(expression: str) -> tuple[list[tuple[str, bool]], bool]:
     """The expression's words outside strings and quoted names, each with whether a
     parenthesis follows it, and whether a name in it is qualified (`t.x`): what preview
     needs to know of it, without a SQL parser."""
-    lexemes = [
-        (m.lastgroup or "", m.group())
-        for m in _LEXEME.finditer(expression)
-        if m.lastgroup not in ("skip", "string")
-    ]
+    lexemes = _lexemes(expression, "skip", "string")
     words = [
         (text, i + 1 < len(lexemes) and lexemes[i + 1][1] == "(")
         for i, (kind, text) in enumerate(lexemes)
