@@ -5,12 +5,15 @@ batch. Used by the hardening and ingestion fuzz tests."""
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from fastapi.testclient import TestClient
 
 from polaris_pulumi.emulator import EmulatorConfig, create_app
 from polaris_pulumi.emulator.api._auth import ALL_PERMISSIONS
+from polaris_pulumi.emulator.api._gate import LOOPBACK_NAMES
 from polaris_pulumi.emulator.ingest import _commit
 from polaris_pulumi.emulator.ingest._push_reader import PushReader
 from tests import samples
@@ -18,6 +21,18 @@ from tests import samples
 KEY = "pok_pushed"
 BASE = "/v1/projects/p1"
 AUTH = {"Authorization": f"Basic {KEY}"}
+
+
+@contextmanager
+def in_process(key: str = KEY) -> Iterator[TestClient]:
+    """An emulator in this process (its lifespan run), as loopback serves it, and a client
+    that sends `key`."""
+    config = EmulatorConfig(
+        api_keys={key: ALL_PERMISSIONS}, project_id="p1", allowed_hosts=LOOPBACK_NAMES
+    )
+    auth = {"Authorization": f"Basic {key}"}
+    with TestClient(create_app(config), base_url="http://127.0.0.1:8765", headers=auth) as c:
+        yield c
 
 
 class Pushed:

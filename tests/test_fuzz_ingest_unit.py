@@ -16,6 +16,7 @@ from hypothesis import strategies as st
 from polaris_pulumi._druid_functions import FUNCTIONS
 from polaris_pulumi.emulator.ingest._commit import Delta
 from polaris_pulumi.emulator.ingest._push import held
+from tests import samples
 from tests.pushed import BASE, Pushed
 
 NOW_MS = 1_796_000_000_000
@@ -91,23 +92,8 @@ def test_generated_mappings_and_filters_get_no_5xx_and_lose_no_event(
     stack: Pushed, mapping: str, condition: str | None
 ) -> None:
     table = f"t{abs(hash((mapping, condition))) % 10**9}"
-    job = {
-        "type": "streaming",
-        "source": {
-            "type": "connection",
-            "connectionName": "c",
-            "formatSettings": {"format": "nd-json"},
-            "inputSchema": [{"name": "i", "dataType": "long"}, {"name": "ms", "dataType": "long"}],
-        },
-        "mappings": [
-            {"columnName": "__time", "expression": 'MILLIS_TO_TIMESTAMP("ms")'},
-            {"columnName": "x", "expression": mapping},
-        ],
-        "target": {"type": "table", "tableName": table},
-        "createTableIfNotExists": True,
-        "readFromPoint": "earliest",
-        "lateMessageRejectionPeriod": "P3650D",
-    }
+    job = samples.stream_job("c", table, {"i": "long", "ms": "long"}, {"x": mapping})
+    job["mappings"][0]["expression"] = 'MILLIS_TO_TIMESTAMP("ms")'
     if condition is not None:
         job["filterExpression"] = condition
     made = stack.http.post(f"{BASE}/jobs", json=job)

@@ -18,13 +18,12 @@ from fastapi.testclient import TestClient
 from polaris_pulumi.emulator import EmulatorConfig, create_app
 from polaris_pulumi.emulator.api import _query, _query_results
 from polaris_pulumi.emulator.api._auth import ALL_PERMISSIONS
-from polaris_pulumi.emulator.api._gate import LOOPBACK_NAMES
 from polaris_pulumi.emulator.ingest import _commit
 from polaris_pulumi.emulator.ingest import _druid_sql as sql_module
 from polaris_pulumi.jobs._model import StreamingJobSpec
 from polaris_pulumi.jobs._rules import job_problems
 from tests import samples
-from tests.pushed import Pushed
+from tests.pushed import Pushed, in_process
 
 KEY = "pok_hardening"
 BASE = "/v1/projects/p1"
@@ -33,10 +32,7 @@ AUTH = {"Authorization": f"Basic {KEY}"}
 
 @pytest.fixture
 def http() -> Iterator[TestClient]:
-    config = EmulatorConfig(
-        api_keys={KEY: ALL_PERMISSIONS}, project_id="p1", allowed_hosts=LOOPBACK_NAMES
-    )
-    with TestClient(create_app(config), base_url="http://127.0.0.1:8765", headers=AUTH) as c:
+    with in_process(KEY) as c:
         yield c
 
 

@@ -11,9 +11,8 @@ from urllib.parse import quote
 import pytest
 from fastapi.testclient import TestClient
 
-from polaris_pulumi.emulator import EmulatorConfig, create_app
-from polaris_pulumi.emulator.api._auth import ALL_PERMISSIONS
-from polaris_pulumi.emulator.api._gate import LOOPBACK_NAMES, MAX_BODY
+from polaris_pulumi.emulator.api._gate import MAX_BODY
+from tests.pushed import in_process
 
 KEY = "pok_hostile"
 BASE = "/v1/projects/p1"
@@ -30,10 +29,7 @@ CONNECTION = {
 
 @pytest.fixture
 def http() -> Iterator[TestClient]:
-    config = EmulatorConfig(
-        api_keys={KEY: ALL_PERMISSIONS}, project_id="p1", allowed_hosts=LOOPBACK_NAMES
-    )
-    with TestClient(create_app(config), base_url="http://127.0.0.1:8765", headers=AUTH) as c:
+    with in_process(KEY) as c:
         yield c
 
 

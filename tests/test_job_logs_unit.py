@@ -7,6 +7,7 @@ from __future__ import annotations
 import time
 from typing import Any
 
+from tests import samples
 from tests.pushed import BASE, Pushed
 
 NOW_MS = 1_796_000_000_000  # inside the job's ten years of late records
@@ -30,23 +31,9 @@ def one_column(table: str, column: str, data_type: str, field: str) -> Pushed:
             {"name": column, "dataType": data_type},
         ],
     }
-    job = {
-        "target": {"type": "table", "tableName": table},
-        "createTableIfNotExists": False,
-        "mappings": [
-            {"columnName": "__time", "expression": 'MILLIS_TO_TIMESTAMP("ms")'},
-            {"columnName": column, "expression": f'"{field}"'},
-        ],
-        "source": {
-            "type": "connection",
-            "connectionName": "c",
-            "formatSettings": {"format": "nd-json"},
-            "inputSchema": [
-                {"name": "ms", "dataType": "long"},
-                {"name": field, "dataType": "string"},
-            ],
-        },
-    }
+    job = samples.stream_job("c", table, {"ms": "long", field: "string"}, {column: f'"{field}"'})
+    job["mappings"][0]["expression"] = 'MILLIS_TO_TIMESTAMP("ms")'
+    job["createTableIfNotExists"] = False
     return Pushed(job, tables=[declared])
 
 
