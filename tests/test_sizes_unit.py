@@ -57,7 +57,9 @@ def test_the_three_formats_print_what_druid_prints(n: int, p: int) -> None:
     assert engine("HUMAN_READABLE_DECIMAL_FORMAT", n, p) == decimal_(n, p, "")
 
 
-@pytest.mark.parametrize("n", [1005, 2675, 1_234_500, -1005, 999_999, 1152, 1_048_576])
+@pytest.mark.parametrize(
+    "n", [1005, 2675, 1_234_500, -1005, 999_999, 1152, 1_048_576, 2**50 - 4, -(2**40) + 1]
+)
 def test_ties_round_half_up_as_java_does(n: int) -> None:
     for p in range(4):
         assert engine("HUMAN_READABLE_DECIMAL_FORMAT", n, p) == decimal_(n, p, "")

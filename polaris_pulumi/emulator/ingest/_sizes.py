@@ -14,9 +14,12 @@ from polaris_pulumi.emulator.ingest._sql_errors import Unevaluated
 # Below the first unit the number is printed as it is; above, scaled to its unit.
 _BINARY = """CASE WHEN :v IS NULL THEN NULL
  WHEN :v > -1024 AND :v < 1024 THEN CAST(:v AS VARCHAR) || ' B'
- ELSE printf(:fmt, round(:v / pow(2, 10 * (CAST(floor(log2(abs(:v))) AS BIGINT) // 10)), :p),
-   ['', 'Ki', 'Mi', 'Gi', 'Ti', 'Pi', 'Ei'][CAST(floor(log2(abs(:v))) AS BIGINT) // 10 + 1]
-   || 'B') END"""
+ ELSE printf(:fmt, round(:v / pow(2, 10 * (:bits // 10)), :p),
+   ['', 'Ki', 'Mi', 'Gi', 'Ti', 'Pi', 'Ei'][:bits // 10 + 1] || 'B') END"""
+# The number's highest bit, exactly (a double's log2 rounds 2^50 - 4 up to 50).
+_BITS = """(CAST(floor(log2(abs(:v))) AS BIGINT)
+ - CASE WHEN (1::HUGEINT << CAST(floor(log2(abs(:v))) AS BIGINT)) > abs(:v::HUGEINT)
+   THEN 1 ELSE 0 END)"""
 # Druid divides by 1000 (cutting the fraction) while the number has 7 digits or more, then
 # prints thousandths: rounded half up here in whole numbers, as a double would not.
 _DECIMAL = """CASE WHEN :v IS NULL THEN NULL
@@ -40,6 +43,7 @@ def _format(name: str, template: str, unit: str) -> Rule:
         )
         fmt = f"%.{p}f %s"
         exponent = _fill(_EXPONENT, v=value)
+        bits = _fill(_BITS, v=value)
         return exp.Paren(
             this=_fill(
                 template,
@@ -51,6 +55,7 @@ def _format(name: str, template: str, unit: str) -> Rule:
                 fmt=exp.Literal.string(fmt),
                 unit=exp.Literal.string(unit),
                 i=exp.Paren(this=exponent),
+                bits=exp.Paren(this=bits),
             )
         )
 
